@@ -1,0 +1,30 @@
+/** The `attune` command line. Each subcommand lives in its own file. */
+import { Command, InvalidArgumentError } from 'commander'
+import { AttuneError } from '../core/index.ts'
+import { serve } from './serve.ts'
+
+function port(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535')
+  return n
+}
+
+const program = new Command()
+program.name('attune').description('Attune, a self-hosted personalization engine').version('0.1.0')
+
+program
+  .command('serve')
+  .description('start the HTTP API (embedded SQLite unless ATTUNE_DATABASE_URL says otherwise)')
+  .option('-p, --port <port>', 'port to listen on (default: PORT or 8787)', port)
+  .option('--host <host>', 'address to bind (default: ATTUNE_HOST or 0.0.0.0)')
+  .action(async (opts: { port?: number; host?: string }) => serve(opts))
+
+try {
+  await program.parseAsync(process.argv)
+} catch (error) {
+  if (error instanceof AttuneError) {
+    process.stderr.write(`attune: ${error.message}\n`)
+    process.exit(2)
+  }
+  throw error
+}

@@ -1,0 +1,47 @@
+/** `attune serve`: the HTTP API. Prints generated keys once, shuts down gracefully on SIGTERM/SIGINT. */
+import { loadConfig } from '../core/index.ts'
+import { buildApp, createEngine } from '../server/index.ts'
+
+export interface ServeOptions {
+  port?: number
+  host?: string
+}
+
+export async function serve(options: ServeOptions = {}): Promise<void> {
+  const config = loadConfig({ ...(options.port !== undefined && { port: options.port }), ...(options.host && { host: options.host }) })
+  const engine = await createEngine(config)
+  const app = await buildApp(engine)
+
+  if (engine.generatedKeys.length > 0) {
+    // Printed to stderr, outside the JSON log stream, so they are easy to read and are not shipped to log stores.
+    const lines = engine.generatedKeys.map((k) => `  ${k.scope === 'write' ? 'write key ' : 'secret key'}  ${k.key}`)
+    process.stderr.write(
+      `\nAttune generated API keys (shown only now; only their hashes are stored):\n${lines.join('\n')}\n` +
+        'Set ATTUNE_WRITE_KEY / ATTUNE_SECRET_KEY to choose your own.\n\n',
+    )
+  }
+
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    app.log.info({ signal }, 'shutting down: finishing requests and flushing acknowledged events')
+    const timer = setTimeout(() => {
+      app.log.error('shutdown took longer than 20 s; exiting')
+      process.exit(1)
+    }, 20_000)
+    timer.unref()
+    try {
+      await app.close()
+      process.exit(0)
+    } catch (error) {
+      app.log.error({ err: error }, 'error during shutdown')
+      process.exit(1)
+    }
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+
+  const address = await app.listen({ port: config.port, host: config.host })
+  app.log.info({ address, store: engine.store.kind, dataDir: config.dataDir }, `Attune listening on ${address} (docs at ${address}/docs)`)
+}

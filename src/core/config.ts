@@ -1,0 +1,84 @@
+/**
+ * Configuration: one typed object, built from defaults and environment variables. This is the only
+ * file that reads `process.env`; everything else receives a frozen `Config`.
+ */
+import path from 'node:path'
+import { AttuneError } from './errors.ts'
+
+export interface Config {
+  /** TCP port of the HTTP API (`PORT`, default 8787). */
+  readonly port: number
+  /** Address to bind (`ATTUNE_HOST`, default 0.0.0.0). */
+  readonly host: string
+  /** Folder holding the embedded SQLite database (`ATTUNE_DATA_DIR`, default ./data). */
+  readonly dataDir: string
+  /** Store URL (`ATTUNE_DATABASE_URL`); default `sqlite://<dataDir>/attune.db`. */
+  readonly databaseUrl: string
+  /** Write key to register at start (`ATTUNE_WRITE_KEY`); otherwise one is generated once. */
+  readonly writeKey: string | undefined
+  /** Secret key to register at start (`ATTUNE_SECRET_KEY`); otherwise one is generated once. */
+  readonly secretKey: string | undefined
+  /** Log level (`ATTUNE_LOG_LEVEL`, default info). */
+  readonly logLevel: string
+  /** Log every request at info level (`ATTUNE_LOG_REQUESTS=1`); off by default to keep ingestion cheap. */
+  readonly logRequests: boolean
+  /**
+   * SQLite durability (`ATTUNE_SQLITE_SYNC`): `full` fsyncs every group commit, so an acknowledged event
+   * survives power loss; `normal` survives a process crash but not power loss. Default full.
+   */
+  readonly sqliteSync: 'full' | 'normal'
+  /** Largest request body in bytes (Segment's batch limit, 500 KB). */
+  readonly maxBatchBytes: number
+  /** Largest single event in bytes (Segment's limit, 32 KB). */
+  readonly maxEventBytes: number
+}
+
+type Env = Record<string, string | undefined>
+
+function intSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new AttuneError('invalid_field', `${name} must be an integer from ${min} to ${max}, got "${raw}"`, name)
+  }
+  return value
+}
+
+function choice<T extends string>(env: Env, name: string, options: readonly T[], fallback: T): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!(options as readonly string[]).includes(raw)) {
+    throw new AttuneError('invalid_field', `${name} must be one of ${options.join(', ')}, got "${raw}"`, name)
+  }
+  return raw as T
+}
+
+function keySetting(env: Env, name: string): string | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  if (raw.length < 16 || /\s|:/.test(raw)) {
+    throw new AttuneError('invalid_field', `${name} must be at least 16 characters without spaces or colons`, name)
+  }
+  return raw
+}
+
+/** Builds the configuration from an environment (default: the process's) plus explicit overrides. */
+export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.env): Config {
+  const dataDir = path.resolve(overrides.dataDir ?? env.ATTUNE_DATA_DIR ?? './data')
+  const config: Config = {
+    port: intSetting(env, 'PORT', 8787, 0, 65535),
+    host: env.ATTUNE_HOST || '0.0.0.0',
+    dataDir,
+    databaseUrl: env.ATTUNE_DATABASE_URL || `sqlite://${path.join(dataDir, 'attune.db')}`,
+    writeKey: keySetting(env, 'ATTUNE_WRITE_KEY'),
+    secretKey: keySetting(env, 'ATTUNE_SECRET_KEY'),
+    logLevel: choice(env, 'ATTUNE_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    logRequests: env.ATTUNE_LOG_REQUESTS === '1' || env.ATTUNE_LOG_REQUESTS === 'true',
+    sqliteSync: choice(env, 'ATTUNE_SQLITE_SYNC', ['full', 'normal'], 'full'),
+    maxBatchBytes: 500 * 1024,
+    maxEventBytes: 32 * 1024,
+    ...overrides,
+  }
+  return Object.freeze(config)
+}

@@ -1,0 +1,73 @@
+/**
+ * The Tracking API's logic without HTTP: a single call or a batch in, per-event outcomes out.
+ * Good events of a batch are committed even when others are rejected; rejected ones are reported by index.
+ */
+import { AttuneError, type CallType, type EventRecord, type RecordProblem } from '../core/index.ts'
+import { parseTime } from './clock-skew.ts'
+import type { EventWriter } from './event-writer.ts'
+import { toEventRecord } from './segment-message.ts'
+
+export interface IngestOutcome {
+  /** Events newly stored. */
+  accepted: number
+  /** Events already stored under the same messageId (retries), not stored again. */
+  duplicates: number
+  rejected: RecordProblem[]
+}
+
+export interface IngestOptions {
+  maxEventBytes: number
+  /** Most events in one batch (Segment does not cap the count; the 500 KB body limit does). */
+  maxBatchEvents?: number
+  now?: () => number
+}
+
+export class IngestService {
+  readonly #writer: EventWriter
+  readonly #options: IngestOptions
+
+  constructor(writer: EventWriter, options: IngestOptions) {
+    this.#writer = writer
+    this.#options = options
+  }
+
+  /**
+   * Ingests the body of `/v1/{type}` (one message) or `/v1/batch` (`endpointType` null).
+   * Throws AttuneError when the body as a whole is unusable; per-event problems are in the outcome.
+   */
+  async ingest(endpointType: CallType | 'batch', body: unknown): Promise<IngestOutcome> {
+    const receivedAt = (this.#options.now ?? Date.now)()
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new AttuneError('invalid_json', 'the request body must be a JSON object')
+    }
+    const ctx = { receivedAt, batchSentAt: null as number | null, maxEventBytes: this.#options.maxEventBytes }
+    const rejected: RecordProblem[] = []
+    const records: EventRecord[] = []
+
+    if (endpointType === 'batch') {
+      const { batch, sentAt } = body as { batch?: unknown; sentAt?: unknown }
+      if (!Array.isArray(batch)) throw new AttuneError('missing_field', 'batch must be an array of events', 'batch')
+      const max = this.#options.maxBatchEvents ?? 10_000
+      if (batch.length > max) throw new AttuneError('payload_too_large', `batch holds ${batch.length} events; at most ${max} are allowed`, 'batch')
+      if (sentAt !== undefined && sentAt !== null) {
+        ctx.batchSentAt = parseTime(sentAt)
+        if (ctx.batchSentAt === null) throw new AttuneError('invalid_field', 'sentAt must be an ISO 8601 date-time', 'sentAt')
+      }
+      batch.forEach((raw, index) => {
+        const result = toEventRecord(raw, null, ctx)
+        if (result.ok) records.push(result.value)
+        else {
+          const field = result.field === '' ? `batch[${index}]` : `batch[${index}].${result.field}`
+          rejected.push({ index, code: result.code, message: `batch[${index}]: ${result.message}`, field })
+        }
+      })
+    } else {
+      const result = toEventRecord(body, endpointType, ctx)
+      if (!result.ok) throw new AttuneError(result.code, result.message, result.field || undefined)
+      records.push(result.value)
+    }
+
+    const appended = await this.#writer.append(records)
+    return { accepted: appended.inserted, duplicates: appended.duplicates.length, rejected }
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * One Segment Tracking API call (track, identify, page, screen, alias, group) checked and turned into
+ * an `EventRecord`. Field paths in errors are relative to the message; the caller prefixes `batch[i].`.
+ */
+import { CALL_TYPES, type CallType, type EventKind, type EventRecord, newId } from '../core/index.ts'
+import { correctedTimestamp, parseTime } from './clock-skew.ts'
+import { kindOfTrack, normalizeEcommerce } from './ecommerce.ts'
+import { ok, reject, type StepResult } from '../core/index.ts'
+
+const MAX_ID = 255
+
+export interface MessageContext {
+  /** Server receive time, ms since the epoch. */
+  receivedAt: number
+  /** The batch's `sentAt`, used when a message has none of its own. */
+  batchSentAt: number | null
+  /** Segment's per-event limit in bytes. */
+  maxEventBytes: number
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** An identifier: a non-empty string or a finite number (kept as its decimal string). */
+function identifier(msg: Record<string, unknown>, key: string): StepResult<string | null> {
+  const v = msg[key]
+  if (v === undefined || v === null) return ok(null)
+  if (typeof v === 'number' && Number.isFinite(v)) return ok(String(v))
+  if (typeof v !== 'string') return reject('invalid_field', key, `${key} must be a string`)
+  if (v.length === 0) return ok(null)
+  if (v.length > MAX_ID) return reject('invalid_field', key, `${key} must be at most ${MAX_ID} characters`)
+  return ok(v)
+}
+
+function optionalObject(msg: Record<string, unknown>, key: string): StepResult<Record<string, unknown>> {
+  const v = msg[key]
+  if (v === undefined || v === null) return ok({})
+  if (!isObject(v)) return reject('invalid_field', key, `${key} must be an object`)
+  return ok(v)
+}
+
+function optionalTime(msg: Record<string, unknown>, key: string): StepResult<number | null> {
+  const v = msg[key]
+  if (v === undefined || v === null) return ok(null)
+  const t = parseTime(v)
+  if (t === null) return reject('invalid_field', key, `${key} must be an ISO 8601 date-time`)
+  return ok(t)
+}
+
+function kindOf(type: CallType, event: string | null): EventKind {
+  switch (type) {
+    case 'track':
+      return kindOfTrack(event ?? '')
+    case 'page':
+      return 'page_viewed'
+    case 'screen':
+      return 'screen_viewed'
+    default:
+      return type
+  }
+}
+
+/** Determines the call type: the endpoint's, or for a batch entry its own `type`. */
+export function callTypeOf(raw: Record<string, unknown>, endpointType: CallType | null): StepResult<CallType> {
+  if (endpointType !== null) return ok(endpointType)
+  const t = raw.type
+  if (typeof t !== 'string' || t === '') return reject('missing_field', 'type', `type is required: one of ${CALL_TYPES.join(', ')}`)
+  if (!(CALL_TYPES as readonly string[]).includes(t)) {
+    return reject('unknown_call_type', 'type', `type "${t.slice(0, 40)}" is not one of ${CALL_TYPES.join(', ')}`)
+  }
+  return ok(t as CallType)
+}
+
+/** Checks one message and builds its event record. */
+export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: MessageContext): StepResult<EventRecord> {
+  if (!isObject(raw)) return reject('invalid_field', '', 'each event must be a JSON object')
+  const type = callTypeOf(raw, endpointType)
+  if (!type.ok) return type
+
+  const { writeKey: _writeKey, ...message } = raw
+  if (endpointType !== null) message.type = type.value
+  const size = Buffer.byteLength(JSON.stringify(message))
+  if (size > ctx.maxEventBytes) {
+    return reject('payload_too_large', '', `the event is ${size} bytes; the limit is ${ctx.maxEventBytes} bytes (32 KB)`)
+  }
+
+  const userId = identifier(message, 'userId')
+  if (!userId.ok) return userId
+  const anonymousId = identifier(message, 'anonymousId')
+  if (!anonymousId.ok) return anonymousId
+  if (userId.value === null && anonymousId.value === null) {
+    return reject('missing_field', 'userId', 'userId or anonymousId is required')
+  }
+  const messageId = identifier(message, 'messageId')
+  if (!messageId.ok) return messageId
+
+  for (const key of ['context', 'integrations', 'properties', 'traits'] as const) {
+    const checked = optionalObject(message, key)
+    if (!checked.ok) return checked
+  }
+  const timestamp = optionalTime(message, 'timestamp')
+  if (!timestamp.ok) return timestamp
+  const sentAt = optionalTime(message, 'sentAt')
+  if (!sentAt.ok) return sentAt
+
+  let event: string | null = null
+  switch (type.value) {
+    case 'track': {
+      const name = message.event
+      if (typeof name !== 'string' || name.trim() === '') return reject('missing_field', 'event', 'event (the event name) is required for track')
+      if (name.length > MAX_ID) return reject('invalid_field', 'event', `event must be at most ${MAX_ID} characters`)
+      event = name
+      break
+    }
+    case 'page':
+    case 'screen': {
+      const name = message.name
+      if (name !== undefined && name !== null && typeof name !== 'string') return reject('invalid_field', 'name', 'name must be a string')
+      event = typeof name === 'string' && name !== '' ? name : null
+      break
+    }
+    case 'alias': {
+      const previousId = identifier(message, 'previousId')
+      if (!previousId.ok) return previousId
+      if (previousId.value === null) return reject('missing_field', 'previousId', 'previousId is required for alias')
+      if (userId.value === null) return reject('missing_field', 'userId', 'userId is required for alias')
+      break
+    }
+    case 'group': {
+      const groupId = identifier(message, 'groupId')
+      if (!groupId.ok) return groupId
+      if (groupId.value === null) return reject('missing_field', 'groupId', 'groupId is required for group')
+      break
+    }
+    case 'identify':
+      break
+  }
+
+  const kind = kindOf(type.value, event)
+  const data = normalizeEcommerce(kind, isObject(message.properties) ? message.properties : {})
+  if (!data.ok) return data
+
+  const eventTime = correctedTimestamp(timestamp.value, sentAt.value ?? ctx.batchSentAt, ctx.receivedAt)
+  return ok({
+    messageId: messageId.value ?? newId(),
+    type: type.value,
+    event,
+    kind,
+    userId: userId.value,
+    anonymousId: anonymousId.value,
+    itemId: data.value.products?.[0]?.itemId ?? null,
+    timestamp: eventTime,
+    receivedAt: ctx.receivedAt,
+    message,
+    data: data.value,
+  })
+}

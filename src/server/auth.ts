@@ -1,0 +1,98 @@
+/**
+ * API keys: a write key (public, browser-safe: events, recommendations, decisions) and a secret key
+ * (server side: everything). Keys are stored as SHA-256 digests and held in memory for the per-request check.
+ */
+import {
+  AttuneError,
+  type ApiKeyRecord,
+  type Config,
+  hashKey,
+  type KeyScope,
+  newApiKey,
+  newId,
+} from '../core/index.ts'
+import type { Store } from '../storage/index.ts'
+
+export interface GeneratedKey {
+  scope: KeyScope
+  key: string
+}
+
+export class KeyRing {
+  #byHash = new Map<string, ApiKeyRecord>()
+
+  constructor(records: readonly ApiKeyRecord[]) {
+    this.replace(records)
+  }
+
+  replace(records: readonly ApiKeyRecord[]): void {
+    this.#byHash = new Map(records.filter((r) => r.revokedAt === null).map((r) => [r.hash, r]))
+  }
+
+  /** The key's record, or null when it is unknown or revoked. */
+  lookup(key: string): ApiKeyRecord | null {
+    return this.#byHash.get(hashKey(key)) ?? null
+  }
+
+  hasScope(scope: KeyScope): boolean {
+    for (const r of this.#byHash.values()) if (r.scope === scope) return true
+    return false
+  }
+}
+
+/**
+ * Registers the keys given by configuration and generates a key for any scope that has none.
+ * Returns the generated keys in plain text: this is the only moment they can be shown.
+ */
+export async function ensureKeys(store: Store, config: Config, now = new Date()): Promise<{ ring: KeyRing; generated: GeneratedKey[] }> {
+  const add = (scope: KeyScope, key: string, label: string) =>
+    store.insertApiKey({ id: newId(), scope, hash: hashKey(key), label, createdAt: now.toISOString(), revokedAt: null })
+  if (config.writeKey) await add('write', config.writeKey, 'ATTUNE_WRITE_KEY')
+  if (config.secretKey) await add('secret', config.secretKey, 'ATTUNE_SECRET_KEY')
+  const ring = new KeyRing(await store.listApiKeys())
+  const generated: GeneratedKey[] = []
+  for (const scope of ['write', 'secret'] as const) {
+    if (ring.hasScope(scope)) continue
+    const key = newApiKey(scope)
+    await add(scope, key, 'generated at first start')
+    generated.push({ scope, key })
+  }
+  if (generated.length > 0) ring.replace(await store.listApiKeys())
+  return { ring, generated }
+}
+
+/** The key a request presents: Bearer token, HTTP Basic user name (Segment style), or body `writeKey`. */
+export function presentedKey(authorization: string | undefined, body: unknown): string | null {
+  if (authorization) {
+    const [scheme, value = ''] = authorization.split(' ', 2)
+    if (scheme?.toLowerCase() === 'bearer') return value.trim() || null
+    if (scheme?.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(value.trim(), 'base64').toString('utf8')
+      const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded
+      return user || null
+    }
+    return null
+  }
+  const writeKey = (body as { writeKey?: unknown } | null)?.writeKey
+  return typeof writeKey === 'string' && writeKey !== '' ? writeKey : null
+}
+
+/** Checks a request's key against the scope a route needs; a secret key may do anything a write key may. */
+export function authorize(ring: KeyRing, need: KeyScope, authorization: string | undefined, body: unknown): ApiKeyRecord {
+  const key = presentedKey(authorization, body)
+  if (key === null) {
+    throw new AttuneError(
+      'missing_key',
+      need === 'secret'
+        ? 'this route needs the secret key as "Authorization: Bearer <key>"'
+        : 'send a write key as the HTTP Basic user name, as a Bearer token, or as writeKey in the body',
+      'authorization',
+    )
+  }
+  const record = ring.lookup(key)
+  if (record === null) throw new AttuneError('invalid_key', 'the key is not valid (unknown or revoked)', 'authorization')
+  if (need === 'secret' && record.scope !== 'secret') {
+    throw new AttuneError('insufficient_scope', 'this route needs the secret key; a write key may only send events and ask for recommendations', 'authorization')
+  }
+  return record
+}

@@ -1,0 +1,71 @@
+/**
+ * Builds the HTTP app on an engine without listening (tests use it on port 0; `attune serve` listens).
+ * Closing the app closes the engine, so acknowledged events are flushed on shutdown.
+ */
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
+import pkg from '../../package.json' with { type: 'json' }
+import type { Engine } from './engine.ts'
+import { installErrorHandling } from './http-errors.ts'
+import { Metrics } from './metrics.ts'
+import { registerOpenApi } from './openapi.ts'
+import { catalogRoutes } from './routes/catalog.ts'
+import type { RouteContext } from './routes/context.ts'
+import { ingestRoutes } from './routes/ingest.ts'
+import { operationsRoutes } from './routes/operations.ts'
+import { peopleRoutes } from './routes/people.ts'
+
+export interface BuildAppOptions {
+  /** A pino logger config or false; default: JSON logs at the configured level. */
+  logger?: boolean | object
+}
+
+export async function buildApp(engine: Engine, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: engine.config.logLevel },
+    logController: new LogController({ disableRequestLogging: !engine.config.logRequests }),
+    bodyLimit: 1024 * 1024,
+    // Reuse keep-alive connections from load balancers and SDKs for a while.
+    keepAliveTimeout: 65_000,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
+  })
+  const metrics = new Metrics(() => engine.writer.pending)
+  const ctx: RouteContext = { engine, metrics }
+  let closing = false
+
+  engine.commitListeners.add((stats) => {
+    metrics.commitSize.observe(stats.events)
+    metrics.commitDuration.observe(stats.ms / 1000)
+  })
+
+  // sendBeacon and some SDKs post JSON as text/plain.
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string))
+    } catch (error) {
+      const e = error as Error & { statusCode?: number; code?: string }
+      e.statusCode = 400
+      e.code = 'FST_ERR_CTP_INVALID_JSON_BODY'
+      done(e, undefined)
+    }
+  })
+
+  installErrorHandling(app)
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode })
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+  })
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onClose', async () => {
+    await engine.close()
+  })
+
+  await registerOpenApi(app, pkg.version)
+  await app.register(operationsRoutes(ctx, () => closing))
+  await app.register(ingestRoutes(ctx))
+  await app.register(catalogRoutes(ctx))
+  await app.register(peopleRoutes(ctx))
+  return app
+}

@@ -1,0 +1,45 @@
+/** Maps every failure to the catalogue's JSON shape `{ error: { code, message, field? } }`. */
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { AttuneError } from '../core/index.ts'
+
+function fromFastify(error: FastifyError): AttuneError {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AttuneError('invalid_json', `the body is not valid JSON: ${error.message}`)
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AttuneError('payload_too_large', 'the request body is larger than this route accepts (500 KB for a batch, 32 KB for one event)')
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AttuneError('unsupported_media_type', 'send the body as application/json')
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AttuneError('invalid_json', 'the Content-Length does not match the body')
+  }
+  if (error.validation && error.validation.length > 0) {
+    const v = error.validation[0]!
+    const params = v.params as { missingProperty?: string; additionalProperty?: string }
+    const name = params.missingProperty ?? params.additionalProperty
+    const field = [v.instancePath.replace(/^\//, '').replace(/\//g, '.'), name].filter(Boolean).join('.')
+    const where = error.validationContext ?? 'request'
+    return new AttuneError(params.missingProperty ? 'missing_field' : 'invalid_field', `${where} ${field || ''} ${v.message ?? 'is invalid'}`.replace(/\s+/g, ' '), field || undefined)
+  }
+  // The store failing (disk full, database locked or unreachable) is a temporary outage, not a bug.
+  if (typeof error.code === 'string' && /^(SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)|ECONNREFUSED|ECONNRESET|ETIMEDOUT)/.test(error.code)) {
+    return new AttuneError('unavailable', 'the store is unavailable; retry later')
+  }
+  if (error.statusCode === 400 && /json/i.test(error.message)) return new AttuneError('invalid_json', error.message)
+  if (error.statusCode === 413) return new AttuneError('payload_too_large', error.message)
+  return new AttuneError('internal', 'internal error')
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AttuneError, request, reply) => {
+    const known = error instanceof AttuneError ? error : fromFastify(error)
+    if (known.code === 'internal') request.log.error({ err: error }, 'unhandled error')
+    else if (known.status >= 500) request.log.warn({ err: error }, known.message)
+    return reply.status(known.status).send(known.toBody())
+  })
+  app.setNotFoundHandler((request, reply) => {
+    const e = new AttuneError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)
+    return reply.status(404).send(e.toBody())
+  })
+}

@@ -1,0 +1,10 @@
+/**
+ * @module server
+ * The HTTP API: app factory, engine composition, keys, errors, metrics and OpenAPI.
+ */
+export { buildApp } from './build-app.ts'
+export type { BuildAppOptions } from './build-app.ts'
+export { createEngine } from './engine.ts'
+export type { Engine } from './engine.ts'
+export { KeyRing, ensureKeys, authorize, presentedKey } from './auth.ts'
+export type { GeneratedKey } from './auth.ts'

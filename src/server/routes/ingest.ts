@@ -1,0 +1,100 @@
+/** Segment-compatible Tracking API: /v1/track, identify, page, screen, alias, group and batch. */
+import type { FastifyInstance } from 'fastify'
+import { AttuneError, type CallType } from '../../core/index.ts'
+import type { IngestOutcome } from '../../ingest/index.ts'
+import { AliasBody, BatchBody, ErrorBody, GroupBody, IdentifyBody, IngestReply, PageBody, Problem, TrackBody } from '../schemas.ts'
+import { documentOnly, requireScope, type RouteContext, writeKeySecurity } from './context.ts'
+import Type from 'typebox'
+
+const SINGLE: Record<CallType, object> = {
+  track: TrackBody,
+  identify: IdentifyBody,
+  page: PageBody,
+  screen: PageBody,
+  alias: AliasBody,
+  group: GroupBody,
+}
+
+const PartialReply = Type.Object({
+  error: ErrorBody.properties.error,
+  accepted: Type.Optional(Type.Integer()),
+  duplicates: Type.Optional(Type.Integer()),
+  rejected: Type.Optional(Type.Array(Problem)),
+})
+
+export function ingestRoutes(ctx: RouteContext) {
+  const { engine, metrics } = ctx
+  const count = (o: IngestOutcome) => {
+    metrics.events.inc({ outcome: 'accepted' }, o.accepted)
+    if (o.duplicates) metrics.events.inc({ outcome: 'duplicate' }, o.duplicates)
+    if (o.rejected.length) metrics.events.inc({ outcome: 'rejected' }, o.rejected.length)
+  }
+  const ingest = async (type: CallType | 'batch', body: unknown) => {
+    try {
+      return await engine.ingest.ingest(type, body)
+    } catch (error) {
+      if (error instanceof AttuneError && error.status < 500) metrics.events.inc({ outcome: 'rejected' })
+      throw error
+    }
+  }
+
+  return async (app: FastifyInstance) => {
+    for (const [type, schema] of Object.entries(SINGLE) as [CallType, object][]) {
+      app.post(
+        `/v1/${type}`,
+        {
+          bodyLimit: engine.config.maxEventBytes + 1024,
+          validatorCompiler: documentOnly,
+          preHandler: requireScope(ctx, 'write'),
+          schema: {
+            tags: ['tracking'],
+            summary: `Segment ${type} call`,
+            security: writeKeySecurity,
+            body: schema,
+            response: { 200: IngestReply, '4xx': ErrorBody },
+          },
+        },
+        async (request) => {
+          const outcome = await ingest(type, request.body)
+          count(outcome)
+          return { success: true, accepted: outcome.accepted, duplicates: outcome.duplicates }
+        },
+      )
+    }
+
+    app.post(
+      '/v1/batch',
+      {
+        bodyLimit: engine.config.maxBatchBytes,
+        validatorCompiler: documentOnly,
+        preHandler: requireScope(ctx, 'write'),
+        schema: {
+          tags: ['tracking'],
+          summary: 'Several calls in one request (Segment batch, up to 500 KB)',
+          description:
+            'Good events are stored even when others are not; when any is rejected the reply is 400 with `rejected` listing each by index.',
+          security: writeKeySecurity,
+          body: BatchBody,
+          response: { 200: IngestReply, 400: PartialReply },
+        },
+      },
+      async (request, reply) => {
+        const outcome = await ingest('batch', request.body)
+        count(outcome)
+        if (outcome.rejected.length === 0) return { success: true, accepted: outcome.accepted, duplicates: outcome.duplicates }
+        const first = outcome.rejected[0]!
+        const stored = outcome.accepted + outcome.duplicates
+        return reply.status(400).send({
+          error: {
+            code: 'invalid_events',
+            message: `${outcome.rejected.length} event(s) rejected (first: ${first.message}); the other ${stored} were stored`,
+            field: first.field,
+          },
+          accepted: outcome.accepted,
+          duplicates: outcome.duplicates,
+          rejected: outcome.rejected,
+        })
+      },
+    )
+  }
+}

@@ -1,0 +1,33 @@
+/** Liveness, readiness, Prometheus metrics and a small landing page. */
+import type { FastifyInstance } from 'fastify'
+import type { RouteContext } from './context.ts'
+
+const LANDING = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Attune</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25rem}</style>
+</head><body><h1>Attune is running</h1>
+<p>A self-hosted personalization engine. Send events to <code>/v1/track</code> or <code>/v1/batch</code> (Segment-compatible) with your write key.</p>
+<ul><li><a href="/docs">API documentation</a> (<a href="/openapi.json">OpenAPI 3 JSON</a>)</li>
+<li><a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>, <a href="/metrics">/metrics</a></li></ul>
+</body></html>`
+
+export function operationsRoutes(ctx: RouteContext, isClosing: () => boolean) {
+  const { engine, metrics } = ctx
+  const tags = ['operations']
+  return async (app: FastifyInstance) => {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(LANDING))
+    app.get('/healthz', { schema: { tags, summary: 'Liveness: the process answers' } }, async () => ({ status: 'ok' }))
+    app.get('/readyz', { schema: { tags, summary: 'Readiness: the store answers and the server is not shutting down' } }, async (request, reply) => {
+      if (isClosing()) return reply.status(503).send({ status: 'shutting down' })
+      try {
+        await engine.store.ping()
+        return { status: 'ready', store: engine.store.kind }
+      } catch (error) {
+        request.log.warn({ err: error }, 'store ping failed')
+        return reply.status(503).send({ status: 'store unavailable' })
+      }
+    })
+    app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    )
+  }
+}

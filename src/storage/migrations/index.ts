@@ -1,0 +1,97 @@
+/**
+ * Versioned schema migrations, run by Kysely's Migrator on every start. Each migration gets the
+ * dialect, because a few column types differ (Kysely deliberately hides the dialect from migrations).
+ * Never edit a released migration: add a new one.
+ */
+import type { Kysely, Migration, MigrationProvider } from 'kysely'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+type DialectMigration = (dialect: Dialect) => Migration
+
+const initial: DialectMigration = (dialect) => ({
+  async up(db: Kysely<any>) {
+    const seqType = dialect === 'postgres' ? 'bigserial' : 'integer'
+    await db.schema
+      .createTable('events')
+      .addColumn('seq', seqType, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+      .addColumn('message_id', 'text', (c) => c.notNull().unique())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('event', 'text')
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text')
+      .addColumn('anonymous_id', 'text')
+      .addColumn('item_id', 'text')
+      .addColumn('timestamp', 'bigint', (c) => c.notNull())
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .execute()
+    // Access paths: a person's timeline (by user id or anonymous id), an item's events, a kind over time.
+    await db.schema.createIndex('events_user_time').on('events').columns(['user_id', 'timestamp', 'seq']).execute()
+    await db.schema
+      .createIndex('events_anon_time')
+      .on('events')
+      .columns(['anonymous_id', 'timestamp', 'seq'])
+      .execute()
+    await db.schema.createIndex('events_item_time').on('events').columns(['item_id', 'timestamp']).execute()
+    await db.schema.createIndex('events_kind_time').on('events').columns(['kind', 'timestamp']).execute()
+
+    await db.schema
+      .createTable('items')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('title', 'text')
+      .addColumn('description', 'text')
+      .addColumn('brand', 'text')
+      .addColumn('price', dialect === 'postgres' ? 'double precision' : 'real')
+      .addColumn('currency', 'text')
+      .addColumn('image_url', 'text')
+      .addColumn('url', 'text')
+      .addColumn('categories', 'text', (c) => c.notNull())
+      .addColumn('tags', 'text', (c) => c.notNull())
+      .addColumn('available', 'integer', (c) => c.notNull())
+      .addColumn('inventory', 'integer')
+      .addColumn('attributes', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute()
+
+    await db.schema
+      .createTable('item_categories')
+      .addColumn('item_id', 'text', (c) => c.notNull().references('items.id').onDelete('cascade'))
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('item_categories_pk', ['item_id', 'path'])
+      .execute()
+    await db.schema.createIndex('item_categories_path').on('item_categories').columns(['path']).execute()
+
+    await db.schema
+      .createTable('categories')
+      .addColumn('path', 'text', (c) => c.primaryKey())
+      .addColumn('sensitive', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute()
+
+    await db.schema
+      .createTable('api_keys')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull().unique())
+      .addColumn('label', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('revoked_at', 'text')
+      .execute()
+  },
+})
+
+const MIGRATIONS: Record<string, DialectMigration> = {
+  '0001-initial': initial,
+}
+
+/** The in-code migration provider for one dialect. */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]) => [name, m(dialect)]))
+    },
+  }
+}

@@ -1,0 +1,68 @@
+import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
+
+/** Result of appending events: which message ids were new and which were already in the log. */
+export interface AppendResult {
+  inserted: number
+  /** Message ids that were already stored (idempotent retries); nothing was written for them. */
+  duplicates: string[]
+}
+
+export interface EventQuery {
+  /** Matches events whose userId or anonymousId equals this id. */
+  personId: string
+  limit: number
+  /** Opaque cursor from a previous page. */
+  cursor?: string | undefined
+}
+
+export interface ItemQuery {
+  limit: number
+  cursor?: string | undefined
+  category?: string | undefined
+}
+
+/**
+ * The persistence boundary. Every backend (SQLite now, PostgreSQL next) implements this and passes
+ * `describeStore` in `store.conformance.ts`. Methods are async so network backends fit the same shape.
+ *
+ * The event log is append-only: there is no method that updates or deletes an event except erasure
+ * (a later privacy issue), which removes whole people.
+ *
+ * @example
+ * const store = await openStore('sqlite:///var/lib/attune/attune.db')
+ * await store.appendEvents([record])
+ */
+export interface Store {
+  /** Backend name, e.g. "sqlite". */
+  readonly kind: string
+  /** Runs pending migrations; safe to call on every start. */
+  migrate(): Promise<void>
+  /** Cheap round trip that fails when the backend is unreachable. */
+  ping(): Promise<void>
+  close(): Promise<void>
+
+  /** Appends events durably in one transaction; duplicates by messageId are skipped, not errors. */
+  appendEvents(events: readonly EventRecord[]): Promise<AppendResult>
+  /** A person's events, newest first (by event time, then log position). */
+  listPersonEvents(query: EventQuery): Promise<Page<StoredEvent>>
+  /** Events in log order after `afterSeq`, for replay and consumers. */
+  readEvents(afterSeq: number, limit: number): Promise<StoredEvent[]>
+  countEvents(): Promise<number>
+  /** Looks up events by message id (used to prove idempotency and for support tools). */
+  getEventsByMessageId(messageIds: readonly string[]): Promise<StoredEvent[]>
+
+  /** Inserts or replaces items (the whole item; omitted fields take defaults). Returns how many were written. */
+  upsertItems(items: readonly ItemInput[], now: Date): Promise<number>
+  getItem(id: string): Promise<Item | null>
+  listItems(query: ItemQuery): Promise<Page<Item>>
+  deleteItem(id: string): Promise<boolean>
+  countItems(): Promise<number>
+
+  /** Marks category paths sensitive or not; unknown paths are created. */
+  setCategorySensitivity(paths: readonly { path: string; sensitive: boolean }[]): Promise<void>
+  listCategories(): Promise<Category[]>
+
+  listApiKeys(): Promise<ApiKeyRecord[]>
+  insertApiKey(key: ApiKeyRecord): Promise<void>
+  revokeApiKey(id: string, at: Date): Promise<boolean>
+}

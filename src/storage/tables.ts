@@ -1,0 +1,165 @@
+/**
+ * Row shapes of the tables (snake_case, as stored) and their mapping to domain types.
+ * Shared by every backend so the same row means the same thing everywhere.
+ */
+import type { ApiKeyRecord, EventRecord, Item, ItemInput, StoredEvent } from '../core/index.ts'
+
+export interface EventsTable {
+  seq: number
+  message_id: string
+  type: string
+  event: string | null
+  kind: string
+  user_id: string | null
+  anonymous_id: string | null
+  item_id: string | null
+  timestamp: number
+  received_at: number
+  message: string
+  data: string
+}
+
+export interface ItemsTable {
+  id: string
+  title: string | null
+  description: string | null
+  brand: string | null
+  price: number | null
+  currency: string | null
+  image_url: string | null
+  url: string | null
+  categories: string
+  tags: string
+  available: number
+  inventory: number | null
+  attributes: string
+  created_at: string
+  updated_at: string
+}
+
+export interface ItemCategoriesTable {
+  item_id: string
+  path: string
+  position: number
+}
+
+export interface CategoriesTable {
+  path: string
+  sensitive: number
+}
+
+export interface ApiKeysTable {
+  id: string
+  scope: string
+  hash: string
+  label: string
+  created_at: string
+  revoked_at: string | null
+}
+
+export interface Database {
+  events: EventsTable
+  items: ItemsTable
+  item_categories: ItemCategoriesTable
+  categories: CategoriesTable
+  api_keys: ApiKeysTable
+}
+
+export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {
+  return {
+    message_id: e.messageId,
+    type: e.type,
+    event: e.event,
+    kind: e.kind,
+    user_id: e.userId,
+    anonymous_id: e.anonymousId,
+    item_id: e.itemId,
+    timestamp: e.timestamp,
+    received_at: e.receivedAt,
+    message: JSON.stringify(e.message),
+    data: JSON.stringify(e.data),
+  }
+}
+
+export function rowToEvent(r: EventsTable): StoredEvent {
+  return {
+    seq: Number(r.seq),
+    messageId: r.message_id,
+    type: r.type as StoredEvent['type'],
+    event: r.event,
+    kind: r.kind as StoredEvent['kind'],
+    userId: r.user_id,
+    anonymousId: r.anonymous_id,
+    itemId: r.item_id,
+    timestamp: Number(r.timestamp),
+    receivedAt: Number(r.received_at),
+    message: JSON.parse(r.message) as Record<string, unknown>,
+    data: JSON.parse(r.data) as StoredEvent['data'],
+  }
+}
+
+/** Fills defaults for fields an upsert omitted; an upsert replaces the whole item. */
+export function itemToRow(input: ItemInput, createdAt: string, now: string): ItemsTable {
+  return {
+    id: input.id,
+    title: input.title ?? null,
+    description: input.description ?? null,
+    brand: input.brand ?? null,
+    price: input.price ?? null,
+    currency: input.currency ?? null,
+    image_url: input.imageUrl ?? null,
+    url: input.url ?? null,
+    categories: JSON.stringify(input.categories ?? []),
+    tags: JSON.stringify(input.tags ?? []),
+    available: input.available === false ? 0 : 1,
+    inventory: input.inventory ?? null,
+    attributes: JSON.stringify(input.attributes ?? {}),
+    created_at: createdAt,
+    updated_at: now,
+  }
+}
+
+export function rowToItem(r: ItemsTable): Item {
+  return {
+    id: r.id,
+    title: r.title,
+    description: r.description,
+    categories: JSON.parse(r.categories) as string[],
+    brand: r.brand,
+    price: r.price === null ? null : Number(r.price),
+    currency: r.currency,
+    imageUrl: r.image_url,
+    url: r.url,
+    tags: JSON.parse(r.tags) as string[],
+    available: Boolean(Number(r.available)),
+    inventory: r.inventory === null ? null : Number(r.inventory),
+    attributes: JSON.parse(r.attributes) as Record<string, unknown>,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }
+}
+
+export function rowToApiKey(r: ApiKeysTable): ApiKeyRecord {
+  return {
+    id: r.id,
+    scope: r.scope as ApiKeyRecord['scope'],
+    hash: r.hash,
+    label: r.label,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  }
+}
+
+/** Cursors are opaque to clients: base64url of a small JSON array. */
+export function encodeCursor(parts: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url')
+}
+
+export function decodeCursor(cursor: string): (string | number)[] | null {
+  try {
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
+    return Array.isArray(parts) ? (parts as (string | number)[]) : null
+  } catch {
+    return null
+  }
+}
