@@ -1,6 +1,7 @@
 /** The `attune` command line. Each subcommand lives in its own file. */
 import { Command, InvalidArgumentError } from 'commander'
 import { AttuneError } from '../core/index.ts'
+import { createKey, listKeys, revokeKey } from './keys.ts'
 import { serve } from './serve.ts'
 
 function port(value: string): number {
@@ -18,6 +19,19 @@ program
   .option('-p, --port <port>', 'port to listen on (default: PORT or 8787)', port)
   .option('--host <host>', 'address to bind (default: ATTUNE_HOST or 0.0.0.0)')
   .action(async (opts: { port?: number; host?: string }) => serve(opts))
+
+const keys = program.command('keys').description('manage API keys')
+keys.command('list').description('list keys (ids and scopes; keys themselves are stored hashed)').action(listKeys)
+keys
+  .command('create')
+  .description('create a key and print it once')
+  .requiredOption('--scope <scope>', 'write (browser-safe) or secret (server side)', (v: string) => {
+    if (v !== 'write' && v !== 'secret') throw new InvalidArgumentError('scope is write or secret')
+    return v
+  })
+  .option('--label <label>', 'a note for whoever reads `keys list`', 'created with attune keys')
+  .action((opts: { scope: 'write' | 'secret'; label: string }) => createKey(opts.scope, opts.label))
+keys.command('revoke <id>').description('revoke a key by id').action(revokeKey)
 
 try {
   await program.parseAsync(process.argv)

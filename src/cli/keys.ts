@@ -1,0 +1,42 @@
+/** `attune keys`: list, create and revoke API keys (only hashes are stored, so a lost key is replaced, not shown). */
+import { type KeyScope, hashKey, loadConfig, newApiKey, newId } from '../core/index.ts'
+import { openStore } from '../storage/index.ts'
+
+async function withStore<T>(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
+  const config = loadConfig()
+  const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync })
+  try {
+    return await fn(store)
+  } finally {
+    await store.close()
+  }
+}
+
+export async function listKeys(): Promise<void> {
+  await withStore(async (store) => {
+    for (const k of await store.listApiKeys()) {
+      process.stdout.write(`${k.id}  ${k.scope.padEnd(6)}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  ${k.label}  (created ${k.createdAt})\n`)
+    }
+  })
+}
+
+export async function createKey(scope: KeyScope, label: string): Promise<void> {
+  await withStore(async (store) => {
+    const key = newApiKey(scope)
+    const id = newId()
+    await store.insertApiKey({ id, scope, hash: hashKey(key), label, createdAt: new Date().toISOString(), revokedAt: null })
+    process.stdout.write(`${key}\n`)
+    process.stderr.write(`created ${scope} key ${id}; store it now, it is not shown again. Running servers pick it up on restart.\n`)
+  })
+}
+
+export async function revokeKey(id: string): Promise<void> {
+  await withStore(async (store) => {
+    if (!(await store.revokeApiKey(id, new Date()))) {
+      process.stderr.write(`no active key with id ${id}\n`)
+      process.exitCode = 1
+      return
+    }
+    process.stderr.write(`revoked ${id}; running servers stop accepting it on restart\n`)
+  })
+}
