@@ -16,8 +16,6 @@ export const ERROR_CODES = {
   invalid_key: 401,
   insufficient_scope: 403,
   not_found: 404,
-  method_not_allowed: 405,
-  rate_limited: 429,
   internal: 500,
   unavailable: 503,
 } as const

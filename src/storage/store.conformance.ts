@@ -1,0 +1,175 @@
+/**
+ * The storage conformance suite: every backend runs these same tests against a real database.
+ * `describeStore('sqlite', () => new SqliteStore(tmpFile))`; the PostgreSQL backend calls it with a
+ * database created for the run.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { EventRecord, ItemInput } from '../core/index.ts'
+import type { Store } from './store.ts'
+
+let seq = 0
+function event(overrides: Partial<EventRecord> = {}): EventRecord {
+  seq += 1
+  return {
+    messageId: `conf-${process.pid}-${seq}`,
+    type: 'track',
+    event: 'Product Viewed',
+    kind: 'product_viewed',
+    userId: 'u1',
+    anonymousId: null,
+    itemId: 'p1',
+    timestamp: 1_700_000_000_000 + seq * 1000,
+    receivedAt: 1_700_000_000_000 + seq * 1000,
+    message: { event: 'Product Viewed', properties: { product_id: 'p1', note: 'ünïcode ✓' } },
+    data: { products: [{ itemId: 'p1', quantity: 1, price: 9.5, category: null, name: null }] },
+    ...overrides,
+  }
+}
+
+function item(id: string, overrides: Partial<ItemInput> = {}): ItemInput {
+  return { id, title: `Item ${id}`, categories: ['Shoes > Running'], price: 10, tags: ['a'], ...overrides }
+}
+
+export function describeStore(name: string, open: () => Promise<Store>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let store: Store
+    before(async () => {
+      store = await open()
+      await store.migrate()
+    })
+    after(async () => {
+      await store.close()
+    })
+
+    it('migrates idempotently and answers ping', async () => {
+      await store.migrate()
+      await store.ping()
+    })
+
+    it('appends events and reads them back unchanged, in log order', async () => {
+      const a = event({ userId: 'order-a' })
+      const b = event({ userId: 'order-a', kind: 'order_completed', data: { orderId: 'o1', revenue: 12.5 } })
+      const result = await store.appendEvents([a, b])
+      assert.equal(result.inserted, 2)
+      assert.deepEqual(result.duplicates, [])
+      const got = await store.getEventsByMessageId([a.messageId, b.messageId])
+      assert.equal(got.length, 2)
+      assert.ok(got[0]!.seq < got[1]!.seq)
+      const { seq: _s, ...rest } = got[0]!
+      assert.deepEqual(rest, a)
+      assert.deepEqual(got[1]!.data, { orderId: 'o1', revenue: 12.5 })
+    })
+
+    it('skips duplicates by messageId, within a call and across calls', async () => {
+      const a = event()
+      const b = event()
+      const first = await store.appendEvents([a, a])
+      assert.equal(first.inserted, 1)
+      assert.deepEqual(first.duplicates, [a.messageId])
+      const second = await store.appendEvents([a, b])
+      assert.equal(second.inserted, 1)
+      assert.deepEqual(second.duplicates, [a.messageId])
+      assert.equal((await store.getEventsByMessageId([a.messageId])).length, 1)
+    })
+
+    it('lists a person by userId or anonymousId, newest first, with a cursor that neither skips nor repeats', async () => {
+      const person = `person-${seq}`
+      const evs = [
+        event({ userId: person, timestamp: 5000 }),
+        event({ userId: null, anonymousId: person, timestamp: 7000 }),
+        event({ userId: person, timestamp: 7000 }), // same time: log order breaks the tie
+        event({ userId: person, timestamp: 1000 }),
+        event({ userId: 'someone-else', timestamp: 9000 }),
+      ]
+      await store.appendEvents(evs)
+      const seen: string[] = []
+      let cursor: string | undefined
+      do {
+        const page = await store.listPersonEvents({ personId: person, limit: 2, cursor })
+        assert.ok(page.data.length <= 2)
+        seen.push(...page.data.map((e) => e.messageId))
+        cursor = page.nextCursor ?? undefined
+      } while (cursor)
+      assert.deepEqual(seen, [evs[2]!.messageId, evs[1]!.messageId, evs[0]!.messageId, evs[3]!.messageId])
+    })
+
+    it('reads the log after a position and counts it', async () => {
+      const before = await store.countEvents()
+      const start = (await store.readEvents(0, 1_000_000)).at(-1)?.seq ?? 0
+      await store.appendEvents([event(), event(), event()])
+      const tail = await store.readEvents(start, 10)
+      assert.equal(tail.length, 3)
+      assert.equal(await store.countEvents(), before + 3)
+      assert.deepEqual((await store.readEvents(start, 2)).map((e) => e.seq), tail.slice(0, 2).map((e) => e.seq))
+    })
+
+    it('upserts items (replacing the whole item), reads, pages and deletes them', async () => {
+      const now = new Date('2026-01-01T00:00:00Z')
+      await store.upsertItems([item('i1'), item('i2', { categories: ['Shoes'] }), item('i3', { categories: ['Bags'] })], now)
+      const i1 = await store.getItem('i1')
+      assert.equal(i1?.title, 'Item i1')
+      assert.equal(i1?.available, true)
+      assert.equal(i1?.inventory, null)
+      assert.deepEqual(i1?.categories, ['Shoes > Running'])
+      assert.equal(i1?.createdAt, now.toISOString())
+
+      const later = new Date('2026-02-01T00:00:00Z')
+      await store.upsertItems([{ id: 'i1', title: 'Renamed', available: false, inventory: 0, attributes: { size: 42 } }], later)
+      const renamed = await store.getItem('i1')
+      assert.equal(renamed?.title, 'Renamed')
+      assert.equal(renamed?.price, null, 'an upsert replaces the whole item')
+      assert.equal(renamed?.available, false)
+      assert.equal(renamed?.inventory, 0)
+      assert.deepEqual(renamed?.attributes, { size: 42 })
+      assert.equal(renamed?.createdAt, now.toISOString(), 'creation time survives an upsert')
+      assert.equal(renamed?.updatedAt, later.toISOString())
+
+      const ids: string[] = []
+      let cursor: string | undefined
+      do {
+        const page = await store.listItems({ limit: 1, cursor })
+        ids.push(...page.data.map((i) => i.id))
+        cursor = page.nextCursor ?? undefined
+      } while (cursor)
+      assert.deepEqual(ids, [...ids].sort())
+      assert.ok(['i1', 'i2', 'i3'].every((id) => ids.includes(id)))
+      assert.equal(new Set(ids).size, ids.length)
+
+      const shoes = await store.listItems({ limit: 100, category: 'Shoes' })
+      assert.deepEqual(shoes.data.map((i) => i.id).sort(), ['i2'])
+      await store.upsertItems([item('i4')], now)
+      const shoes2 = await store.listItems({ limit: 100, category: 'Shoes' })
+      assert.deepEqual(shoes2.data.map((i) => i.id).sort(), ['i2', 'i4'], 'a category includes its descendants')
+
+      assert.equal(await store.deleteItem('i3'), true)
+      assert.equal(await store.deleteItem('i3'), false)
+      assert.equal(await store.getItem('i3'), null)
+      assert.equal(await store.countItems(), ids.length)
+    })
+
+    it('lists categories with counts and inherited sensitivity', async () => {
+      await store.upsertItems([item('h1', { categories: ['Health > Vitamins'] })], new Date())
+      await store.setCategorySensitivity([{ path: 'Health', sensitive: true }])
+      const cats = await store.listCategories()
+      const vitamins = cats.find((c) => c.path === 'Health > Vitamins')
+      assert.equal(vitamins?.sensitive, true)
+      assert.equal(vitamins?.inheritedSensitive, true)
+      assert.equal(cats.find((c) => c.path === 'Health')?.sensitive, true)
+      assert.equal(cats.find((c) => c.path === 'Shoes > Running')?.sensitive, false)
+      await store.setCategorySensitivity([{ path: 'Health', sensitive: false }])
+      assert.equal((await store.listCategories()).find((c) => c.path === 'Health > Vitamins')?.sensitive, false)
+    })
+
+    it('stores API keys by hash, lists and revokes them', async () => {
+      const record = { id: `k-${seq}`, scope: 'write' as const, hash: `h-${seq}`, label: 'test', createdAt: new Date().toISOString(), revokedAt: null }
+      await store.insertApiKey(record)
+      await store.insertApiKey({ ...record, id: 'other-id' }) // same hash: ignored
+      const keys = (await store.listApiKeys()).filter((k) => k.hash === record.hash)
+      assert.deepEqual(keys, [record])
+      assert.equal(await store.revokeApiKey(record.id, new Date()), true)
+      assert.equal(await store.revokeApiKey(record.id, new Date()), false)
+      assert.notEqual((await store.listApiKeys()).find((k) => k.id === record.id)?.revokedAt, null)
+    })
+  })
+}
