@@ -2,8 +2,10 @@
  * Builds the HTTP app on an engine without listening (tests use it on port 0; `attune serve` listens).
  * Closing the app closes the engine, so acknowledged events are flushed on shutdown.
  */
+import { createGunzip, createInflate } from 'node:zlib'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
+import { AttuneError } from '../core/index.ts'
 import type { Engine } from './engine.ts'
 import { installErrorHandling } from './http-errors.ts'
 import { Metrics } from './metrics.ts'
@@ -47,6 +49,18 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
       e.code = 'FST_ERR_CTP_INVALID_JSON_BODY'
       done(e, undefined)
     }
+  })
+
+  // RudderStack's server SDKs gzip their batches. Decompress before parsing; body limits then apply
+  // to the decompressed size, which also stops compression bombs.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const encoding = request.headers['content-encoding']?.toLowerCase()
+    if (!encoding || encoding === 'identity') return payload
+    if (encoding !== 'gzip' && encoding !== 'deflate') {
+      throw new AttuneError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported (use gzip, deflate or none)`)
+    }
+    delete request.headers['content-length'] // the length on the wire is not the length parsed
+    return payload.pipe(encoding === 'gzip' ? createGunzip() : createInflate())
   })
 
   installErrorHandling(app)

@@ -14,6 +14,9 @@ function fromFastify(error: FastifyError): AttuneError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AttuneError('invalid_json', 'the Content-Length does not match the body')
   }
+  if (error.code === 'Z_DATA_ERROR' || error.code === 'Z_BUF_ERROR') {
+    return new AttuneError('invalid_json', 'the body could not be decompressed as its Content-Encoding says')
+  }
   if (error.validation && error.validation.length > 0) {
     const v = error.validation[0]!
     const params = v.params as { missingProperty?: string; additionalProperty?: string }
