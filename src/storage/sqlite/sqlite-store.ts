@@ -1,48 +1,39 @@
 /**
- * The embedded store: one SQLite file in WAL mode through better-sqlite3. Queries go through Kysely,
- * except the event append, which is the ingestion hot path and uses one cached prepared statement
+ * The embedded store: one SQLite file in WAL mode through better-sqlite3. Queries come from
+ * `KyselyStore`, except the event append, which is the ingestion hot path and uses one cached prepared statement
  * inside a transaction (better-sqlite3 is synchronous, so a whole group commit is one short call).
  */
 import fs from 'node:fs'
 import path from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely'
-import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, StoredEvent } from '../../core/index.ts'
+import { Kysely, Migrator, SqliteDialect } from 'kysely'
+import type { EventRecord } from '../../core/index.ts'
+import { KyselyStore } from '../kysely-store.ts'
 import { migrationProvider } from '../migrations/index.ts'
-import type { AppendResult, EventQuery, ItemQuery, Store } from '../store.ts'
-import {
-  type Database,
-  type EventsTable,
-  decodeCursor,
-  encodeCursor,
-  eventToRow,
-  itemToRow,
-  rowToApiKey,
-  rowToEvent,
-  rowToItem,
-} from '../tables.ts'
-import { categoryList } from '../category-list.ts'
+import type { AppendResult } from '../store.ts'
+import { type Database, type EventsTable, eventToRow } from '../tables.ts'
 
 export interface SqliteStoreOptions {
   /** `full` fsyncs each commit (durable across power loss); `normal` is durable across process crashes. */
   synchronous?: 'full' | 'normal'
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore extends KyselyStore {
   readonly kind = 'sqlite'
   readonly #raw: BetterSqlite3.Database
-  readonly #db: Kysely<Database>
+  protected readonly db: Kysely<Database>
   readonly #appendTx: (rows: Omit<EventsTable, 'seq'>[]) => string[]
   #insertEvent: BetterSqlite3.Statement | undefined
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
+    super()
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
     this.#raw = new BetterSqlite3(file)
     this.#raw.pragma('journal_mode = WAL')
     this.#raw.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
     this.#raw.pragma('busy_timeout = 10000')
     this.#raw.pragma('foreign_keys = ON')
-    this.#db = new Kysely<Database>({ dialect: new SqliteDialect({ database: this.#raw }) })
+    this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: this.#raw }) })
     // One transaction per group commit; returns the message ids that were already stored.
     this.#appendTx = this.#raw.transaction((rows: Omit<EventsTable, 'seq'>[]) => {
       const insert = this.#insertStatement()
@@ -65,7 +56,7 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.#db, provider: migrationProvider('sqlite') })
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider('sqlite') })
     const { error } = await migrator.migrateToLatest()
     if (error) throw error
   }
@@ -76,198 +67,12 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.#raw.open) return
-    await this.#db.destroy()
+    await this.db.destroy()
   }
 
   async appendEvents(events: readonly EventRecord[]): Promise<AppendResult> {
     if (events.length === 0) return { inserted: 0, duplicates: [] }
     const duplicates = this.#appendTx(events.map(eventToRow))
     return { inserted: events.length - duplicates.length, duplicates }
-  }
-
-  async listPersonEvents(query: EventQuery): Promise<Page<StoredEvent>> {
-    const after = query.cursor ? decodeCursor(query.cursor) : null
-    let q = this.#db
-      .selectFrom('events')
-      .selectAll()
-      .where((eb) => eb.or([eb('user_id', '=', query.personId), eb('anonymous_id', '=', query.personId)]))
-    if (after && after.length === 2) {
-      const [ts, seq] = after as [number, number]
-      q = q.where((eb) => eb.or([eb('timestamp', '<', ts), eb.and([eb('timestamp', '=', ts), eb('seq', '<', seq)])]))
-    }
-    const rows = await q
-      .orderBy('timestamp', 'desc')
-      .orderBy('seq', 'desc')
-      .limit(query.limit + 1)
-      .execute()
-    const data = rows.slice(0, query.limit).map(rowToEvent)
-    const last = data.at(-1)
-    return { data, nextCursor: rows.length > query.limit && last ? encodeCursor([last.timestamp, last.seq]) : null }
-  }
-
-  async readEvents(afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    const rows = await this.#db
-      .selectFrom('events')
-      .selectAll()
-      .where('seq', '>', afterSeq)
-      .orderBy('seq')
-      .limit(limit)
-      .execute()
-    return rows.map(rowToEvent)
-  }
-
-  async countEvents(): Promise<number> {
-    const row = await this.#db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
-    return Number(row?.n ?? 0)
-  }
-
-  async getEventsByMessageId(messageIds: readonly string[]): Promise<StoredEvent[]> {
-    if (messageIds.length === 0) return []
-    const out: StoredEvent[] = []
-    // Chunked to stay under SQLite's bound-parameter limit.
-    for (let i = 0; i < messageIds.length; i += 500) {
-      const rows = await this.#db
-        .selectFrom('events')
-        .selectAll()
-        .where('message_id', 'in', messageIds.slice(i, i + 500))
-        .orderBy('seq')
-        .execute()
-      out.push(...rows.map(rowToEvent))
-    }
-    return out
-  }
-
-  async upsertItems(items: readonly ItemInput[], now: Date): Promise<number> {
-    if (items.length === 0) return 0
-    const stamp = now.toISOString()
-    await this.#db.transaction().execute(async (trx) => {
-      for (let i = 0; i < items.length; i += 200) {
-        const chunk = items.slice(i, i + 200)
-        const rows = chunk.map((item) => itemToRow(item, stamp, stamp))
-        await trx
-          .insertInto('items')
-          .values(rows)
-          .onConflict((oc) =>
-            oc.column('id').doUpdateSet((eb) => ({
-              title: eb.ref('excluded.title'),
-              description: eb.ref('excluded.description'),
-              brand: eb.ref('excluded.brand'),
-              price: eb.ref('excluded.price'),
-              currency: eb.ref('excluded.currency'),
-              image_url: eb.ref('excluded.image_url'),
-              url: eb.ref('excluded.url'),
-              categories: eb.ref('excluded.categories'),
-              tags: eb.ref('excluded.tags'),
-              available: eb.ref('excluded.available'),
-              inventory: eb.ref('excluded.inventory'),
-              attributes: eb.ref('excluded.attributes'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute()
-        const ids = chunk.map((item) => item.id)
-        await trx.deleteFrom('item_categories').where('item_id', 'in', ids).execute()
-        const links = chunk.flatMap((item) =>
-          [...new Set(item.categories ?? [])].map((p, position) => ({ item_id: item.id, path: p, position })),
-        )
-        if (links.length > 0) await trx.insertInto('item_categories').values(links).execute()
-      }
-    })
-    return items.length
-  }
-
-  async getItem(id: string): Promise<Item | null> {
-    const row = await this.#db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst()
-    return row ? rowToItem(row) : null
-  }
-
-  async listItems(query: ItemQuery): Promise<Page<Item>> {
-    const after = query.cursor ? decodeCursor(query.cursor) : null
-    let q = this.#db.selectFrom('items').selectAll('items')
-    if (query.category !== undefined) {
-      const category = query.category
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('item_categories')
-            .select('item_categories.item_id')
-            .whereRef('item_categories.item_id', '=', 'items.id')
-            .where((w) =>
-              w.or([
-                w('item_categories.path', '=', category),
-                // Descendants: "Shoes" also matches "Shoes > Running".
-                w(sql<string>`substr(item_categories.path, 1, ${category.length + 3})`, '=', `${category} > `),
-              ]),
-            ),
-        ),
-      )
-    }
-    if (after && typeof after[0] === 'string') q = q.where('items.id', '>', after[0])
-    const rows = await q.orderBy('items.id').limit(query.limit + 1).execute()
-    const data = rows.slice(0, query.limit).map(rowToItem)
-    const last = data.at(-1)
-    return { data, nextCursor: rows.length > query.limit && last ? encodeCursor([last.id]) : null }
-  }
-
-  async deleteItem(id: string): Promise<boolean> {
-    const result = await this.#db.deleteFrom('items').where('id', '=', id).executeTakeFirst()
-    return Number(result.numDeletedRows) > 0
-  }
-
-  async countItems(): Promise<number> {
-    const row = await this.#db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
-    return Number(row?.n ?? 0)
-  }
-
-  async setCategorySensitivity(paths: readonly { path: string; sensitive: boolean }[]): Promise<void> {
-    if (paths.length === 0) return
-    await this.#db
-      .insertInto('categories')
-      .values(paths.map((p) => ({ path: p.path, sensitive: p.sensitive ? 1 : 0 })))
-      .onConflict((oc) => oc.column('path').doUpdateSet((eb) => ({ sensitive: eb.ref('excluded.sensitive') })))
-      .execute()
-  }
-
-  async listCategories(): Promise<Category[]> {
-    const counts = await this.#db
-      .selectFrom('item_categories')
-      .select(['path', (eb) => eb.fn.countAll<number>().as('n')])
-      .groupBy('path')
-      .execute()
-    const marks = await this.#db.selectFrom('categories').selectAll().execute()
-    return categoryList(
-      counts.map((c) => ({ path: c.path, count: Number(c.n) })),
-      marks.map((m) => ({ path: m.path, sensitive: Boolean(Number(m.sensitive)) })),
-    )
-  }
-
-  async listApiKeys(): Promise<ApiKeyRecord[]> {
-    const rows = await this.#db.selectFrom('api_keys').selectAll().orderBy('created_at').execute()
-    return rows.map(rowToApiKey)
-  }
-
-  async insertApiKey(key: ApiKeyRecord): Promise<void> {
-    await this.#db
-      .insertInto('api_keys')
-      .values({
-        id: key.id,
-        scope: key.scope,
-        hash: key.hash,
-        label: key.label,
-        created_at: key.createdAt,
-        revoked_at: key.revokedAt,
-      })
-      .onConflict((oc) => oc.column('hash').doNothing())
-      .execute()
-  }
-
-  async revokeApiKey(id: string, at: Date): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('api_keys')
-      .set({ revoked_at: at.toISOString() })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst()
-    return Number(result.numUpdatedRows) > 0
   }
 }
