@@ -1,4 +1,5 @@
 import { AttuneError } from '../core/index.ts'
+import { PostgresStore } from './postgres/postgres-store.ts'
 import { SqliteStore } from './sqlite/sqlite-store.ts'
 import type { Store } from './store.ts'
 
@@ -8,8 +9,10 @@ export interface OpenStoreOptions {
 
 type StoreFactory = (url: URL, raw: string, options: OpenStoreOptions) => Store
 
-/** Store backends by URL scheme; PostgreSQL registers here in its own issue. */
+/** Store backends by URL scheme. */
 const FACTORIES: Record<string, StoreFactory> = {
+  'postgres:': (_url, raw) => new PostgresStore(raw),
+  'postgresql:': (_url, raw) => new PostgresStore(raw),
   'sqlite:': (_url, raw, options) => {
     const file = raw.slice('sqlite://'.length)
     if (file === '') throw new AttuneError('invalid_field', 'ATTUNE_DATABASE_URL: sqlite:// needs a file path', 'ATTUNE_DATABASE_URL')

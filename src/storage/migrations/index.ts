@@ -3,7 +3,7 @@
  * dialect, because a few column types differ (Kysely deliberately hides the dialect from migrations).
  * Never edit a released migration: add a new one.
  */
-import type { Kysely, Migration, MigrationProvider } from 'kysely'
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -11,23 +11,43 @@ type DialectMigration = (dialect: Dialect) => Migration
 
 const initial: DialectMigration = (dialect) => ({
   async up(db: Kysely<any>) {
-    const seqType = dialect === 'postgres' ? 'bigserial' : 'integer'
-    await db.schema
-      .createTable('events')
-      .addColumn('seq', seqType, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
-      .addColumn('message_id', 'text', (c) => c.notNull().unique())
-      .addColumn('type', 'text', (c) => c.notNull())
-      .addColumn('event', 'text')
-      .addColumn('kind', 'text', (c) => c.notNull())
-      .addColumn('user_id', 'text')
-      .addColumn('anonymous_id', 'text')
-      .addColumn('item_id', 'text')
-      .addColumn('timestamp', 'bigint', (c) => c.notNull())
-      .addColumn('received_at', 'bigint', (c) => c.notNull())
-      .addColumn('message', 'text', (c) => c.notNull())
-      .addColumn('data', 'text', (c) => c.notNull())
-      .execute()
-    // Access paths: a person's timeline (by user id or anonymous id), an item's events, a kind over time.
+    if (dialect === 'postgres') {
+      // Partitioned by event time (monthly partitions are created on demand by the store). A unique
+      // index on a partitioned table must include the partition key, so message-id deduplication
+      // lives in its own table, written in the same transaction.
+      await sql`create table events (
+        seq bigserial not null,
+        message_id text not null,
+        type text not null,
+        event text,
+        kind text not null,
+        user_id text,
+        anonymous_id text,
+        item_id text,
+        timestamp bigint not null,
+        received_at bigint not null,
+        message text not null,
+        data text not null
+      ) partition by range (timestamp)`.execute(db)
+      await sql`create table event_ids (message_id text primary key)`.execute(db)
+      await db.schema.createIndex('events_seq').on('events').columns(['seq']).execute()
+    } else {
+      await db.schema
+        .createTable('events')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('message_id', 'text', (c) => c.notNull().unique())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('event', 'text')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('anonymous_id', 'text')
+        .addColumn('item_id', 'text')
+        .addColumn('timestamp', 'bigint', (c) => c.notNull())
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute()
+    }
     await db.schema.createIndex('events_user_time').on('events').columns(['user_id', 'timestamp', 'seq']).execute()
     await db.schema
       .createIndex('events_anon_time')
