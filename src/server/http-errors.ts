@@ -26,7 +26,8 @@ function fromFastify(error: FastifyError): AttuneError {
     return new AttuneError(params.missingProperty ? 'missing_field' : 'invalid_field', `${where} ${field || ''} ${v.message ?? 'is invalid'}`.replace(/\s+/g, ' '), field || undefined)
   }
   // The store failing (disk full, database locked or unreachable) is a temporary outage, not a bug.
-  if (typeof error.code === 'string' && /^(SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)|ECONNREFUSED|ECONNRESET|ETIMEDOUT)/.test(error.code)) {
+  // (PostgreSQL classes 08 connection, 53 resources, 57P operator intervention.)
+  if (typeof error.code === 'string' && /^(SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)\w*|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|08\w{3}|57P\w{2}|53\w{3})$/.test(error.code)) {
     return new AttuneError('unavailable', 'the store is unavailable; retry later')
   }
   if (error.statusCode === 400 && /json/i.test(error.message)) return new AttuneError('invalid_json', error.message)
