@@ -19,6 +19,7 @@ export type {
   KeyScope,
   NormalizedData,
   Page,
+  PersonActivity,
   ProductLine,
   StoredEvent,
 } from './types.ts'

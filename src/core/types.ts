@@ -128,3 +128,18 @@ export interface Page<T> {
   data: T[]
   nextCursor: string | null
 }
+
+/**
+ * Activity counters per person id (userId or anonymousId), derived from the event log by the workers.
+ * The first derived view; identity-stitched profiles build on it.
+ */
+export interface PersonActivity {
+  personId: string
+  events: number
+  /** Events by kind, e.g. { product_viewed: 12, order_completed: 1 }. */
+  kinds: Record<string, number>
+  orders: number
+  revenue: number
+  firstSeen: number
+  lastSeen: number
+}

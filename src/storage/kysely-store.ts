@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
-import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
+import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, PersonActivity, StoredEvent } from '../core/index.ts'
 import { categoryList } from './category-list.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
 import { type Database, decodeCursor, encodeCursor, itemToRow, rowToApiKey, rowToEvent, rowToItem } from './tables.ts'
@@ -201,5 +201,87 @@ export abstract class KyselyStore implements Store {
       .where('revoked_at', 'is', null)
       .executeTakeFirst()
     return Number(result.numUpdatedRows) > 0
+  }
+
+  async applyPersonActivity(events: readonly EventRecord[], consumer: string): Promise<string[]> {
+    if (events.length === 0) return []
+    return this.db.transaction().execute(async (trx) => {
+      const fresh = new Set<string>()
+      const ids = [...new Set(events.map((e) => e.messageId))]
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await trx
+          .insertInto('processed_events')
+          .values(ids.slice(i, i + 500).map((message_id) => ({ consumer, message_id })))
+          .onConflict((oc) => oc.columns(['consumer', 'message_id']).doNothing())
+          .returning('message_id')
+          .execute()
+        for (const r of rows) fresh.add(r.message_id)
+      }
+      const byPerson = new Map<string, { events: number; orders: number; revenue: number; first: number; last: number; kinds: Map<string, number> }>()
+      for (const e of events) {
+        if (!fresh.delete(e.messageId)) continue // applied before, or a repeat within this call
+        const personId = e.userId ?? e.anonymousId
+        if (personId === null) continue
+        const p = byPerson.get(personId) ?? { events: 0, orders: 0, revenue: 0, first: e.timestamp, last: e.timestamp, kinds: new Map() }
+        p.events += 1
+        if (e.kind === 'order_completed') {
+          p.orders += 1
+          p.revenue += e.data.revenue ?? 0
+        }
+        p.first = Math.min(p.first, e.timestamp)
+        p.last = Math.max(p.last, e.timestamp)
+        p.kinds.set(e.kind, (p.kinds.get(e.kind) ?? 0) + 1)
+        byPerson.set(personId, p)
+      }
+      for (const [personId, p] of byPerson) {
+        await trx
+          .insertInto('person_activity')
+          .values({ person_id: personId, events: p.events, orders: p.orders, revenue: p.revenue, first_seen: p.first, last_seen: p.last })
+          .onConflict((oc) =>
+            oc.column('person_id').doUpdateSet({
+              events: sql`person_activity.events + excluded.events`,
+              orders: sql`person_activity.orders + excluded.orders`,
+              revenue: sql`person_activity.revenue + excluded.revenue`,
+              first_seen: sql`case when excluded.first_seen < person_activity.first_seen then excluded.first_seen else person_activity.first_seen end`,
+              last_seen: sql`case when excluded.last_seen > person_activity.last_seen then excluded.last_seen else person_activity.last_seen end`,
+            }),
+          )
+          .execute()
+        await trx
+          .insertInto('person_kind_counts')
+          .values([...p.kinds].map(([kind, count]) => ({ person_id: personId, kind, count })))
+          .onConflict((oc) => oc.columns(['person_id', 'kind']).doUpdateSet({ count: sql`person_kind_counts.count + excluded.count` }))
+          .execute()
+      }
+      return [...byPerson.keys()]
+    })
+  }
+
+  async getPersonActivity(personId: string): Promise<PersonActivity | null> {
+    const row = await this.db.selectFrom('person_activity').selectAll().where('person_id', '=', personId).executeTakeFirst()
+    if (!row) return null
+    const kinds = await this.db.selectFrom('person_kind_counts').select(['kind', 'count']).where('person_id', '=', personId).orderBy('kind').execute()
+    return {
+      personId,
+      events: Number(row.events),
+      kinds: Object.fromEntries(kinds.map((k) => [k.kind, Number(k.count)])),
+      orders: Number(row.orders),
+      revenue: Number(row.revenue),
+      firstSeen: Number(row.first_seen),
+      lastSeen: Number(row.last_seen),
+    }
+  }
+
+  async getConsumerOffset(consumer: string): Promise<number> {
+    const row = await this.db.selectFrom('consumer_offsets').select('seq').where('consumer', '=', consumer).executeTakeFirst()
+    return row ? Number(row.seq) : 0
+  }
+
+  async setConsumerOffset(consumer: string, seq: number): Promise<void> {
+    await this.db
+      .insertInto('consumer_offsets')
+      .values({ consumer, seq })
+      .onConflict((oc) => oc.column('consumer').doUpdateSet({ seq: sql`case when excluded.seq > consumer_offsets.seq then excluded.seq else consumer_offsets.seq end` }))
+      .execute()
   }
 }

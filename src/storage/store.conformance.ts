@@ -171,5 +171,34 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.revokeApiKey(record.id, new Date()), false)
       assert.notEqual((await store.listApiKeys()).find((k) => k.id === record.id)?.revokedAt, null)
     })
+
+    it('applies person activity exactly once per consumer, however often events are redelivered', async () => {
+      const person = `activity-${seq}`
+      const view = event({ userId: person, kind: 'product_viewed', timestamp: 2000 })
+      const order = event({ userId: person, kind: 'order_completed', timestamp: 1000, data: { orderId: 'o', revenue: 40 } })
+      const anon = event({ userId: null, anonymousId: person, kind: 'page_viewed', timestamp: 3000 })
+      assert.deepEqual(await store.applyPersonActivity([view, order, view], 'c1'), [person])
+      await store.applyPersonActivity([order, anon], 'c1') // the order is a redelivery
+      const a = await store.getPersonActivity(person)
+      assert.deepEqual(a, {
+        personId: person,
+        events: 3,
+        kinds: { order_completed: 1, page_viewed: 1, product_viewed: 1 },
+        orders: 1,
+        revenue: 40,
+        firstSeen: 1000,
+        lastSeen: 3000,
+      })
+      await store.applyPersonActivity([view], 'another-consumer') // consumers are independent
+      assert.equal((await store.getPersonActivity(person))?.events, 4)
+      assert.equal(await store.getPersonActivity('nobody-at-all'), null)
+    })
+
+    it('keeps consumer offsets, never moving one backwards', async () => {
+      assert.equal(await store.getConsumerOffset('offset-test'), 0)
+      await store.setConsumerOffset('offset-test', 42)
+      await store.setConsumerOffset('offset-test', 41)
+      assert.equal(await store.getConsumerOffset('offset-test'), 42)
+    })
   })
 }

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
+import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, PersonActivity, StoredEvent } from '../core/index.ts'
 
 /** Result of appending events: which message ids were new and which were already in the log. */
 export interface AppendResult {
@@ -61,6 +61,16 @@ export interface Store {
   /** Marks category paths sensitive or not; unknown paths are created. */
   setCategorySensitivity(paths: readonly { path: string; sensitive: boolean }[]): Promise<void>
   listCategories(): Promise<Category[]>
+
+  /**
+   * Applies events to the derived person activity, exactly once per consumer: events this consumer has
+   * applied before (redeliveries) are skipped, in the same transaction. Returns the person ids touched.
+   */
+  applyPersonActivity(events: readonly EventRecord[], consumer: string): Promise<string[]>
+  getPersonActivity(personId: string): Promise<PersonActivity | null>
+  /** The last log position an in-process consumer has applied (0 when it never ran). */
+  getConsumerOffset(consumer: string): Promise<number>
+  setConsumerOffset(consumer: string, seq: number): Promise<void>
 
   listApiKeys(): Promise<ApiKeyRecord[]>
   insertApiKey(key: ApiKeyRecord): Promise<void>

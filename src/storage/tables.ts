@@ -57,12 +57,41 @@ export interface ApiKeysTable {
   revoked_at: string | null
 }
 
+export interface PersonActivityTable {
+  person_id: string
+  events: number
+  orders: number
+  revenue: number
+  first_seen: number
+  last_seen: number
+}
+
+export interface PersonKindCountsTable {
+  person_id: string
+  kind: string
+  count: number
+}
+
+export interface ProcessedEventsTable {
+  consumer: string
+  message_id: string
+}
+
+export interface ConsumerOffsetsTable {
+  consumer: string
+  seq: number
+}
+
 export interface Database {
   events: EventsTable
   items: ItemsTable
   item_categories: ItemCategoriesTable
   categories: CategoriesTable
   api_keys: ApiKeysTable
+  person_activity: PersonActivityTable
+  person_kind_counts: PersonKindCountsTable
+  processed_events: ProcessedEventsTable
+  consumer_offsets: ConsumerOffsetsTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

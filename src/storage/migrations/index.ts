@@ -103,8 +103,44 @@ const initial: DialectMigration = (dialect) => ({
   },
 })
 
+/** Derived per-person activity, and the bookkeeping that makes its updates exactly-once. */
+const personActivity: DialectMigration = () => ({
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('person_activity')
+      .addColumn('person_id', 'text', (c) => c.primaryKey())
+      .addColumn('events', 'bigint', (c) => c.notNull())
+      .addColumn('orders', 'bigint', (c) => c.notNull())
+      .addColumn('revenue', 'double precision', (c) => c.notNull())
+      .addColumn('first_seen', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen', 'bigint', (c) => c.notNull())
+      .execute()
+    await db.schema
+      .createTable('person_kind_counts')
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('count', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('person_kind_counts_pk', ['person_id', 'kind'])
+      .execute()
+    // Which consumer has applied which event: a redelivered event is recognised and skipped.
+    await db.schema
+      .createTable('processed_events')
+      .addColumn('consumer', 'text', (c) => c.notNull())
+      .addColumn('message_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('processed_events_pk', ['consumer', 'message_id'])
+      .execute()
+    // How far an in-process consumer has read the event log.
+    await db.schema
+      .createTable('consumer_offsets')
+      .addColumn('consumer', 'text', (c) => c.primaryKey())
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .execute()
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
+  '0002-person-activity': personActivity,
 }
 
 /** The in-code migration provider for one dialect. */
