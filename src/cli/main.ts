@@ -1,8 +1,10 @@
 /** The `attune` command line. Each subcommand lives in its own file. */
 import { Command, InvalidArgumentError } from 'commander'
 import { AttuneError } from '../core/index.ts'
+import { importCommand } from './import.ts'
 import { createKey, listKeys, revokeKey } from './keys.ts'
 import { serve } from './serve.ts'
+import { worker } from './worker.ts'
 
 function port(value: string): number {
   const n = Number(value)
@@ -20,6 +22,11 @@ program
   .option('--host <host>', 'address to bind (default: ATTUNE_HOST or 0.0.0.0)')
   .action(async (opts: { port?: number; host?: string }) => serve(opts))
 
+program
+  .command('worker')
+  .description('consume the event stream and keep derived data (person activity) up to date')
+  .action(worker)
+
 const keys = program.command('keys').description('manage API keys')
 keys.command('list').description('list keys (ids and scopes; keys themselves are stored hashed)').action(listKeys)
 keys
@@ -32,6 +39,8 @@ keys
   .option('--label <label>', 'a note for whoever reads `keys list`', 'created with attune keys')
   .action((opts: { scope: 'write' | 'secret'; label: string }) => createKey(opts.scope, opts.label))
 keys.command('revoke <id>').description('revoke a key by id').action(revokeKey)
+
+program.addCommand(importCommand())
 
 try {
   await program.parseAsync(process.argv)

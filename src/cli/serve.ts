@@ -9,8 +9,9 @@ export interface ServeOptions {
 
 export async function serve(options: ServeOptions = {}): Promise<void> {
   const config = loadConfig({ ...(options.port !== undefined && { port: options.port }), ...(options.host && { host: options.host }) })
-  const engine = await createEngine(config)
+  const engine = await createEngine(config, 'serve')
   const app = await buildApp(engine)
+  if (config.embeddedWorker) engine.startWorkers((error) => app.log.warn({ err: error }, 'worker delivery failed; retrying'))
 
   if (engine.generatedKeys.length > 0) {
     // Printed to stderr, outside the JSON log stream, so they are easy to read and are not shipped to log stores.

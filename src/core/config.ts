@@ -27,6 +27,21 @@ export interface Config {
    * survives power loss; `normal` survives a process crash but not power loss. Default full.
    */
   readonly sqliteSync: 'full' | 'normal'
+  /** Redis for shared hot state (`ATTUNE_REDIS_URL`); in process memory when unset. */
+  readonly redisUrl: string | undefined
+  /** Prefix of every Redis key (`ATTUNE_REDIS_PREFIX`, default `attune:`). */
+  readonly redisPrefix: string
+  /** NATS with JetStream between ingestion and workers (`ATTUNE_NATS_URL`); in process when unset. */
+  readonly natsUrl: string | undefined
+  /** JetStream stream name (`ATTUNE_NATS_STREAM`, default ATTUNE_EVENTS). */
+  readonly natsStream: string
+  /** Subject events are published on (`ATTUNE_NATS_SUBJECT`, default attune.events). */
+  readonly natsSubject: string
+  /**
+   * Whether `attune serve` also runs the workers' consumers in its own process (`ATTUNE_EMBEDDED_WORKER`).
+   * Default: yes without NATS (one-process mode), no with NATS (run `attune worker`).
+   */
+  readonly embeddedWorker: boolean
   /** Largest request body in bytes (Segment's batch limit, 500 KB). */
   readonly maxBatchBytes: number
   /** Largest single event in bytes (Segment's limit, 32 KB). */
@@ -54,6 +69,26 @@ function choice<T extends string>(env: Env, name: string, options: readonly T[],
   return raw as T
 }
 
+function urlSetting(env: Env, name: string, schemes: readonly string[]): string | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  let scheme: string
+  try {
+    scheme = new URL(raw).protocol
+  } catch {
+    throw new AttuneError('invalid_field', `${name} is not a URL: "${raw}"`, name)
+  }
+  if (!schemes.includes(scheme)) throw new AttuneError('invalid_field', `${name} must start with ${schemes.map((s) => `${s}//`).join(' or ')}, got "${raw}"`, name)
+  return raw
+}
+
+function nameSetting(env: Env, name: string, fallback: string, pattern: RegExp): string {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!pattern.test(raw)) throw new AttuneError('invalid_field', `${name} must match ${pattern}, got "${raw}"`, name)
+  return raw
+}
+
 function keySetting(env: Env, name: string): string | undefined {
   const raw = env[name]
   if (raw === undefined || raw === '') return undefined
@@ -66,6 +101,8 @@ function keySetting(env: Env, name: string): string | undefined {
 /** Builds the configuration from an environment (default: the process's) plus explicit overrides. */
 export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.env): Config {
   const dataDir = path.resolve(overrides.dataDir ?? env.ATTUNE_DATA_DIR ?? './data')
+  const natsUrl = urlSetting(env, 'ATTUNE_NATS_URL', ['nats:', 'tls:'])
+  const embedded = env.ATTUNE_EMBEDDED_WORKER
   const config: Config = {
     port: intSetting(env, 'PORT', 8787, 0, 65535),
     host: env.ATTUNE_HOST || '0.0.0.0',
@@ -76,6 +113,12 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     logLevel: choice(env, 'ATTUNE_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     logRequests: env.ATTUNE_LOG_REQUESTS === '1' || env.ATTUNE_LOG_REQUESTS === 'true',
     sqliteSync: choice(env, 'ATTUNE_SQLITE_SYNC', ['full', 'normal'], 'full'),
+    redisUrl: urlSetting(env, 'ATTUNE_REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: nameSetting(env, 'ATTUNE_REDIS_PREFIX', 'attune:', /^[\w:.-]{1,64}$/),
+    natsUrl,
+    natsStream: nameSetting(env, 'ATTUNE_NATS_STREAM', 'ATTUNE_EVENTS', /^[\w-]{1,64}$/),
+    natsSubject: nameSetting(env, 'ATTUNE_NATS_SUBJECT', 'attune.events', /^[\w-]+(\.[\w-]+)*$/),
+    embeddedWorker: embedded === undefined || embedded === '' ? natsUrl === undefined : embedded === '1' || embedded === 'true',
     maxBatchBytes: 500 * 1024,
     maxEventBytes: 32 * 1024,
     ...overrides,

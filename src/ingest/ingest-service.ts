@@ -4,6 +4,7 @@
  */
 import { AttuneError, type CallType, type EventRecord, type RecordProblem } from '../core/index.ts'
 import { parseTime } from './clock-skew.ts'
+import type { EventPublisher } from './event-publisher.ts'
 import type { EventWriter } from './event-writer.ts'
 import { toEventRecord } from './segment-message.ts'
 
@@ -20,6 +21,8 @@ export interface IngestOptions {
   /** Most events in one batch (Segment does not cap the count; the 500 KB body limit does). */
   maxBatchEvents?: number
   now?: () => number
+  /** Receives every committed request's events before it is acknowledged (the stream to the workers). */
+  publisher?: EventPublisher
 }
 
 export class IngestService {
@@ -68,6 +71,9 @@ export class IngestService {
     }
 
     const appended = await this.#writer.append(records)
+    // Acknowledge only once the workers' stream has the events too; duplicates are republished so that a
+    // retry after a failed publish still reaches the workers, which deduplicate by messageId.
+    if (this.#options.publisher && records.length > 0) await this.#options.publisher.publish(records)
     return { accepted: appended.inserted, duplicates: appended.duplicates.length, rejected }
   }
 }

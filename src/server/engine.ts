@@ -1,46 +1,102 @@
 /**
- * The composition root: opens the store and wires the services. `attune serve` builds an HTTP app on
- * top of it; `attune import` uses it directly. Closing it flushes every acknowledged event first.
+ * The composition root: opens the store, hot state and event stream named by the configuration and
+ * wires the services. `attune serve` builds an HTTP app on it, `attune worker` runs its consumers,
+ * `attune import` uses the store directly. Closing it flushes every acknowledged event first.
  */
 import { CatalogService } from '../catalog/index.ts'
 import type { Config } from '../core/index.ts'
+import { type HotState, MemoryHotState, RedisHotState } from '../hot-state/index.ts'
 import { type CommitStats, EventWriter, IngestService } from '../ingest/index.ts'
+import { ActivityProjector, ACTIVITY_CONSUMER } from '../profiles/index.ts'
 import { openStore, type Store } from '../storage/index.ts'
-import { ensureKeys, type GeneratedKey, type KeyRing } from './auth.ts'
+import { type Consumption, type EventStream, LogTailStream, NatsEventStream } from '../stream/index.ts'
+import { ensureKeys, type GeneratedKey, KeyRing } from './auth.ts'
+
+export type EngineRole = 'serve' | 'worker'
 
 export interface Engine {
   readonly config: Config
   readonly store: Store
+  readonly hot: HotState
+  readonly stream: EventStream
   readonly writer: EventWriter
   readonly ingest: IngestService
   readonly catalog: CatalogService
+  readonly activity: ActivityProjector
   readonly keys: KeyRing
   /** Keys generated at this start (shown once, then only their hashes remain). */
   readonly generatedKeys: GeneratedKey[]
   /** Observers of group commits (metrics). */
   readonly commitListeners: Set<(stats: CommitStats) => void>
+  /** Starts the workers' consumers in this process (worker role, or serve without NATS). */
+  startWorkers(onError?: (error: unknown) => void): void
+  /** Throws when a backend is unreachable; names which. */
+  checkBackends(): Promise<void>
   close(): Promise<void>
 }
 
-export async function createEngine(config: Config): Promise<Engine> {
-  const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync })
-  const commitListeners = new Set<(stats: CommitStats) => void>()
-  const writer = new EventWriter(store, { onCommit: (stats) => commitListeners.forEach((l) => l(stats)) })
-  const { ring, generated } = await ensureKeys(store, config)
-  let closed: Promise<void> | null = null
-  return {
-    config,
-    store,
-    writer,
-    ingest: new IngestService(writer, { maxEventBytes: config.maxEventBytes }),
-    catalog: new CatalogService(store),
-    keys: ring,
-    generatedKeys: generated,
-    commitListeners,
-    close() {
-      // Order matters: drain the writer (acknowledged events) before closing the store under it.
-      closed ??= writer.close().then(() => store.close())
-      return closed
-    },
+export async function createEngine(config: Config, role: EngineRole = 'serve'): Promise<Engine> {
+  const opened: { close(): Promise<void> }[] = []
+  try {
+    const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync })
+    opened.push(store)
+    const hot: HotState = config.redisUrl ? await RedisHotState.open(config.redisUrl, config.redisPrefix) : new MemoryHotState()
+    opened.push(hot)
+    const stream: EventStream = config.natsUrl
+      ? await NatsEventStream.open({ url: config.natsUrl, stream: config.natsStream, subject: config.natsSubject })
+      : new LogTailStream(store)
+    opened.push(stream)
+    const commitListeners = new Set<(stats: CommitStats) => void>()
+    const writer = new EventWriter(store, { onCommit: (stats) => commitListeners.forEach((l) => l(stats)) })
+    // Workers never hand out keys; only the API generates them on its first start.
+    const { ring, generated } = role === 'serve' ? await ensureKeys(store, config) : { ring: new KeyRing([]), generated: [] }
+    const activity = new ActivityProjector(store, hot)
+    const consumptions: Consumption[] = []
+    let closed: Promise<void> | null = null
+
+    return {
+      config,
+      store,
+      hot,
+      stream,
+      writer,
+      ingest: new IngestService(writer, { maxEventBytes: config.maxEventBytes, publisher: stream }),
+      catalog: new CatalogService(store),
+      activity,
+      keys: ring,
+      generatedKeys: generated,
+      commitListeners,
+      startWorkers(onError) {
+        consumptions.push(stream.consume({ name: ACTIVITY_CONSUMER, handler: (events) => activity.apply(events), onError }))
+      },
+      async checkBackends() {
+        const checks: [string, () => Promise<void>][] = [
+          ['store', () => store.ping()],
+          [`stream (${stream.kind})`, () => stream.check()],
+          [`hot state (${hot.kind})`, () => hot.check()],
+        ]
+        for (const [name, check] of checks) {
+          try {
+            await check()
+          } catch (error) {
+            throw new Error(`${name} unavailable: ${(error as Error).message}`)
+          }
+        }
+      },
+      close() {
+        // Order matters: stop consuming, drain the writer (acknowledged events), then close what they use.
+        closed ??= (async () => {
+          await Promise.all(consumptions.map((c) => c.stop()))
+          await writer.close()
+          await stream.close()
+          await hot.close()
+          await store.close()
+        })()
+        return closed
+      },
+    }
+  } catch (error) {
+    for (const o of opened.reverse()) await o.close().catch(() => {})
+    throw error
   }
 }

@@ -41,6 +41,12 @@ export async function openStore(rawUrl: string, options: OpenStoreOptions = {}):
     )
   }
   const store = factory(url, rawUrl, options)
-  await store.migrate()
+  try {
+    await store.migrate()
+  } catch (error) {
+    await store.close().catch(() => {})
+    const where = url.protocol === 'sqlite:' ? rawUrl : `${url.protocol}//${url.host}${url.pathname}` // no password in messages
+    throw new AttuneError('unavailable', `ATTUNE_DATABASE_URL: cannot open the store at ${where} (${(error as Error).message})`, 'ATTUNE_DATABASE_URL')
+  }
   return store
 }

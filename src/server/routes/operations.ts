@@ -16,14 +16,14 @@ export function operationsRoutes(ctx: RouteContext, isClosing: () => boolean) {
   return async (app: FastifyInstance) => {
     app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(LANDING))
     app.get('/healthz', { schema: { tags, summary: 'Liveness: the process answers' } }, async () => ({ status: 'ok' }))
-    app.get('/readyz', { schema: { tags, summary: 'Readiness: the store answers and the server is not shutting down' } }, async (request, reply) => {
+    app.get('/readyz', { schema: { tags, summary: 'Readiness: the store, stream and hot state answer and the server is not shutting down' } }, async (request, reply) => {
       if (isClosing()) return reply.status(503).send({ status: 'shutting down' })
       try {
-        await engine.store.ping()
-        return { status: 'ready', store: engine.store.kind }
+        await engine.checkBackends()
+        return { status: 'ready', store: engine.store.kind, stream: engine.stream.kind, hotState: engine.hot.kind }
       } catch (error) {
-        request.log.warn({ err: error }, 'store ping failed')
-        return reply.status(503).send({ status: 'store unavailable' })
+        request.log.warn({ err: error }, 'readiness check failed')
+        return reply.status(503).send({ status: 'unavailable', reason: (error as Error).message })
       }
     })
     app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_request, reply) =>

@@ -1,7 +1,7 @@
 /** People routes (secret key). Identity stitching and profiles arrive with their own issue. */
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import type { StoredEvent } from '../../core/index.ts'
+import { AttuneError, type StoredEvent } from '../../core/index.ts'
 import { PageQuery } from '../schemas.ts'
 import { requireScope, type RouteContext, secretKeySecurity } from './context.ts'
 
@@ -27,8 +27,33 @@ export function eventView(e: StoredEvent) {
 }
 
 export function peopleRoutes(ctx: RouteContext) {
-  const { store } = ctx.engine
+  const { store, activity } = ctx.engine
+  const PersonParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255 }) })
   return async (app: FastifyInstance) => {
+    app.get<{ Params: { userId: string } }>(
+      '/v1/people/:userId',
+      {
+        preHandler: requireScope(ctx, 'secret'),
+        schema: {
+          tags: ['people'],
+          summary: 'What is known about a person',
+          description:
+            'Today: activity counters (events by kind, orders, revenue, first and last seen) kept by the workers from the event stream, ' +
+            'read from hot state (Redis when configured). Identity stitching and full profiles arrive with the identity issue.',
+          security: secretKeySecurity,
+          params: PersonParams,
+        },
+      },
+      async (request) => {
+        const found = await activity.read(request.params.userId)
+        if (!found) throw new AttuneError('not_found', `no events processed yet for "${request.params.userId}"`, 'userId')
+        return {
+          id: found.personId,
+          activity: { ...found, firstSeen: new Date(found.firstSeen).toISOString(), lastSeen: new Date(found.lastSeen).toISOString() },
+        }
+      },
+    )
+
     app.get<{ Params: { userId: string }; Querystring: { limit?: number; cursor?: string } }>(
       '/v1/people/:userId/events',
       {
@@ -38,7 +63,7 @@ export function peopleRoutes(ctx: RouteContext) {
           summary: "A person's events, newest first",
           description: 'Matches events whose userId or anonymousId is the given id.',
           security: secretKeySecurity,
-          params: Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255 }) }),
+          params: PersonParams,
           querystring: PageQuery,
         },
       },
