@@ -44,8 +44,10 @@ export class PostgresStore extends KyselyStore {
   constructor(url: string, options: PostgresStoreOptions = {}) {
     super()
     this.#pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10, types, connectionTimeoutMillis: 5000 })
-    // An idle client losing its connection must not crash the process; the next query reconnects.
+    // A client losing its connection (idle or checked out) must not crash the process: the query in
+    // flight fails (the request gets a 503), the pool discards the client and reconnects on demand.
     this.#pool.on('error', () => {})
+    this.#pool.on('connect', (client) => client.on('error', () => {}))
     this.db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.#pool }) })
   }
 
