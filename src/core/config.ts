@@ -42,6 +42,11 @@ export interface Config {
    * Default: yes without NATS (one-process mode), no with NATS (run `attune worker`).
    */
   readonly embeddedWorker: boolean
+  /**
+   * Requests per second allowed per API key and client address (`ATTUNE_RATE_LIMIT`, 0 = no limit).
+   * Counted in hot state, so with Redis the limit holds across all API nodes.
+   */
+  readonly rateLimit: number
   /** Largest request body in bytes (Segment's batch limit, 500 KB). */
   readonly maxBatchBytes: number
   /** Largest single event in bytes (Segment's limit, 32 KB). */
@@ -119,6 +124,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     natsStream: nameSetting(env, 'ATTUNE_NATS_STREAM', 'ATTUNE_EVENTS', /^[\w-]{1,64}$/),
     natsSubject: nameSetting(env, 'ATTUNE_NATS_SUBJECT', 'attune.events', /^[\w-]+(\.[\w-]+)*$/),
     embeddedWorker: embedded === undefined || embedded === '' ? natsUrl === undefined : embedded === '1' || embedded === 'true',
+    rateLimit: intSetting(env, 'ATTUNE_RATE_LIMIT', 0, 0, 1_000_000),
     maxBatchBytes: 500 * 1024,
     maxEventBytes: 32 * 1024,
     ...overrides,

@@ -1,5 +1,5 @@
-import type { FastifyRequest } from 'fastify'
-import type { KeyScope } from '../../core/index.ts'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { AttuneError, type KeyScope } from '../../core/index.ts'
 import { authorize } from '../auth.ts'
 import type { Engine } from '../engine.ts'
 import type { Metrics } from '../metrics.ts'
@@ -12,8 +12,14 @@ export interface RouteContext {
 
 /** A preHandler that checks the request's key for a scope (runs after the body is parsed: writeKey may be in it). */
 export function requireScope(ctx: RouteContext, scope: KeyScope) {
-  return async (request: FastifyRequest) => {
-    authorize(ctx.engine.keys, scope, request.headers.authorization, request.body)
+  const limit = ctx.engine.config.rateLimit
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const key = authorize(ctx.engine.keys, scope, request.headers.authorization, request.body)
+    // Per key and client address: a public write key must not let one client starve the others.
+    if (limit > 0 && (await ctx.engine.hot.hit(`${key.hash.slice(0, 16)}:${request.ip}`, 1)) > limit) {
+      reply.header('retry-after', '1')
+      throw new AttuneError('rate_limited', `more than ${limit} requests in one second from this client with this key`)
+    }
   }
 }
 
