@@ -32,6 +32,7 @@ import {
   withPreset,
 } from '../importer/index.ts'
 import { type Store, openStore } from '../storage/index.ts'
+import { NatsEventStream } from '../stream/index.ts'
 
 interface RawOptions {
   format?: FileFormat
@@ -80,8 +81,7 @@ function toOptions(command: ImportCommand, raw: RawOptions): OptionsByCommand[Im
     map: parseMapOption(raw.map, FIELDS[command], command === 'catalog' ? [ATTRIBUTE_PREFIX] : []),
     timezoneOffsetMinutes: offset,
     listSeparator: raw.listSeparator,
-    // Commander defaults --no-create-items to true; only an explicit "no" should override a preset.
-    createItems: raw.createItems === false ? false : undefined,
+    createItems: raw.createItems,
     currency: raw.currency?.toUpperCase(),
     refundPrefix: raw.refundPrefix,
     eventType: raw.eventType,
@@ -127,14 +127,25 @@ async function runImport(command: ImportCommand, file: string, raw: RawOptions):
   }
   const config = loadConfig()
   const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync })
+  let stream: NatsEventStream | undefined
   const bar = progressBar(file, raw.progress)
   try {
+    // With NATS, workers read the stream, not the store: imported events are published like the API's.
+    if (config.natsUrl && command !== 'catalog') {
+      stream = await NatsEventStream.open({ url: config.natsUrl, stream: config.natsStream, subject: config.natsSubject })
+    }
     const run = IMPORTERS[command] as (store: Store, file: string, options: OptionsByCommand[ImportCommand]) => Promise<ImportSummary>
-    const summary = await run(store, file, { ...options, maxEventBytes: config.maxEventBytes, onProgress: (p) => bar?.update(p) })
+    const summary = await run(store, file, {
+      ...options,
+      maxEventBytes: config.maxEventBytes,
+      publisher: stream,
+      onProgress: (p) => bar?.update(p),
+    })
     bar?.stop()
     process.stdout.write(raw.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary))
   } finally {
     bar?.stop()
+    await stream?.close()
     await store.close()
   }
 }
@@ -177,7 +188,8 @@ export function importCommand(): Command {
 
   timezone(common(cmd.command('orders <file>')))
     .description('order lines (CSV) as one "Order Completed" (or "Order Refunded") event per order; .gz accepted')
-    .option('--no-create-items', 'do not create catalogue items for unknown product ids')
+    .option('--create-items', 'create catalogue items for product ids not in the store (default)')
+    .option('--no-create-items', 'do not create catalogue items')
     .option('--currency <code>', 'ISO 4217 currency of the prices')
     .option('--refund-prefix <prefix>', 'order ids starting with this are returns (default "C"; "" for none)')
     .addHelpText('after', `\nFields for --map: ${ORDER_FIELDS.join(', ')}`)
