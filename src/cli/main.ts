@@ -47,7 +47,8 @@ try {
 } catch (error) {
   if (error instanceof AttuneError) {
     process.stderr.write(`attune: ${error.message}\n`)
-    process.exit(2)
+    // 3: a backend could not be reached (retrying later may work); 2: bad command line or settings.
+    process.exit(error.code === 'unavailable' ? 3 : 2)
   }
   throw error
 }
