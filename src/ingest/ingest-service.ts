@@ -48,7 +48,7 @@ export class IngestService {
     const records: EventRecord[] = []
 
     if (endpointType === 'batch') {
-      const { batch, sentAt } = body as { batch?: unknown; sentAt?: unknown }
+      const { batch, sentAt, context } = body as { batch?: unknown; sentAt?: unknown; context?: unknown }
       if (!Array.isArray(batch)) throw new AttuneError('missing_field', 'batch must be an array of events', 'batch')
       const max = this.#options.maxBatchEvents ?? 10_000
       if (batch.length > max) throw new AttuneError('payload_too_large', `batch holds ${batch.length} events; at most ${max} are allowed`, 'batch')
@@ -56,8 +56,11 @@ export class IngestService {
         ctx.batchSentAt = parseTime(sentAt)
         if (ctx.batchSentAt === null) throw new AttuneError('invalid_field', 'sentAt must be an ISO 8601 date-time', 'sentAt')
       }
+      // Segment's batch-level context is shared by every call; a call's own context wins key by key.
+      const shared = typeof context === 'object' && context !== null && !Array.isArray(context) ? (context as Record<string, unknown>) : null
+      if (context !== undefined && context !== null && shared === null) throw new AttuneError('invalid_field', 'context must be an object', 'context')
       batch.forEach((raw, index) => {
-        const result = toEventRecord(raw, null, ctx)
+        const result = toEventRecord(withSharedContext(raw, shared), null, ctx)
         if (result.ok) records.push(result.value)
         else {
           const field = result.field === '' ? `batch[${index}]` : `batch[${index}].${result.field}`
@@ -76,4 +79,11 @@ export class IngestService {
     if (this.#options.publisher && records.length > 0) await this.#options.publisher.publish(records)
     return { accepted: appended.inserted, duplicates: appended.duplicates.length, rejected }
   }
+}
+
+function withSharedContext(raw: unknown, shared: Record<string, unknown> | null): unknown {
+  if (shared === null || typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw
+  const own = (raw as { context?: unknown }).context
+  if (own !== undefined && (typeof own !== 'object' || own === null || Array.isArray(own))) return raw // reported by the checks
+  return { ...raw, context: { ...shared, ...(own as Record<string, unknown> | undefined) } }
 }

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, it } from 'node:test'
 import { correctedTimestamp, parseTime } from './clock-skew.ts'
 import { kindOfTrack } from './ecommerce.ts'
@@ -119,5 +122,34 @@ describe('toEventRecord', () => {
     assert.match(r.value.messageId, /^[0-9a-f-]{36}$/)
     assert.equal(r.value.kind, 'identify')
     assert.equal(r.value.timestamp, ctx.receivedAt)
+  })
+})
+
+describe('IngestService batch context', () => {
+  it('merges the batch-level context into each call, the call winning key by key', async () => {
+    const { IngestService } = await import('./ingest-service.ts')
+    const { EventWriter } = await import('./event-writer.ts')
+    const { SqliteStore } = await import('../storage/index.ts')
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attune-ingest-'))
+    const store = new SqliteStore(path.join(dir, 'a.db'))
+    await store.migrate()
+    const service = new IngestService(new EventWriter(store), { maxEventBytes: 32 * 1024 })
+    await service.ingest('batch', {
+      context: { library: { name: 'shared' }, locale: 'en-GB' },
+      batch: [
+        { type: 'track', userId: 'ctx', event: 'A', messageId: 'ctx-a' },
+        { type: 'track', userId: 'ctx', event: 'B', messageId: 'ctx-b', context: { locale: 'de-DE' } },
+      ],
+    })
+    const stored = await store.getEventsByMessageId(['ctx-a', 'ctx-b'])
+    assert.deepEqual(
+      stored.map((e) => e.message.context),
+      [
+        { library: { name: 'shared' }, locale: 'en-GB' },
+        { library: { name: 'shared' }, locale: 'de-DE' },
+      ],
+    )
+    await store.close()
+    fs.rmSync(dir, { recursive: true, force: true })
   })
 })
