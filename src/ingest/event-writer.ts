@@ -18,6 +18,34 @@ export interface CommitStats {
   ms: number
 }
 
+/**
+ * Splits a group commit's duplicates among its requests. The store lists one entry per duplicate
+ * occurrence and stores the first occurrence of a new id, so an id repeated within the group (in one
+ * request or across requests) counts as inserted once, at its first occurrence, when the store reported
+ * it fewer times than it occurs.
+ */
+function duplicateAttribution(group: readonly Waiter[], duplicates: readonly string[]): (w: Waiter) => string[] {
+  if (duplicates.length === 0) return () => []
+  const reported = new Map<string, number>()
+  for (const id of duplicates) reported.set(id, (reported.get(id) ?? 0) + 1)
+  const occurrences = new Map<string, number>()
+  for (const w of group) for (const r of w.records) if (reported.has(r.messageId)) occurrences.set(r.messageId, (occurrences.get(r.messageId) ?? 0) + 1)
+  const seen = new Set<string>()
+  const byWaiter = new Map<Waiter, string[]>()
+  for (const w of group) {
+    const mine: string[] = []
+    for (const r of w.records) {
+      const count = reported.get(r.messageId)
+      if (count === undefined) continue
+      const firstWasInserted = count < occurrences.get(r.messageId)!
+      if (seen.has(r.messageId) || !firstWasInserted) mine.push(r.messageId)
+      seen.add(r.messageId)
+    }
+    byWaiter.set(w, mine)
+  }
+  return (w) => byWaiter.get(w) ?? []
+}
+
 export class EventWriter {
   readonly #store: Store
   readonly #maxGroup: number
@@ -65,9 +93,9 @@ export class EventWriter {
         const all = group.length === 1 ? group[0]!.records : group.flatMap((w) => w.records)
         const result = await this.#store.appendEvents(all)
         this.#onCommit?.({ events: size, requests: group.length, ms: performance.now() - started })
-        const dup = new Set(result.duplicates)
+        const mineOf = duplicateAttribution(group, result.duplicates)
         for (const w of group) {
-          const mine = dup.size === 0 ? [] : w.records.filter((r) => dup.has(r.messageId)).map((r) => r.messageId)
+          const mine = mineOf(w)
           w.resolve({ inserted: w.records.length - mine.length, duplicates: mine })
         }
       } catch (error) {

@@ -72,6 +72,12 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   app.addHook('preClose', async () => {
     closing = true
   })
+  // Node's server.close() leaves a keep-alive connection open when its request was already under way, until
+  // the keep-alive timeout (65 s) passes, and close waits for it. Answers sent while closing drop the connection.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close')
+    done(null, payload)
+  })
   app.addHook('onClose', async () => {
     await engine.close()
   })

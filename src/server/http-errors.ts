@@ -30,6 +30,10 @@ function fromFastify(error: FastifyError): AttuneError {
   if (typeof error.code === 'string' && /^(SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY)\w*|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|08\w{3}|57P\w{2}|53\w{3})$/.test(error.code)) {
     return new AttuneError('unavailable', 'the store is unavailable; retry later')
   }
+  // node-postgres reports a connection dropped by the peer (or a pool that cannot connect in time) without a code.
+  if (/^(Connection terminated( unexpectedly| due to connection timeout)?|timeout exceeded when trying to connect)$/.test(error.message)) {
+    return new AttuneError('unavailable', 'the store is unavailable; retry later')
+  }
   if (error.statusCode === 400 && /json/i.test(error.message)) return new AttuneError('invalid_json', error.message)
   if (error.statusCode === 413) return new AttuneError('payload_too_large', error.message)
   return new AttuneError('internal', 'internal error')
