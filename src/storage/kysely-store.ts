@@ -18,12 +18,12 @@ export abstract class KyselyStore implements Store {
   abstract appendEvents(events: readonly EventRecord[]): Promise<AppendResult>
 
   async listPersonEvents(query: EventQuery): Promise<Page<StoredEvent>> {
-    const after = query.cursor ? decodeCursor(query.cursor) : null
+    const after = query.cursor ? decodeCursor(query.cursor, ['number', 'number']) : null
     let q = this.db
       .selectFrom('events')
       .selectAll()
       .where((eb) => eb.or([eb('user_id', '=', query.personId), eb('anonymous_id', '=', query.personId)]))
-    if (after && after.length === 2) {
+    if (after) {
       const [ts, seq] = after as [number, number]
       q = q.where((eb) => eb.or([eb('timestamp', '<', ts), eb.and([eb('timestamp', '=', ts), eb('seq', '<', seq)])]))
     }
@@ -114,7 +114,7 @@ export abstract class KyselyStore implements Store {
   }
 
   async listItems(query: ItemQuery): Promise<Page<Item>> {
-    const after = query.cursor ? decodeCursor(query.cursor) : null
+    const after = query.cursor ? decodeCursor(query.cursor, ['string']) : null
     let q = this.db.selectFrom('items').selectAll('items')
     if (query.category !== undefined) {
       const category = query.category
@@ -134,7 +134,7 @@ export abstract class KyselyStore implements Store {
         ),
       )
     }
-    if (after && typeof after[0] === 'string') q = q.where('items.id', '>', after[0])
+    if (after) q = q.where('items.id', '>', after[0] as string)
     const rows = await q.orderBy('items.id').limit(query.limit + 1).execute()
     const data = rows.slice(0, query.limit).map(rowToItem)
     const last = data.at(-1)

@@ -200,5 +200,10 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       await store.setConsumerOffset('offset-test', 41)
       assert.equal(await store.getConsumerOffset('offset-test'), 42)
     })
+
+    it('refuses a cursor it did not issue instead of restarting from the first page', async () => {
+      await assert.rejects(store.listItems({ limit: 1, cursor: 'garbage' }), /cursor/)
+      await assert.rejects(store.listPersonEvents({ personId: 'x', limit: 1, cursor: Buffer.from('["a"]').toString('base64url') }), /cursor/)
+    })
   })
 }

@@ -2,7 +2,7 @@
  * Row shapes of the tables (snake_case, as stored) and their mapping to domain types.
  * Shared by every backend so the same row means the same thing everywhere.
  */
-import type { ApiKeyRecord, EventRecord, Item, ItemInput, StoredEvent } from '../core/index.ts'
+import { AttuneError, type ApiKeyRecord, type EventRecord, type Item, type ItemInput, type StoredEvent } from '../core/index.ts'
 
 export interface EventsTable {
   seq: number
@@ -184,11 +184,19 @@ export function encodeCursor(parts: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url')
 }
 
-export function decodeCursor(cursor: string): (string | number)[] | null {
+/**
+ * Reads a cursor this server issued, checking the shape each list expects (`kinds`: the type of each
+ * part). A cursor that does not decode is an error, never "the first page": that could loop a client.
+ */
+export function decodeCursor(cursor: string, kinds: readonly ('string' | 'number')[]): (string | number)[] {
+  let parts: unknown
   try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown
-    return Array.isArray(parts) ? (parts as (string | number)[]) : null
+    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
   } catch {
-    return null
+    parts = null
   }
+  if (!Array.isArray(parts) || parts.length !== kinds.length || parts.some((p, i) => typeof p !== kinds[i])) {
+    throw new AttuneError('invalid_field', 'cursor is not one this server issued (pass nextCursor unchanged)', 'cursor')
+  }
+  return parts as (string | number)[]
 }
