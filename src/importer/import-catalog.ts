@@ -8,7 +8,7 @@ import { checkItem } from '../catalog/index.ts'
 import type { ItemInput } from '../core/index.ts'
 import type { Store } from '../storage/index.ts'
 import { csvRows, openSource, textLines } from './file-source.ts'
-import { type CommonImportOptions, cellNumber, cellText, detectFormat, resolveColumns } from './import-options.ts'
+import { type CommonImportOptions, cellNumber, cellText, csvSettings, detectFormat, resolveColumns } from './import-options.ts'
 import { type ImportSummary, SummaryBuilder } from './import-summary.ts'
 import { ITEM_CHUNK } from './missing-items.ts'
 
@@ -80,10 +80,7 @@ export async function importCatalog(store: Store, file: string, options: Catalog
   const readCsv = async () => {
     let columns: Record<string, string> = {}
     const rows = csvRows(source, {
-      delimiter: options.delimiter ?? (format === 'tsv' ? '\t' : ','),
-      quote: options.quote ?? true,
-      columns: options.columns,
-      encoding: options.encoding ?? 'utf8',
+      ...csvSettings(options, format),
       onHeader: (header) => {
         columns = resolveColumns(ITEM_FIELDS, options.map ?? {}, header, ['id'], file, ALIASES)
       },

@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_EVENT_BYTES,
   baseName,
   cellNumber,
+  csvSettings,
   cellText,
   detectFormat,
   resolveColumns,
@@ -90,10 +91,7 @@ export async function importEvents(store: Store, file: string, options: EventImp
   }
   const readCsv = async () => {
     const rows = csvRows(source, {
-      delimiter: options.delimiter ?? (format === 'tsv' ? '\t' : ','),
-      quote: options.quote ?? true,
-      columns: options.columns,
-      encoding: options.encoding ?? 'utf8',
+      ...csvSettings(options, format),
       onHeader: (header) => {
         if (options.eventType === undefined && map.value === undefined && !header.includes('value')) {
           throw usageError(

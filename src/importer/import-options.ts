@@ -136,3 +136,13 @@ export function cellNumber(text: string): number | undefined {
 export function baseName(file: string): string {
   return path.basename(file).replace(/\.gz$/i, '')
 }
+
+/** The CSV reading settings every importer derives the same way from the common options. */
+export function csvSettings(options: CommonImportOptions, format: FileFormat) {
+  return {
+    delimiter: options.delimiter ?? (format === 'tsv' ? '\t' : ','),
+    quote: options.quote ?? true,
+    columns: options.columns,
+    encoding: options.encoding ?? ('utf8' as BufferEncoding),
+  }
+}

@@ -12,6 +12,7 @@ import {
   type CommonImportOptions,
   DEFAULT_MAX_EVENT_BYTES,
   cellNumber,
+  csvSettings,
   cellText,
   detectFormat,
   resolveColumns,
@@ -87,10 +88,7 @@ export async function importOrders(store: Store, file: string, options: OrderImp
   }
 
   const rows = csvRows(source, {
-    delimiter: options.delimiter ?? (format === 'tsv' ? '\t' : ','),
-    quote: options.quote ?? true,
-    columns: options.columns,
-    encoding: options.encoding ?? 'utf8',
+    ...csvSettings(options, format),
     onHeader: (header) => {
       c = resolveColumns(ORDER_FIELDS, options.map ?? {}, header, REQUIRED, file)
     },
