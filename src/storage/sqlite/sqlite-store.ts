@@ -1,10 +1,12 @@
 /**
  * The embedded store: one SQLite file in WAL mode through better-sqlite3. Queries come from
- * `KyselyStore`, except the event append, which is the ingestion hot path and uses one cached prepared statement
- * inside a transaction (better-sqlite3 is synchronous, so a whole group commit is one short call).
+ * `KyselyStore`, except the event append, which is the ingestion hot path: one cached prepared statement
+ * inside a transaction, run on a second connection in a worker thread (see `AppendThread`).
  */
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
+import { Worker } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect } from 'kysely'
 import type { EventRecord } from '../../core/index.ts'
@@ -18,23 +20,162 @@ export interface SqliteStoreOptions {
   synchronous?: 'full' | 'normal'
 }
 
+/**
+ * WAL pages after which a commit also checkpoints (copies the WAL back into the database file). SQLite's
+ * default, 1000 pages (4 MB), is less than one group commit writes under load (each event changes a
+ * leaf page in up to five indexes), so every commit checkpointed. At 10,000 pages (about 40 MB of WAL)
+ * a checkpoint covers several commits and copies a page changed by several of them once.
+ */
+const CHECKPOINT_PAGES = 10_000
+
+const INSERT_EVENT = `insert into events (message_id, type, event, kind, user_id, anonymous_id, item_id, timestamp, received_at, message, data)
+  values (@message_id, @type, @event, @kind, @user_id, @anonymous_id, @item_id, @timestamp, @received_at, @message, @data)
+  on conflict (message_id) do nothing`
+
+/**
+ * The worker's code. Plain JavaScript run as CommonJS (`eval`), because worker threads do not get tsx's
+ * loader. It opens its own connection with the store's `synchronous` setting and runs each append as one
+ * transaction; the reply is posted only after COMMIT returned, i.e. after the fsync.
+ */
+const APPEND_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.driver)
+const db = new Database(workerData.file)
+db.pragma('journal_mode = WAL')
+db.pragma('synchronous = ' + workerData.synchronous)
+db.pragma('busy_timeout = 10000')
+db.pragma('wal_autocheckpoint = ' + workerData.checkpointPages)
+const insert = db.prepare(workerData.sql)
+const append = db.transaction((rows) => {
+  const duplicates = []
+  for (const row of rows) if (insert.run(row).changes === 0) duplicates.push(row.message_id)
+  return duplicates
+})
+parentPort.on('message', (m) => {
+  if (m.close) {
+    db.close()
+    parentPort.close()
+    return
+  }
+  try {
+    parentPort.postMessage({ id: m.id, duplicates: append(m.rows) })
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: { message: String((e && e.message) || e), name: e && e.name, code: e && e.code } })
+  }
+})
+`
+
+interface AppendReply {
+  id: number
+  duplicates?: string[]
+  error?: { message: string; name?: string; code?: string }
+}
+
+/**
+ * Event appends on their own connection in a worker thread. better-sqlite3 is synchronous, so on the main
+ * thread a group commit (five index inserts per event, then fsync: tens of milliseconds under load) stops
+ * the event loop: no request is read, parsed or answered meanwhile, and Node accepts one new connection
+ * per loop turn. In the worker the commit overlaps with the HTTP work of the next group. Appends run one
+ * at a time in the order sent; SQLite's write lock orders them with the main connection's writes.
+ */
+class AppendThread {
+  readonly #worker: Worker
+  readonly #pending = new Map<number, { resolve: (duplicates: string[]) => void; reject: (error: unknown) => void }>()
+  readonly #exited: Promise<void>
+  #next = 0
+  #failure: Error | null = null
+  #closing = false
+
+  constructor(file: string, synchronous: 'FULL' | 'NORMAL') {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+    this.#worker = new Worker(APPEND_WORKER, {
+      eval: true,
+      // The code is CommonJS whatever the parent was started with (`--input-type=module` would make it ESM).
+      execArgv: process.execArgv.filter((arg, i, all) => !arg.startsWith('--input-type') && all[i - 1] !== '--input-type'),
+      workerData: { driver, file, synchronous, sql: INSERT_EVENT, checkpointPages: CHECKPOINT_PAGES },
+    })
+    // Only pending appends keep the process alive, as with a synchronous call.
+    this.#worker.unref()
+    this.#worker.on('message', (reply: AppendReply) => this.#settle(reply))
+    this.#worker.on('error', (error) => this.#fail(error))
+    this.#exited = new Promise((resolve) =>
+      this.#worker.once('exit', (code) => {
+        this.#fail(new Error(`the event append thread stopped (exit code ${code})`))
+        resolve()
+      }),
+    )
+  }
+
+  /** True once the thread has died; a new one is started for the next append. */
+  get failed(): boolean {
+    return this.#failure !== null
+  }
+
+  /** Resolves with the message ids that were already stored, once the transaction is committed. */
+  append(rows: Omit<EventsTable, 'seq'>[]): Promise<string[]> {
+    if (this.#failure) return Promise.reject(this.#failure)
+    const id = this.#next++
+    return new Promise((resolve, reject) => {
+      if (this.#pending.size === 0) this.#worker.ref()
+      this.#pending.set(id, { resolve, reject })
+      this.#worker.postMessage({ id, rows })
+    })
+  }
+
+  #settle(reply: AppendReply): void {
+    const waiter = this.#pending.get(reply.id)
+    if (!waiter) return
+    this.#pending.delete(reply.id)
+    if (this.#pending.size === 0 && !this.#closing) this.#worker.unref()
+    if (reply.error) {
+      // Same shape as better-sqlite3's SqliteError (name, message, code), so error mapping is unchanged.
+      const error = Object.assign(new Error(reply.error.message), { code: reply.error.code })
+      error.name = reply.error.name ?? 'Error'
+      waiter.reject(error)
+    } else waiter.resolve(reply.duplicates ?? [])
+  }
+
+  #fail(error: unknown): void {
+    this.#failure ??= error instanceof Error ? error : new Error(String(error))
+    for (const waiter of this.#pending.values()) waiter.reject(this.#failure)
+    this.#pending.clear()
+  }
+
+  /** Lets the appends already sent finish, closes the thread's connection and waits for the thread to end. */
+  async close(): Promise<void> {
+    if (!this.#failure && !this.#closing) {
+      this.#closing = true
+      this.#worker.ref()
+      this.#worker.postMessage({ close: true })
+    }
+    await this.#exited
+  }
+}
+
 export class SqliteStore extends KyselyStore {
   readonly kind = 'sqlite'
   readonly #raw: BetterSqlite3.Database
   protected readonly db: Kysely<Database>
   readonly #appendTx: (rows: Omit<EventsTable, 'seq'>[]) => string[]
+  readonly #file: string
+  readonly #synchronous: 'FULL' | 'NORMAL'
   #insertEvent: BetterSqlite3.Statement | undefined
+  #appendThread: AppendThread | null = null
+  #closing = false
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     super()
+    this.#file = file
+    this.#synchronous = options.synchronous === 'normal' ? 'NORMAL' : 'FULL'
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
     this.#raw = new BetterSqlite3(file)
     this.#raw.pragma('journal_mode = WAL')
-    this.#raw.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
+    this.#raw.pragma(`synchronous = ${this.#synchronous}`)
     this.#raw.pragma('busy_timeout = 10000')
     this.#raw.pragma('foreign_keys = ON')
     this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: this.#raw }) })
-    // One transaction per group commit; returns the message ids that were already stored.
+    // One transaction per group commit; returns the message ids that were already stored. Used for
+    // in-memory databases, which a second connection cannot open; files use the append thread.
     this.#appendTx = this.#raw.transaction((rows: Omit<EventsTable, 'seq'>[]) => {
       const insert = this.#insertStatement()
       const duplicates: string[] = []
@@ -47,11 +188,7 @@ export class SqliteStore extends KyselyStore {
 
   /** Prepared on first use: the table exists only after migrate(). */
   #insertStatement(): BetterSqlite3.Statement {
-    this.#insertEvent ??= this.#raw.prepare(
-      `insert into events (message_id, type, event, kind, user_id, anonymous_id, item_id, timestamp, received_at, message, data)
-       values (@message_id, @type, @event, @kind, @user_id, @anonymous_id, @item_id, @timestamp, @received_at, @message, @data)
-       on conflict (message_id) do nothing`,
-    )
+    this.#insertEvent ??= this.#raw.prepare(INSERT_EVENT)
     return this.#insertEvent
   }
 
@@ -67,12 +204,24 @@ export class SqliteStore extends KyselyStore {
 
   async close(): Promise<void> {
     if (!this.#raw.open) return
+    this.#closing = true
+    const thread = this.#appendThread
+    this.#appendThread = null
+    await thread?.close()
     await this.db.destroy()
   }
 
   async appendEvents(events: readonly EventRecord[]): Promise<AppendResult> {
     if (events.length === 0) return { inserted: 0, duplicates: [] }
-    const duplicates = this.#appendTx(events.map(eventToRow))
+    const rows = events.map(eventToRow)
+    const duplicates = this.#file === ':memory:' || this.#file === '' ? this.#appendTx(rows) : await this.#thread().append(rows)
     return { inserted: events.length - duplicates.length, duplicates }
+  }
+
+  /** Started at the first append (the table exists only after migrate()), again if it ever died. */
+  #thread(): AppendThread {
+    if (this.#closing || !this.#raw.open) throw new TypeError('The database connection is not open')
+    if (this.#appendThread === null || this.#appendThread.failed) this.#appendThread = new AppendThread(path.resolve(this.#file), this.#synchronous)
+    return this.#appendThread
   }
 }

@@ -1,0 +1,595 @@
+/**
+ * Ingestion benchmark: `/v1/batch` (100 events a request) under autocannon on loopback, against
+ *   - a bare node:http server that only reads and JSON.parses the body (the ceiling), and
+ *   - the real Attune server (`attune serve`), with ATTUNE_SQLITE_SYNC=full (default) and =normal.
+ * Servers run as child processes; the load generator runs here, on the same cores.
+ *
+ * For Attune it then proves "acknowledged means durable": after a graceful stop it opens the SQLite
+ * file read-only and checks that every event of every 2xx-answered request is stored.
+ *
+ * Usage: npx tsx bench/ingest.ts [--duration 15] [--warmup 3] [--connections 10,50]
+ *          [--targets bare,attune-full,attune-normal,attune-full-ingest] [--label latest] [--dry] [--profile]
+ *   targets    attune-full: `attune serve` as shipped (ATTUNE_SQLITE_SYNC=full, embedded worker on);
+ *              attune-normal: ATTUNE_SQLITE_SYNC=normal; attune-full-ingest: full, ATTUNE_EMBEDDED_WORKER=0
+ *              (ingestion alone; the derived-data consumers would run in `attune worker`)
+ *   --dry      do not update bench/RESULTS.md
+ *   --profile  run Attune children with --cpu-prof (profiles in bench/out/profiles/, git-ignored)
+ *   --repeat N run every row N times (interleaved) and show the run with the median events/s, with the range
+ *   --compare DIR  also run every Attune target from another checkout (e.g. the last commit, exported
+ *              with `git archive HEAD | tar -x -C DIR` plus a node_modules symlink), interleaved with this
+ *              tree's runs so both see the same disk: shared cloud disks vary a lot from minute to minute
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import BetterSqlite3 from 'better-sqlite3'
+import { type BodyFactory, createBodyFactory, requestOfMessageId } from './batch-bodies.ts'
+
+// ---- autocannon (no bundled types; only what is used here) ----
+interface AutocannonRequest {
+  method?: string
+  path?: string
+  headers?: Record<string, string>
+  body?: string | Buffer
+  setupRequest?: (req: AutocannonRequest, context: LoadContext) => AutocannonRequest
+  onResponse?: (status: number, body: string, context: LoadContext) => void
+}
+interface AutocannonResult {
+  duration: number
+  errors: number
+  timeouts: number
+  non2xx: number
+  resets: number
+  '2xx': number
+  latency: { p50: number; p99: number; p99_9: number; average: number; max: number }
+  requests: { average: number; total: number }
+}
+interface AutocannonInstance {
+  on(event: 'done', listener: (result: AutocannonResult) => void): void
+  stop(): void
+}
+type Autocannon = (
+  opts: {
+    url: string
+    connections: number
+    duration: number
+    pipelining?: number
+    timeout?: number
+    requests: AutocannonRequest[]
+  },
+  callback: (error: Error | null, result: AutocannonResult) => void,
+) => AutocannonInstance
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
+
+interface LoadContext {
+  n?: number
+  t0?: number
+}
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const WRITE_KEY = 'wk_bench_write_key_0123456789'
+const SECRET_KEY = 'sk_bench_secret_key_0123456789'
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '10,50' },
+    targets: { type: 'string', default: 'bare,attune-full,attune-normal,attune-full-ingest' },
+    label: { type: 'string', default: 'latest' },
+    dry: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    compare: { type: 'string' },
+    repeat: { type: 'string', default: '1' },
+  },
+})
+const REPEAT = Math.max(1, Number(args.repeat))
+const DURATION = Number(args.duration)
+const WARMUP = Number(args.warmup)
+const CONNECTIONS = args.connections.split(',').map(Number)
+const TARGETS = args.targets.split(',') as TargetName[]
+type TargetName = 'bare' | 'attune-full' | 'attune-normal' | 'attune-full-ingest'
+const ATTUNE_TARGETS: Record<Exclude<TargetName, 'bare'>, { sync: 'full' | 'normal'; embeddedWorker: boolean }> = {
+  'attune-full': { sync: 'full', embeddedWorker: true },
+  'attune-normal': { sync: 'normal', embeddedWorker: true },
+  'attune-full-ingest': { sync: 'full', embeddedWorker: false },
+}
+for (const t of TARGETS) if (t !== 'bare' && !(t in ATTUNE_TARGETS)) throw new Error(`unknown target ${t}`)
+
+// ---- child servers ----
+interface Server {
+  port: number
+  child: ChildProcess
+  output: string[]
+  dataDir: string | null
+  stop(): Promise<number | null>
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+function watch(child: ChildProcess): { output: string[]; exited: Promise<number | null> } {
+  const output: string[] = []
+  child.stdout?.on('data', (c: Buffer) => output.push(c.toString()))
+  child.stderr?.on('data', (c: Buffer) => output.push(c.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { output, exited }
+}
+
+async function waitFor(url: string, child: ChildProcess, output: string[], ms = 20_000): Promise<void> {
+  const until = Date.now() + ms
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${output.join('')}`)
+    try {
+      const res = await fetch(url)
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`server did not become ready at ${url}:\n${output.join('')}`)
+}
+
+function stopper(child: ChildProcess, exited: Promise<number | null>) {
+  return async () => {
+    if (child.exitCode !== null) return child.exitCode
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    const code = await exited
+    clearTimeout(timer)
+    return code
+  }
+}
+
+async function startBare(): Promise<Server> {
+  const port = await freePort()
+  const child = spawn(process.execPath, [path.join(ROOT, 'bench/bare-server.mjs')], {
+    env: { ...cleanEnv(), PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const { output, exited } = watch(child)
+  const until = Date.now() + 10_000
+  while (!output.join('').includes('listening')) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`bare server did not start:\n${output.join('')}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return { port, child, output, dataDir: null, stop: stopper(child, exited) }
+}
+
+/** The bench's environment without ATTUNE_* and PORT settings of the shell, so every run is configured alike. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('ATTUNE_') && k !== 'PORT') env[k] = v
+  return env
+}
+
+async function startAttune(options: { sync: 'full' | 'normal'; embeddedWorker: boolean }, root: string, profileDir: string | null): Promise<Server> {
+  const port = await freePort()
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attune-bench-'))
+  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/attune.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+    cwd: root,
+    env: {
+      ...cleanEnv(),
+      ATTUNE_DATA_DIR: dataDir,
+      ATTUNE_WRITE_KEY: WRITE_KEY,
+      ATTUNE_SECRET_KEY: SECRET_KEY,
+      ATTUNE_LOG_LEVEL: 'warn',
+      ATTUNE_SQLITE_SYNC: options.sync,
+      ATTUNE_EMBEDDED_WORKER: options.embeddedWorker ? '1' : '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const { output, exited } = watch(child)
+  await waitFor(`http://127.0.0.1:${port}/readyz`, child, output)
+  return { port, child, output, dataDir, stop: stopper(child, exited) }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (CLK_TCK 100)
+  } catch {
+    return Number.NaN
+  }
+}
+
+// ---- load ----
+interface Ledger {
+  /** Request numbers handed to autocannon, i.e. sent (pipelining 1: built right before writing). */
+  built: number
+  first: number
+  acked: Set<number>
+  failed: Set<number>
+}
+
+interface LoadResult {
+  connections: number
+  seconds: number
+  ok: number
+  non2xx: number
+  errors: number
+  timeouts: number
+  latencies: Float64Array
+  autocannon: AutocannonResult
+  serverCpu: number
+  loadCpu: number
+}
+
+let nextRequest = 0
+
+async function runLoad(port: number, connections: number, seconds: number, bodies: BodyFactory, ledger: Ledger): Promise<LoadResult> {
+  let latencies = new Float64Array(1 << 16)
+  let count = 0
+  const headers = {
+    'content-type': 'application/json',
+    authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`,
+  }
+  const cpu0 = process.cpuUsage()
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections,
+        duration: seconds,
+        pipelining: 1,
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/batch',
+            headers,
+            setupRequest(req, context) {
+              const n = nextRequest++
+              ledger.built = nextRequest
+              context.n = n
+              context.t0 = performance.now()
+              return { ...req, body: bodies.body(n) }
+            },
+            onResponse(status, _body, context) {
+              if (status >= 200 && status < 300) {
+                ledger.acked.add(context.n!)
+                if (count === latencies.length) {
+                  const bigger = new Float64Array(latencies.length * 2)
+                  bigger.set(latencies)
+                  latencies = bigger
+                }
+                latencies[count++] = performance.now() - context.t0!
+              } else ledger.failed.add(context.n!)
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error)
+        const cpu = process.cpuUsage(cpu0)
+        resolve({
+          connections,
+          seconds: result.duration,
+          ok: result['2xx'],
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          latencies: latencies.slice(0, count).sort(),
+          autocannon: result,
+          serverCpu: Number.NaN,
+          loadCpu: (cpu.user + cpu.system) / 1e6,
+        })
+      },
+    )
+  })
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+}
+
+// ---- verification ----
+interface Verification {
+  ackedEvents: number
+  storedEvents: number
+  /** Acknowledged events that are not in the store (must be 0). */
+  missingAcked: number
+  /** Stored events from requests that were in flight when the load stopped (committed, never answered). */
+  inFlightStored: number
+  /** Stored events from requests answered non-2xx, or from unknown requests (must be 0). */
+  unexpected: number
+  /** Requests stored only partly (must be 0: a batch is one transaction). */
+  partial: number
+  metricsAccepted: number
+  ok: boolean
+}
+
+interface ServerStats {
+  accepted: number
+  pending: number
+  commits: number
+  commitEvents: number
+  commitSeconds: number
+}
+
+async function scrapeMetrics(port: number): Promise<ServerStats> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  const value = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+    return line ? Number(line.split(' ').at(-1)) : 0
+  }
+  return {
+    accepted: value('attune_events_total{outcome="accepted"}'),
+    pending: value('attune_event_writer_pending'),
+    commits: value('attune_event_commit_events_count'),
+    commitEvents: value('attune_event_commit_events_sum'),
+    commitSeconds: value('attune_event_commit_duration_seconds_sum'),
+  }
+}
+
+function verify(dbFile: string, ledger: Ledger, bodies: BodyFactory, metricsAccepted: number): Verification {
+  const db = new BetterSqlite3(dbFile, { readonly: true, fileMustExist: true })
+  const perRequest = new Map<number, number>()
+  let stored = 0
+  let unknown = 0
+  for (const row of db.prepare('select message_id from events').iterate() as Iterable<{ message_id: string }>) {
+    stored++
+    const n = requestOfMessageId(row.message_id, bodies.runTag)
+    if (n === null) unknown++
+    else perRequest.set(n, (perRequest.get(n) ?? 0) + 1)
+  }
+  db.close()
+  const per = bodies.eventsPerBody
+  let missingAcked = 0
+  for (const n of ledger.acked) missingAcked += per - (perRequest.get(n) ?? 0)
+  let inFlightStored = 0
+  let unexpected = unknown
+  let partial = 0
+  for (const [n, count] of perRequest) {
+    if (count !== per) partial++
+    if (ledger.acked.has(n)) continue
+    if (ledger.failed.has(n) || n < ledger.first || n >= ledger.built) unexpected += count
+    else inFlightStored += count
+  }
+  const ackedEvents = ledger.acked.size * per
+  return {
+    ackedEvents,
+    storedEvents: stored,
+    missingAcked,
+    inFlightStored,
+    unexpected,
+    partial,
+    metricsAccepted,
+    ok: missingAcked === 0 && unexpected === 0 && partial === 0 && stored === ackedEvents + inFlightStored && metricsAccepted === stored,
+  }
+}
+
+// ---- one target at one connection count ----
+/** Which checkout an Attune row ran: this tree, or the one given with --compare. */
+interface Variant {
+  root: string
+  suffix: string
+}
+
+interface Row {
+  target: TargetName
+  variant: string
+  /** Median 4 KiB write + fdatasync latency measured just before this row. */
+  fsyncMs: number
+  connections: number
+  load: LoadResult
+  verification: Verification | null
+  /** Group commits during the measured run (and the in-flight tail), from /metrics. */
+  commits: { count: number; avgEvents: number; avgMs: number } | null
+}
+
+async function runTarget(target: TargetName, connections: number, bodies: BodyFactory, profileDir: string | null, variant: Variant): Promise<Row> {
+  const server = target === 'bare' ? await startBare() : await startAttune(ATTUNE_TARGETS[target], variant.root, profileDir)
+  const ledger: Ledger = { built: nextRequest, first: nextRequest, acked: new Set(), failed: new Set() }
+  try {
+    process.stderr.write(`  ${target}${variant.suffix} c=${connections}: warm-up ${WARMUP}s`)
+    if (WARMUP > 0) await runLoad(server.port, connections, WARMUP, bodies, ledger)
+    process.stderr.write(`, measuring ${DURATION}s`)
+    const before = server.dataDir ? await scrapeMetrics(server.port) : null
+    const cpu0 = cpuSeconds(server.child.pid)
+    const load = await runLoad(server.port, connections, DURATION, bodies, ledger)
+    load.serverCpu = cpuSeconds(server.child.pid) - cpu0
+    let verification: Verification | null = null
+    let commits: Row['commits'] = null
+    if (server.dataDir && before) {
+      // Requests still queued in the server when autocannon closed its sockets are still answered and
+      // committed: wait until the accepted count stops moving, then count and stop.
+      let after = await scrapeMetrics(server.port)
+      for (let stable = 0; stable < 3; ) {
+        await new Promise((r) => setTimeout(r, 250))
+        const next = await scrapeMetrics(server.port)
+        stable = next.accepted === after.accepted && next.pending === 0 ? stable + 1 : 0
+        after = next
+      }
+      const n = after.commits - before.commits
+      commits = { count: n, avgEvents: (after.commitEvents - before.commitEvents) / n, avgMs: (1000 * (after.commitSeconds - before.commitSeconds)) / n }
+      const code = await server.stop()
+      if (code !== 0) throw new Error(`attune exited with ${code}:\n${server.output.join('')}`)
+      verification = verify(path.join(server.dataDir, 'attune.db'), ledger, bodies, after.accepted)
+    }
+    process.stderr.write(
+      ` done: ${f0(load.ok / load.seconds)} req/s, p50/p99 ${f2(percentile(load.latencies, 50))}/${f2(percentile(load.latencies, 99))} ms (autocannon ${load.autocannon.latency.p50}/${load.autocannon.latency.p99})` + (commits ? `, ${commits.count} commits, avg ${f0(commits.avgEvents)} events, ${f2(commits.avgMs)} ms each` : '') + '\n',
+    )
+    return { target, variant: variant.suffix, fsyncMs: Number.NaN, connections, load, verification, commits }
+  } finally {
+    await server.stop()
+    if (server.dataDir) fs.rmSync(server.dataDir, { recursive: true, force: true })
+  }
+}
+
+// ---- report ----
+function machine() {
+  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8')
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown'
+  let nproc = String(os.availableParallelism())
+  try {
+    nproc = execFileSync('nproc', { encoding: 'utf8' }).trim()
+  } catch {
+    // keep Node's figure
+  }
+  return { nproc, node: process.version, cpu: model, ramGiB: (os.totalmem() / 2 ** 30).toFixed(1), kernel: `${os.type()} ${os.release()}` }
+}
+
+/** Median latency of a small write + fdatasync, and MB/s of 64 KiB writes each followed by fdatasync, in the temp dir the databases use. */
+function diskProbe(): { fsyncMs: number; syncMBps: number } {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'attune-bench-probe-')), 'probe')
+  const fd = fs.openSync(file, 'w')
+  const small = Buffer.alloc(4096, 1)
+  const times: number[] = []
+  for (let i = 0; i < 100; i++) {
+    const t = performance.now()
+    fs.writeSync(fd, small, 0, small.length, i * 4096)
+    fs.fdatasyncSync(fd)
+    times.push(performance.now() - t)
+  }
+  const big = Buffer.alloc(65536, 2)
+  const t0 = performance.now()
+  for (let i = 0; i < 200; i++) {
+    fs.writeSync(fd, big, 0, big.length, i * 65536)
+    fs.fdatasyncSync(fd)
+  }
+  const seconds = (performance.now() - t0) / 1000
+  fs.closeSync(fd)
+  fs.rmSync(path.dirname(file), { recursive: true, force: true })
+  times.sort((a, b) => a - b)
+  return { fsyncMs: times[50]!, syncMBps: (200 * 65536) / 1e6 / seconds }
+}
+
+const f0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a')
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a')
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a')
+
+const eventsPerSecond = (r: Row, bodies: BodyFactory) => (r.load.ok / r.load.seconds) * bodies.eventsPerBody
+
+/** Rows of the same target, checkout and connection count; the run with the median events/s stands for them. */
+function groups(rows: Row[], bodies: BodyFactory): { median: Row; runs: Row[] }[] {
+  const byKey = new Map<string, Row[]>()
+  for (const r of rows) {
+    const key = `${r.target}${r.variant}|${r.connections}`
+    byKey.set(key, [...(byKey.get(key) ?? []), r])
+  }
+  return [...byKey.values()].map((runs) => {
+    const sorted = [...runs].sort((a, b) => eventsPerSecond(a, bodies) - eventsPerSecond(b, bodies))
+    return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, runs: sorted }
+  })
+}
+
+function table(rows: Row[], bodies: BodyFactory): string {
+  const grouped = groups(rows, bodies)
+  const bare = new Map(grouped.filter((g) => g.median.target === 'bare').map((g) => [g.median.connections, g.median]))
+  const many = REPEAT > 1
+  const head =
+    `| target | conns | req/s | events/s |${many ? ` events/s over ${REPEAT} runs |` : ''} p50 ms | p99 ms | p99.9 ms | non-2xx / errors / timeouts | vs bare (req/s) | server CPU | load-gen CPU | group commits: avg events, avg ms | disk fsync ms | stored = acked? |\n` +
+    `|---|---:|---:|---:|${many ? '---:|' : ''}---:|---:|---:|---:|---:|---:|---:|---:|---:|---|`
+  const lines = grouped.map(({ median: r, runs }) => {
+    const l = r.load
+    const rps = l.ok / l.seconds
+    const b = bare.get(r.connections)
+    const ratio = b && r.target !== 'bare' ? `${f1((100 * rps) / (b.load.ok / b.load.seconds))} %` : r.target === 'bare' ? '100 %' : 'n/a'
+    const v = r.verification
+    const allOk = runs.every((run) => run.verification?.ok !== false)
+    const check = v
+      ? `${v.ok && allOk ? 'yes' : '**NO**'}${many ? ` (${runs.filter((run) => run.verification?.ok).length}/${runs.length} runs)` : ''}: ${f0(v.storedEvents)} stored = ${f0(v.ackedEvents)} acked + ${f0(v.inFlightStored)} in flight at stop` +
+        (v.missingAcked || v.unexpected || v.partial ? ` (missing ${v.missingAcked}, unexpected ${v.unexpected}, partial ${v.partial})` : '') +
+        (v.metricsAccepted !== v.storedEvents ? ` (metrics say ${v.metricsAccepted})` : '')
+      : '-'
+    const range = many ? ` ${f0(eventsPerSecond(runs[0]!, bodies))} – ${f0(eventsPerSecond(runs.at(-1)!, bodies))} |` : ''
+    return `| ${r.target}${r.variant} | ${r.connections} | ${f0(rps)} | ${f0(rps * bodies.eventsPerBody)} |${range} ${f2(percentile(l.latencies, 50))} | ${f2(percentile(l.latencies, 99))} | ${f2(percentile(l.latencies, 99.9))} | ${l.non2xx} / ${l.errors} / ${l.timeouts} | ${ratio} | ${f0((100 * l.serverCpu) / l.seconds)} % | ${f0((100 * l.loadCpu) / l.seconds)} % | ${r.commits ? `${f0(r.commits.avgEvents)}, ${f2(r.commits.avgMs)} ms` : '-'} | ${f2(r.fsyncMs)} | ${check} |`
+  })
+  return [head, ...lines].join('\n')
+}
+
+function writeResults(section: string, label: string): void {
+  const file = path.join(ROOT, 'bench/RESULTS.md')
+  const start = `<!-- bench:ingest:${label} -->`
+  const end = `<!-- /bench:ingest:${label} -->`
+  let text = fs.existsSync(file)
+    ? fs.readFileSync(file, 'utf8')
+    : '# Benchmark results\n\nWritten by the benchmarks in this folder; each section records its command, machine and figures.\n'
+  const block = `${start}\n${section}\n${end}`
+  const i = text.indexOf(start)
+  const j = text.indexOf(end)
+  if (i >= 0 && j > i) text = text.slice(0, i) + block + text.slice(j + end.length)
+  else text = `${text.trimEnd()}\n\n${block}\n`
+  fs.writeFileSync(file, text)
+}
+
+async function main(): Promise<void> {
+  const bodies = createBodyFactory({ runTag: `r${Date.now().toString(36)}` })
+  const profileDir = args.profile ? path.join(ROOT, 'bench/out/profiles') : null
+  if (profileDir) fs.mkdirSync(profileDir, { recursive: true })
+  const m = machine()
+  process.stderr.write(
+    `ingest bench: ${bodies.eventsPerBody} events/request (avg ${bodies.averageEventBytes} B/event, ${bodies.averageBodyBytes} B/request), ` +
+      `${WARMUP}s warm-up + ${DURATION}s per run, connections ${CONNECTIONS.join(', ')}; ${m.nproc} CPUs, ${m.cpu}, Node ${m.node}\n`,
+  )
+  const variants: Variant[] = [{ root: ROOT, suffix: '' }]
+  if (args.compare) variants.push({ root: path.resolve(args.compare), suffix: ' (compare)' })
+  const probes = [diskProbe()]
+  const rows: Row[] = []
+  for (let run = 0; run < REPEAT; run++) {
+    for (const connections of CONNECTIONS) {
+      for (const target of TARGETS) {
+        for (const variant of target === 'bare' ? variants.slice(0, 1) : variants) {
+          const fsyncMs = diskProbe().fsyncMs
+          rows.push({ ...(await runTarget(target, connections, bodies, profileDir, variant)), fsyncMs })
+        }
+      }
+    }
+  }
+  probes.push(diskProbe())
+  const result = table(rows, bodies)
+  process.stdout.write(`\n${result}\n`)
+
+  const command = `npx tsx bench/ingest.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`
+  const section = [
+    `## /v1/batch ingestion — ${args.label} (${new Date().toISOString().slice(0, 10)})`,
+    '',
+    `- Command: \`${command}\` (\`npm run bench:ingest\`)`,
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${m.nproc} CPUs (nproc), ${m.cpu}, ${m.ramGiB} GiB RAM, ${m.kernel}, Node ${m.node}`,
+    `- Disk (temp dir, before / after the runs): 4 KiB write + fdatasync median ${probes.map((p) => `${f2(p.fsyncMs)} ms`).join(' / ')}; ` +
+      `64 KiB writes each synced ${probes.map((p) => `${f0(p.syncMBps)} MB/s`).join(' / ')}. A shared cloud disk: these vary several-fold between runs, and so do the \`attune-full\` rows.`,
+    ...(args.compare ? [`- Rows marked "(compare)" ran \`${path.resolve(args.compare)}\` (another checkout), interleaved with this tree's rows.`] : []),
+    ...(REPEAT > 1 ? [`- Every row ran ${REPEAT} times, interleaved; the table shows the run with the median events/s (its latency, CPU and commit figures) and the range over all runs.`] : []),
+    `- Load: autocannon ${WARMUP} s warm-up + ${DURATION} s measured per row (new connections for each), pipelining 1, on 127.0.0.1; ` +
+      `${bodies.eventsPerBody} events per request (avg ${bodies.averageEventBytes} B per event, ${bodies.averageBodyBytes} B per body), unique messageIds. ` +
+      'The load generator runs on the same cores as the server; "server CPU" and "load-gen CPU" are each process\'s CPU time over the run (200 % = both cores).',
+    '- Targets: `bare` = node:http that reads and JSON.parses the body; `attune-full` = `attune serve` as shipped: ATTUNE_SQLITE_SYNC=full (fsync per group commit) ' +
+      'and the embedded worker (person-activity projection in the same process and SQLite file); `attune-normal` = the same with ATTUNE_SQLITE_SYNC=normal; ' +
+      '`attune-full-ingest` = full with ATTUNE_EMBEDDED_WORKER=0, i.e. ingestion alone (the projection would run in `attune worker`). Each Attune row uses a fresh data dir.',
+    '- "disk fsync ms": median 4 KiB write + fdatasync in the temp dir just before the row. ' +
+      'Latency is measured per 2xx request (request written → response complete). "stored = acked" opens the SQLite file read-only after a graceful stop: every event of every ' +
+      '2xx request must be stored; the rest are requests still in flight when the load stopped (committed, but autocannon had closed the socket).',
+    '',
+    result,
+  ].join('\n')
+  if (!args.dry) {
+    writeResults(section, args.label)
+    process.stderr.write('updated bench/RESULTS.md\n')
+  }
+  if (rows.some((r) => r.verification && !r.verification.ok)) {
+    process.stderr.write('VERIFICATION FAILED: stored events do not match acknowledged events\n')
+    process.exitCode = 1
+  }
+}
+
+await main()
