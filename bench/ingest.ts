@@ -8,10 +8,11 @@
  * file read-only and checks that every event of every 2xx-answered request is stored.
  *
  * Usage: npx tsx bench/ingest.ts [--duration 15] [--warmup 3] [--connections 10,50]
- *          [--targets bare,attune-full,attune-normal,attune-full-ingest] [--label latest] [--dry] [--profile]
+ *          [--targets bare,attune-full,attune-normal,attune-full-ingest,attune-pg-nats] [--label latest] [--dry] [--profile]
  *   targets    attune-full: `attune serve` as shipped (ATTUNE_SQLITE_SYNC=full, embedded worker on);
  *              attune-normal: ATTUNE_SQLITE_SYNC=normal; attune-full-ingest: full, ATTUNE_EMBEDDED_WORKER=0
  *              (ingestion alone; the derived-data consumers would run in `attune worker`)
+ *              attune-pg-nats: ingestion on PostgreSQL + NATS JetStream (fresh database and stream; opt-in)
  *   --dry      do not update bench/RESULTS.md
  *   --profile  run Attune children with --cpu-prof (profiles in bench/out/profiles/, git-ignored)
  *   --repeat N run every row N times (interleaved) and show the run with the median events/s, with the range
@@ -26,7 +27,11 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect as natsConnect } from '@nats-io/transport-node'
 import BetterSqlite3 from 'better-sqlite3'
+import pg from 'pg'
+import { testDatabase } from '../src/storage/postgres/test-database.ts'
 import { type BodyFactory, createBodyFactory, requestOfMessageId } from './batch-bodies.ts'
 
 // ---- autocannon (no bundled types; only what is used here) ----
@@ -92,11 +97,18 @@ const DURATION = Number(args.duration)
 const WARMUP = Number(args.warmup)
 const CONNECTIONS = args.connections.split(',').map(Number)
 const TARGETS = args.targets.split(',') as TargetName[]
-type TargetName = 'bare' | 'attune-full' | 'attune-normal' | 'attune-full-ingest'
-const ATTUNE_TARGETS: Record<Exclude<TargetName, 'bare'>, { sync: 'full' | 'normal'; embeddedWorker: boolean }> = {
+type TargetName = 'bare' | 'attune-full' | 'attune-normal' | 'attune-full-ingest' | 'attune-pg-nats'
+interface AttuneTarget {
+  sync: 'full' | 'normal'
+  embeddedWorker: boolean
+  /** Production backends: a fresh PostgreSQL database and a fresh NATS JetStream stream on loopback. */
+  pgNats?: boolean
+}
+const ATTUNE_TARGETS: Record<Exclude<TargetName, 'bare'>, AttuneTarget> = {
   'attune-full': { sync: 'full', embeddedWorker: true },
   'attune-normal': { sync: 'normal', embeddedWorker: true },
   'attune-full-ingest': { sync: 'full', embeddedWorker: false },
+  'attune-pg-nats': { sync: 'full', embeddedWorker: false, pgNats: true },
 }
 for (const t of TARGETS) if (t !== 'bare' && !(t in ATTUNE_TARGETS)) throw new Error(`unknown target ${t}`)
 
@@ -106,6 +118,9 @@ interface Server {
   child: ChildProcess
   output: string[]
   dataDir: string | null
+  /** The PostgreSQL database of a pg-nats target (dropped after the run). */
+  database?: Awaited<ReturnType<typeof testDatabase>>
+  natsStream?: string
   stop(): Promise<number | null>
 }
 
@@ -176,9 +191,14 @@ function cleanEnv(): Record<string, string> {
   return env
 }
 
-async function startAttune(options: { sync: 'full' | 'normal'; embeddedWorker: boolean }, root: string, profileDir: string | null): Promise<Server> {
+async function startAttune(options: AttuneTarget, root: string, profileDir: string | null): Promise<Server> {
   const port = await freePort()
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attune-bench-'))
+  const database = options.pgNats ? await testDatabase('bench') : undefined
+  const natsStream = options.pgNats ? `BENCH_${process.pid}_${Date.now().toString(36)}` : undefined
+  const backends: Record<string, string> = database
+    ? { ATTUNE_DATABASE_URL: database.url, ATTUNE_NATS_URL: 'nats://127.0.0.1:4222', ATTUNE_NATS_STREAM: natsStream!, ATTUNE_NATS_SUBJECT: `${natsStream!.toLowerCase()}.events` }
+    : {}
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/attune.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1'], {
     cwd: root,
@@ -190,12 +210,28 @@ async function startAttune(options: { sync: 'full' | 'normal'; embeddedWorker: b
       ATTUNE_LOG_LEVEL: 'warn',
       ATTUNE_SQLITE_SYNC: options.sync,
       ATTUNE_EMBEDDED_WORKER: options.embeddedWorker ? '1' : '0',
+      ...backends,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const { output, exited } = watch(child)
   await waitFor(`http://127.0.0.1:${port}/readyz`, child, output)
-  return { port, child, output, dataDir, stop: stopper(child, exited) }
+  return { port, child, output, dataDir, ...(database && { database, natsStream }), stop: stopper(child, exited) }
+}
+
+/** Every stored message id: from the SQLite file read-only, or from the run's PostgreSQL database. */
+async function storedMessageIds(server: Server): Promise<string[]> {
+  if (server.database) {
+    const client = new pg.Client({ connectionString: server.database.url })
+    await client.connect()
+    const { rows } = await client.query<{ message_id: string }>('select message_id from events')
+    await client.end()
+    return rows.map((r) => r.message_id)
+  }
+  const db = new BetterSqlite3(path.join(server.dataDir!, 'attune.db'), { readonly: true, fileMustExist: true })
+  const ids = (db.prepare('select message_id from events').all() as { message_id: string }[]).map((r) => r.message_id)
+  db.close()
+  return ids
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
@@ -340,18 +376,16 @@ async function scrapeMetrics(port: number): Promise<ServerStats> {
   }
 }
 
-function verify(dbFile: string, ledger: Ledger, bodies: BodyFactory, metricsAccepted: number): Verification {
-  const db = new BetterSqlite3(dbFile, { readonly: true, fileMustExist: true })
+function verify(storedIds: readonly string[], ledger: Ledger, bodies: BodyFactory, metricsAccepted: number): Verification {
   const perRequest = new Map<number, number>()
   let stored = 0
   let unknown = 0
-  for (const row of db.prepare('select message_id from events').iterate() as Iterable<{ message_id: string }>) {
+  for (const id of storedIds) {
     stored++
-    const n = requestOfMessageId(row.message_id, bodies.runTag)
+    const n = requestOfMessageId(id, bodies.runTag)
     if (n === null) unknown++
     else perRequest.set(n, (perRequest.get(n) ?? 0) + 1)
   }
-  db.close()
   const per = bodies.eventsPerBody
   let missingAcked = 0
   for (const n of ledger.acked) missingAcked += per - (perRequest.get(n) ?? 0)
@@ -423,7 +457,7 @@ async function runTarget(target: TargetName, connections: number, bodies: BodyFa
       commits = { count: n, avgEvents: (after.commitEvents - before.commitEvents) / n, avgMs: (1000 * (after.commitSeconds - before.commitSeconds)) / n }
       const code = await server.stop()
       if (code !== 0) throw new Error(`attune exited with ${code}:\n${server.output.join('')}`)
-      verification = verify(path.join(server.dataDir, 'attune.db'), ledger, bodies, after.accepted)
+      verification = verify(await storedMessageIds(server), ledger, bodies, after.accepted)
     }
     process.stderr.write(
       ` done: ${f0(load.ok / load.seconds)} req/s, p50/p99 ${f2(percentile(load.latencies, 50))}/${f2(percentile(load.latencies, 99))} ms (autocannon ${load.autocannon.latency.p50}/${load.autocannon.latency.p99})` + (commits ? `, ${commits.count} commits, avg ${f0(commits.avgEvents)} events, ${f2(commits.avgMs)} ms each` : '') + '\n',
@@ -432,7 +466,15 @@ async function runTarget(target: TargetName, connections: number, bodies: BodyFa
   } finally {
     await server.stop()
     if (server.dataDir) fs.rmSync(server.dataDir, { recursive: true, force: true })
+    await server.database?.drop()
+    if (server.natsStream) await deleteStream(server.natsStream)
   }
+}
+
+async function deleteStream(name: string): Promise<void> {
+  const nc = await natsConnect({ servers: '127.0.0.1:4222' })
+  await (await jetstreamManager(nc)).streams.delete(name).catch(() => {})
+  await nc.close()
 }
 
 // ---- report ----
@@ -575,9 +617,10 @@ async function main(): Promise<void> {
       'The load generator runs on the same cores as the server; "server CPU" and "load-gen CPU" are each process\'s CPU time over the run (200 % = both cores).',
     '- Targets: `bare` = node:http that reads and JSON.parses the body; `attune-full` = `attune serve` as shipped: ATTUNE_SQLITE_SYNC=full (fsync per group commit) ' +
       'and the embedded worker (person-activity projection in the same process and SQLite file); `attune-normal` = the same with ATTUNE_SQLITE_SYNC=normal; ' +
-      '`attune-full-ingest` = full with ATTUNE_EMBEDDED_WORKER=0, i.e. ingestion alone (the projection would run in `attune worker`). Each Attune row uses a fresh data dir.',
+      '`attune-full-ingest` = full with ATTUNE_EMBEDDED_WORKER=0, i.e. ingestion alone (the projection would run in `attune worker`); ' +
+      '`attune-pg-nats` = ingestion on the production backends: a fresh PostgreSQL 15 database (loopback, synchronous_commit on) and a fresh NATS JetStream stream, each request acknowledged after the PostgreSQL commit and the JetStream ack, no worker running. Each Attune row uses a fresh data dir or database.',
     '- "disk fsync ms": median 4 KiB write + fdatasync in the temp dir just before the row. ' +
-      'Latency is measured per 2xx request (request written → response complete). "stored = acked" opens the SQLite file read-only after a graceful stop: every event of every ' +
+      'Latency is measured per 2xx request (request written → response complete). "stored = acked" reads every stored message id (SQLite file read-only, or the PostgreSQL database) after a graceful stop: every event of every ' +
       '2xx request must be stored; the rest are requests still in flight when the load stopped (committed, but autocannon had closed the socket).',
     '',
     result,
