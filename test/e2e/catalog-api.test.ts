@@ -7,25 +7,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { aProduct, uniqueId } from '../builders/events.ts'
 import { Api, assertError, basicAuth, bearer, type Reply, request } from '../builders/http.ts'
+import type { Item } from '../../src/core/index.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
-
-interface Item {
-  id: string
-  title: string | null
-  description: string | null
-  categories: string[]
-  brand: string | null
-  price: number | null
-  currency: string | null
-  imageUrl: string | null
-  url: string | null
-  tags: string[]
-  available: boolean
-  inventory: number | null
-  attributes: Record<string, unknown>
-  createdAt: string
-  updatedAt: string
-}
 
 interface CategoryView {
   path: string
