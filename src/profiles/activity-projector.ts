@@ -18,12 +18,10 @@ export class ActivityProjector {
     this.#hot = hot
   }
 
-  async apply(events: readonly EventRecord[]): Promise<void> {
-    const touched = await this.#store.applyPersonActivity(events, ACTIVITY_CONSUMER)
-    for (const personId of touched) {
-      const activity = await this.#store.getPersonActivity(personId)
-      if (activity) await this.#hot.putPersonActivity(activity)
-    }
+  /** `throughSeq`: see the stream's Delivery; it lets the store skip per-event bookkeeping. */
+  async apply(events: readonly (EventRecord & { seq?: number })[], throughSeq?: number): Promise<void> {
+    const touched = await this.#store.applyPersonActivity(events, ACTIVITY_CONSUMER, throughSeq === undefined ? {} : { throughSeq })
+    for (const activity of await this.#store.getPersonActivities(touched)) await this.#hot.putPersonActivity(activity)
   }
 
   /** Hot state first (what any node can read fast), the store when the snapshot is missing. */

@@ -67,7 +67,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve'): 
       generatedKeys: generated,
       commitListeners,
       startWorkers(onError) {
-        consumptions.push(stream.consume({ name: ACTIVITY_CONSUMER, handler: (events) => activity.apply(events), onError }))
+        consumptions.push(stream.consume({ name: ACTIVITY_CONSUMER, handler: (events, delivery) => activity.apply(events, delivery.throughSeq), onError }))
       },
       async checkBackends() {
         const checks: [string, () => Promise<void>][] = [

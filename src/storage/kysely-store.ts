@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, PersonActivity, StoredEvent } from '../core/index.ts'
 import { categoryList } from './category-list.ts'
-import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
+import type { AppendResult, ApplyOptions, EventQuery, ItemQuery, Store, StoredEventLike } from './store.ts'
 import { type Database, decodeCursor, encodeCursor, itemToRow, rowToApiKey, rowToEvent, rowToItem } from './tables.ts'
 
 export abstract class KyselyStore implements Store {
@@ -203,12 +203,27 @@ export abstract class KyselyStore implements Store {
     return Number(result.numUpdatedRows) > 0
   }
 
-  async applyPersonActivity(events: readonly EventRecord[], consumer: string): Promise<string[]> {
+  async applyPersonActivity(events: readonly StoredEventLike[], consumer: string, options: ApplyOptions = {}): Promise<string[]> {
     if (events.length === 0) return []
     return this.db.transaction().execute(async (trx) => {
       const fresh = new Set<string>()
       const ids = [...new Set(events.map((e) => e.messageId))]
-      for (let i = 0; i < ids.length; i += 500) {
+      const through = options.throughSeq
+      if (through !== undefined) {
+        // In-order single-writer log: the saved offset, moved in this same transaction, is the bookkeeping.
+        const row = await trx.selectFrom('consumer_offsets').select('seq').where('consumer', '=', consumer).executeTakeFirst()
+        const offset = row ? Number(row.seq) : 0
+        for (const e of events) {
+          if (e.seq === undefined) throw new Error('applyPersonActivity with throughSeq needs stored events (with seq)')
+          if (e.seq > offset && e.seq <= through) fresh.add(e.messageId)
+        }
+        await trx
+          .insertInto('consumer_offsets')
+          .values({ consumer, seq: through })
+          .onConflict((oc) => oc.column('consumer').doUpdateSet({ seq: sql`case when excluded.seq > consumer_offsets.seq then excluded.seq else consumer_offsets.seq end` }))
+          .execute()
+      }
+      for (let i = 0; through === undefined && i < ids.length; i += 500) {
         const rows = await trx
           .insertInto('processed_events')
           .values(ids.slice(i, i + 500).map((message_id) => ({ consumer, message_id })))
@@ -258,18 +273,41 @@ export abstract class KyselyStore implements Store {
   }
 
   async getPersonActivity(personId: string): Promise<PersonActivity | null> {
-    const row = await this.db.selectFrom('person_activity').selectAll().where('person_id', '=', personId).executeTakeFirst()
-    if (!row) return null
-    const kinds = await this.db.selectFrom('person_kind_counts').select(['kind', 'count']).where('person_id', '=', personId).orderBy('kind').execute()
-    return {
-      personId,
-      events: Number(row.events),
-      kinds: Object.fromEntries(kinds.map((k) => [k.kind, Number(k.count)])),
-      orders: Number(row.orders),
-      revenue: Number(row.revenue),
-      firstSeen: Number(row.first_seen),
-      lastSeen: Number(row.last_seen),
+    return (await this.getPersonActivities([personId]))[0] ?? null
+  }
+
+  async getPersonActivities(personIds: readonly string[]): Promise<PersonActivity[]> {
+    const out: PersonActivity[] = []
+    for (let i = 0; i < personIds.length; i += 500) {
+      const ids = personIds.slice(i, i + 500)
+      const rows = await this.db.selectFrom('person_activity').selectAll().where('person_id', 'in', ids).execute()
+      if (rows.length === 0) continue
+      const kinds = await this.db
+        .selectFrom('person_kind_counts')
+        .select(['person_id', 'kind', 'count'])
+        .where('person_id', 'in', ids)
+        .orderBy('person_id')
+        .orderBy('kind')
+        .execute()
+      const kindsOf = new Map<string, Record<string, number>>()
+      for (const k of kinds) {
+        const m = kindsOf.get(k.person_id) ?? {}
+        m[k.kind] = Number(k.count)
+        kindsOf.set(k.person_id, m)
+      }
+      for (const row of rows) {
+        out.push({
+          personId: row.person_id,
+          events: Number(row.events),
+          kinds: kindsOf.get(row.person_id) ?? {},
+          orders: Number(row.orders),
+          revenue: Number(row.revenue),
+          firstSeen: Number(row.first_seen),
+          lastSeen: Number(row.last_seen),
+        })
+      }
     }
+    return out
   }
 
   async getConsumerOffset(consumer: string): Promise<number> {

@@ -205,5 +205,21 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       await assert.rejects(store.listItems({ limit: 1, cursor: 'garbage' }), /cursor/)
       await assert.rejects(store.listPersonEvents({ personId: 'x', limit: 1, cursor: Buffer.from('["a"]').toString('base64url') }), /cursor/)
     })
+
+    it('applies an in-order log delivery exactly once by moving the offset in the same transaction', async () => {
+      const person = `tail-${seq}`
+      const consumer = `tail-consumer-${seq}`
+      await store.appendEvents([event({ userId: person }), event({ userId: person }), event({ userId: person })])
+      const start = await store.getConsumerOffset(consumer)
+      const log = (await store.readEvents(0, 1_000_000)).filter((e) => e.userId === person)
+      assert.equal(log.length, 3)
+      await store.applyPersonActivity(log.slice(0, 2), consumer, { throughSeq: log[1]!.seq })
+      // A redelivery of everything (as after a crash before the reader saved its position) applies only the rest.
+      await store.applyPersonActivity(log, consumer, { throughSeq: log[2]!.seq })
+      assert.equal((await store.getPersonActivity(person))?.events, 3)
+      assert.equal(await store.getConsumerOffset(consumer), log[2]!.seq)
+      assert.ok(log[2]!.seq > start)
+      assert.deepEqual((await store.getPersonActivities([person, 'nobody'])).map((a) => a.personId), [person])
+    })
   })
 }

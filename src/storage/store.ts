@@ -15,6 +15,18 @@ export interface EventQuery {
   cursor?: string | undefined
 }
 
+/** An event as a consumer receives it: with its log position when it was read from the log. */
+export type StoredEventLike = EventRecord & { seq?: number }
+
+export interface ApplyOptions {
+  /**
+   * For a consumer that reads the log in order from a single writer (SQLite's log tail): the position
+   * these events run to. Events at or below the consumer's saved offset are skipped, and the offset is
+   * moved in the same transaction, instead of recording every event in `processed_events`.
+   */
+  throughSeq?: number
+}
+
 export interface ItemQuery {
   limit: number
   cursor?: string | undefined
@@ -66,8 +78,9 @@ export interface Store {
    * Applies events to the derived person activity, exactly once per consumer: events this consumer has
    * applied before (redeliveries) are skipped, in the same transaction. Returns the person ids touched.
    */
-  applyPersonActivity(events: readonly EventRecord[], consumer: string): Promise<string[]>
+  applyPersonActivity(events: readonly StoredEventLike[], consumer: string, options?: ApplyOptions): Promise<string[]>
   getPersonActivity(personId: string): Promise<PersonActivity | null>
+  getPersonActivities(personIds: readonly string[]): Promise<PersonActivity[]>
   /** The last log position an in-process consumer has applied (0 when it never ran). */
   getConsumerOffset(consumer: string): Promise<number>
   setConsumerOffset(consumer: string, seq: number): Promise<void>

@@ -1,8 +1,17 @@
 import type { EventRecord } from '../core/index.ts'
 import type { EventPublisher } from '../ingest/index.ts'
 
+/**
+ * What a delivery says about itself. `throughSeq` is set only by an in-order, single-writer log tail:
+ * the events are exactly the log positions after the consumer's saved offset up to this one, so the
+ * handler may move the offset in its own transaction instead of recording each event.
+ */
+export interface Delivery {
+  throughSeq?: number
+}
+
 /** Handles one delivery of events; resolving means they are applied (and may be acknowledged). */
-export type EventHandler = (events: EventRecord[]) => Promise<void>
+export type EventHandler = (events: (EventRecord & { seq?: number })[], delivery: Delivery) => Promise<void>
 
 export interface ConsumeOptions {
   /** Durable consumer name: consumers with the same name share the work and the position. */
