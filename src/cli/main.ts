@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { AttuneError } from '../core/index.ts'
 import { importCommand } from './import.ts'
 import { createKey, listKeys, revokeKey } from './keys.ts'
+import { rebuild } from './rebuild.ts'
 import { serve } from './serve.ts'
 import { worker } from './worker.ts'
 
@@ -24,8 +25,13 @@ program
 
 program
   .command('worker')
-  .description('consume the event stream and keep derived data (person activity) up to date')
+  .description('consume the event stream and keep identities and profiles up to date')
   .action(worker)
+
+program
+  .command('rebuild')
+  .description('recompute identities and profiles from the event log (stop the workers first)')
+  .action(rebuild)
 
 const keys = program.command('keys').description('manage API keys')
 keys.command('list').description('list keys (ids and scopes; keys themselves are stored hashed)').action(listKeys)

@@ -51,6 +51,48 @@ export interface Config {
   readonly maxBatchBytes: number
   /** Largest single event in bytes (Segment's limit, 32 KB). */
   readonly maxEventBytes: number
+  /** Half-life of category and brand affinities, in days (`ATTUNE_AFFINITY_HALF_LIFE_DAYS`, default 30). */
+  readonly affinityHalfLifeDays: number
+  /** Affinity weights by event type (`ATTUNE_AFFINITY_WEIGHTS`, e.g. "view=1,click=2,cart=4,purchase=8"). */
+  readonly affinityWeights: Record<string, number>
+  /**
+   * Consent assumed for purposes a person never stated (`ATTUNE_CONSENT_DEFAULTS`, default
+   * "personalization=granted,email=denied,advertising=denied,sensitive=denied").
+   */
+  readonly consentDefaults: Record<string, boolean>
+  /** Most identifiers of a type one person may hold (`ATTUNE_IDENTITY_LIMITS`, e.g. "anonymous_id=200,email=5"). */
+  readonly identityLimits: Record<string, number>
+}
+
+const WEIGHT_NAMES = ['view', 'click', 'cart', 'purchase', 'list'] as const
+const LIMIT_NAMES = ['email', 'external', 'device_id', 'anonymous_id'] as const
+
+/** "a=1,b=2" settings; every name must be one of `names` and every value pass `parse`. */
+function pairsSetting<V>(env: Env, name: string, names: readonly string[] | null, parse: (raw: string) => V | undefined, what: string): Record<string, V> {
+  const raw = env[name]
+  const out: Record<string, V> = {}
+  if (raw === undefined || raw.trim() === '') return out
+  for (const pair of raw.split(',')) {
+    const [key, value, extra] = pair.split('=').map((x) => x.trim())
+    const parsed = value === undefined ? undefined : parse(value)
+    if (!key || extra !== undefined || parsed === undefined || (names !== null && !names.includes(key))) {
+      throw new AttuneError(
+        'invalid_field',
+        `${name} must be a comma-separated list of name=${what}${names ? ` with names from ${names.join(', ')}` : ''}; "${pair}" is not`,
+        name,
+      )
+    }
+    out[key] = parsed
+  }
+  return out
+}
+
+function numberSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value < min || value > max) throw new AttuneError('invalid_field', `${name} must be a number from ${min} to ${max}, got "${raw}"`, name)
+  return value
 }
 
 type Env = Record<string, string | undefined>
@@ -127,6 +169,16 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     rateLimit: intSetting(env, 'ATTUNE_RATE_LIMIT', 0, 0, 1_000_000),
     maxBatchBytes: 500 * 1024,
     maxEventBytes: 32 * 1024,
+    affinityHalfLifeDays: numberSetting(env, 'ATTUNE_AFFINITY_HALF_LIFE_DAYS', 30, 0.01, 3650),
+    affinityWeights: pairsSetting(env, 'ATTUNE_AFFINITY_WEIGHTS', WEIGHT_NAMES, (v) => (v !== '' && Number.isFinite(Number(v)) ? Number(v) : undefined), 'number'),
+    consentDefaults: {
+      personalization: true,
+      email: false,
+      advertising: false,
+      sensitive: false,
+      ...pairsSetting(env, 'ATTUNE_CONSENT_DEFAULTS', null, (v) => (v === 'granted' ? true : v === 'denied' ? false : undefined), 'granted|denied'),
+    },
+    identityLimits: pairsSetting(env, 'ATTUNE_IDENTITY_LIMITS', LIMIT_NAMES, (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 10000 ? Number(v) : undefined), 'integer 1-10000'),
     ...overrides,
   }
   return Object.freeze(config)

@@ -19,7 +19,6 @@ export type {
   KeyScope,
   NormalizedData,
   Page,
-  PersonActivity,
   ProductLine,
   StoredEvent,
 } from './types.ts'

@@ -64,6 +64,11 @@ export const EVENT_KINDS = [
   'alias',
   'group',
   'custom',
+  // Written by the people API (secret key), never mapped from a client's track call.
+  'preferences_updated',
+  'consent_updated',
+  'identities_merged',
+  'identities_unmerged',
 ] as const
 export type EventKind = (typeof EVENT_KINDS)[number]
 
@@ -74,6 +79,9 @@ export interface ProductLine {
   price: number | null
   category: string | null
   name: string | null
+  brand?: string
+  /** Bought as a gift (`gift: true` on the line): kept out of the buyer's inferred tastes. */
+  gift?: boolean
 }
 
 /** Fields derived from the raw message that later stages read without reparsing properties. */
@@ -85,6 +93,8 @@ export interface NormalizedData {
   query?: string
   /** A rating value (for imported ratings and "Product Rated"). */
   rating?: number
+  /** The whole order was a gift (`gift: true` on the order's properties). */
+  gift?: boolean
 }
 
 /** An accepted event as it is appended to the event log. */
@@ -127,19 +137,4 @@ export interface ApiKeyRecord {
 export interface Page<T> {
   data: T[]
   nextCursor: string | null
-}
-
-/**
- * Activity counters per person id (userId or anonymousId), derived from the event log by the workers.
- * The first derived view; identity-stitched profiles build on it.
- */
-export interface PersonActivity {
-  personId: string
-  events: number
-  /** Events by kind, e.g. { product_viewed: 12, order_completed: 1 }. */
-  kinds: Record<string, number>
-  orders: number
-  revenue: number
-  firstSeen: number
-  lastSeen: number
 }

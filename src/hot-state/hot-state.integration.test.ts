@@ -18,12 +18,16 @@ after(async () => {
 
 function describeHotState(name: string, open: () => Promise<HotState>) {
   describe(`hot state: ${name}`, () => {
-    it('keeps person snapshots and answers null for unknown people', async () => {
+    it('keeps profile documents, deletes them, and answers null for unknown people', async () => {
       const hot = await open()
-      const a = { personId: 'p1', events: 3, kinds: { page_viewed: 3 }, orders: 0, revenue: 0, firstSeen: 1, lastSeen: 2 }
-      await hot.putPersonActivity(a)
-      assert.deepEqual(await hot.getPersonActivity('p1'), a)
-      assert.equal(await hot.getPersonActivity('p2'), null)
+      const doc = JSON.stringify({ events: 3, kinds: { page_viewed: 3 } })
+      await hot.putProfile('p1', doc)
+      await hot.putProfile('p3', '{}')
+      assert.equal(await hot.getProfile('p1'), doc)
+      assert.equal(await hot.getProfile('p2'), null)
+      await hot.deleteProfiles(['p1', 'p2'])
+      assert.equal(await hot.getProfile('p1'), null)
+      assert.equal(await hot.getProfile('p3'), '{}')
       await hot.check()
       await hot.close()
     })
@@ -46,9 +50,9 @@ describe('RedisHotState', () => {
     const a = await RedisHotState.open(REDIS_URL, prefix)
     const b = await RedisHotState.open(REDIS_URL, prefix)
     const c = await RedisHotState.open(REDIS_URL, `${prefix}other:`)
-    await a.putPersonActivity({ personId: 'shared', events: 1, kinds: {}, orders: 0, revenue: 0, firstSeen: 0, lastSeen: 0 })
-    assert.equal((await b.getPersonActivity('shared'))?.events, 1)
-    assert.equal(await c.getPersonActivity('shared'), null)
+    await a.putProfile('shared', '{"events":1}')
+    assert.equal(await b.getProfile('shared'), '{"events":1}')
+    assert.equal(await c.getProfile('shared'), null)
     await Promise.all([a.close(), b.close(), c.close()])
   })
 

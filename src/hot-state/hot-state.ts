@@ -1,5 +1,3 @@
-import type { PersonActivity } from '../core/index.ts'
-
 /**
  * Shared hot state for the serving path: person snapshots, rate-limit counters and (later) bandit
  * counters and recommendation caches. In Redis when configured, so any API node can answer any request;
@@ -7,8 +5,10 @@ import type { PersonActivity } from '../core/index.ts'
  */
 export interface HotState {
   readonly kind: string
-  putPersonActivity(activity: PersonActivity): Promise<void>
-  getPersonActivity(personId: string): Promise<PersonActivity | null>
+  /** A person's profile document (JSON), by canonical person id. */
+  putProfile(personId: string, doc: string): Promise<void>
+  getProfile(personId: string): Promise<string | null>
+  deleteProfiles(personIds: readonly string[]): Promise<void>
   /** Counts one hit on `key` in the current fixed window and returns the window's count so far. */
   hit(key: string, windowSeconds: number): Promise<number>
   /** Throws when the backend is unreachable (used by /readyz). */

@@ -1,10 +1,9 @@
-import type { PersonActivity } from '../core/index.ts'
 import type { HotState } from './hot-state.ts'
 
 /** Hot state in this process's memory, bounded: the oldest snapshots are dropped first. */
 export class MemoryHotState implements HotState {
   readonly kind = 'memory'
-  readonly #people = new Map<string, PersonActivity>()
+  readonly #people = new Map<string, string>()
   readonly #windows = new Map<string, { window: number; count: number }>()
   readonly #maxPeople: number
 
@@ -12,14 +11,18 @@ export class MemoryHotState implements HotState {
     this.#maxPeople = maxPeople
   }
 
-  async putPersonActivity(activity: PersonActivity): Promise<void> {
-    this.#people.delete(activity.personId) // re-insert: Map order is the eviction order
-    this.#people.set(activity.personId, activity)
+  async putProfile(personId: string, doc: string): Promise<void> {
+    this.#people.delete(personId) // re-insert: Map order is the eviction order
+    this.#people.set(personId, doc)
     if (this.#people.size > this.#maxPeople) this.#people.delete(this.#people.keys().next().value!)
   }
 
-  async getPersonActivity(personId: string): Promise<PersonActivity | null> {
+  async getProfile(personId: string): Promise<string | null> {
     return this.#people.get(personId) ?? null
+  }
+
+  async deleteProfiles(personIds: readonly string[]): Promise<void> {
+    for (const id of personIds) this.#people.delete(id)
   }
 
   async hit(key: string, windowSeconds: number): Promise<number> {

@@ -2,7 +2,7 @@
 import { createClient } from 'redis'
 
 type Client = ReturnType<typeof createClient>
-import { AttuneError, type PersonActivity } from '../core/index.ts'
+import { AttuneError } from '../core/index.ts'
 import type { HotState } from './hot-state.ts'
 
 const PERSON_TTL_SECONDS = 7 * 24 * 3600
@@ -47,13 +47,16 @@ export class RedisHotState implements HotState {
     return new RedisHotState(client as Client, prefix)
   }
 
-  async putPersonActivity(activity: PersonActivity): Promise<void> {
-    await guarded(() => this.#client.set(`${this.#prefix}person:${activity.personId}`, JSON.stringify(activity), { EX: PERSON_TTL_SECONDS }))
+  async putProfile(personId: string, doc: string): Promise<void> {
+    await guarded(() => this.#client.set(`${this.#prefix}profile:${personId}`, doc, { EX: PERSON_TTL_SECONDS }))
   }
 
-  async getPersonActivity(personId: string): Promise<PersonActivity | null> {
-    const raw = await guarded(() => this.#client.get(`${this.#prefix}person:${personId}`))
-    return raw ? (JSON.parse(raw) as PersonActivity) : null
+  async getProfile(personId: string): Promise<string | null> {
+    return guarded(() => this.#client.get(`${this.#prefix}profile:${personId}`))
+  }
+
+  async deleteProfiles(personIds: readonly string[]): Promise<void> {
+    if (personIds.length > 0) await guarded(() => this.#client.del(personIds.map((id) => `${this.#prefix}profile:${id}`)))
   }
 
   async hit(key: string, windowSeconds: number): Promise<number> {

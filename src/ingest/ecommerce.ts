@@ -87,13 +87,18 @@ function productLine(p: Props, field: string): StepResult<ProductLine> {
   }
   const price = optionalNumber(p, 'price', `${field}.price`)
   if (!price.ok) return price
-  return ok({
+  const line: ProductLine = {
     itemId: id.value,
     quantity: quantity.value ?? 1,
     price: price.value ?? null,
     category: optionalString(p, 'category'),
     name: optionalString(p, 'name'),
-  })
+  }
+  const brand = optionalString(p, 'brand')
+  if (brand !== null) line.brand = brand
+  // A line bought as a gift says nothing about the buyer's own taste (profiles leave it out).
+  if (p.gift === true) line.gift = true
+  return ok(line)
 }
 
 /** Extracts and checks the fields later stages need from an e-commerce event's properties. */
@@ -139,6 +144,7 @@ export function normalizeEcommerce(kind: EventKind, props: Props): StepResult<No
   if (kind === 'order_completed' && data.orderId === undefined) {
     return reject('missing_field', 'properties.order_id', 'properties.order_id is required on "Order Completed"')
   }
+  if (ORDER.has(kind) && props.gift === true) data.gift = true
   const currency = props.currency
   if (currency !== undefined && currency !== null) {
     if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) {

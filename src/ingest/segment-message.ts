@@ -89,8 +89,9 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
   if (!userId.ok) return userId
   const anonymousId = identifier(message, 'anonymousId')
   if (!anonymousId.ok) return anonymousId
-  if (userId.value === null && anonymousId.value === null) {
-    return reject('missing_field', 'userId', 'userId or anonymousId is required')
+  // Email service providers report opens and clicks by address only: an email stands in for the ids.
+  if (userId.value === null && anonymousId.value === null && emailOf(message) === null) {
+    return reject('missing_field', 'userId', 'userId or anonymousId is required (or, for email events, an email in context.traits.email or properties.email)')
   }
   const messageId = identifier(message, 'messageId')
   if (!messageId.ok) return messageId
@@ -155,4 +156,14 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
     message,
     data: data.value,
   })
+}
+
+/** The email address a message carries in its traits or properties, if any (not yet validated). */
+function emailOf(message: Record<string, unknown>): string | null {
+  const pick = (o: unknown, key: string): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined)
+  for (const candidate of [pick(pick(message, 'context'), 'traits'), pick(message, 'traits'), pick(message, 'properties')]) {
+    const email = pick(candidate, 'email')
+    if (typeof email === 'string' && email.includes('@')) return email
+  }
+  return null
 }

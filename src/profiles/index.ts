@@ -1,5 +1,10 @@
 /**
  * @module profiles
- * Per-person data derived from the event log. Today: activity counters kept by the workers.
+ * Per-person profiles derived from the event log through the identity graph: affinities, cart,
+ * purchases, RFM, email engagement, sessions, explicit preferences and consent.
  */
-export { ActivityProjector, ACTIVITY_CONSUMER } from './activity-projector.ts'
+export { PROFILE_CONSUMER, ProfileProjector, type ProfileSettings, type ProjectorStats } from './profile-projector.ts'
+export { type CommandOutcome, LOOKUP_TYPES, type LookupType, ProfileService } from './profile-service.ts'
+export { type AffinityWeights, consentGiven, DEFAULT_WEIGHTS, emptyState, type FoldContext, foldAll, foldEvent, type Preferences, type ProfileState } from './profile-state.ts'
+export { type Affinity, profileView, type ProfileView, rankAffinities } from './profile-view.ts'
+export { type RfmScale, type RfmScore, rfmScale, rfmScore } from './rfm.ts'

@@ -7,7 +7,8 @@ import { CatalogService } from '../catalog/index.ts'
 import type { Config } from '../core/index.ts'
 import { type HotState, MemoryHotState, RedisHotState } from '../hot-state/index.ts'
 import { type CommitStats, EventWriter, IngestService } from '../ingest/index.ts'
-import { ActivityProjector, ACTIVITY_CONSUMER } from '../profiles/index.ts'
+import { DEFAULT_LIMITS, type IdentityLimits } from '../identity/index.ts'
+import { DEFAULT_WEIGHTS, PROFILE_CONSUMER, ProfileProjector, ProfileService, type ProfileSettings } from '../profiles/index.ts'
 import { openStore, type Store } from '../storage/index.ts'
 import { type Consumption, type EventStream, LogTailStream, NatsEventStream } from '../stream/index.ts'
 import { ensureKeys, type GeneratedKey, KeyRing } from './auth.ts'
@@ -22,7 +23,8 @@ export interface Engine {
   readonly writer: EventWriter
   readonly ingest: IngestService
   readonly catalog: CatalogService
-  readonly activity: ActivityProjector
+  readonly projector: ProfileProjector
+  readonly profiles: ProfileService
   readonly keys: KeyRing
   /** Keys generated at this start (shown once, then only their hashes remain). */
   readonly generatedKeys: GeneratedKey[]
@@ -50,7 +52,11 @@ export async function createEngine(config: Config, role: EngineRole = 'serve'): 
     const writer = new EventWriter(store, { onCommit: (stats) => commitListeners.forEach((l) => l(stats)) })
     // Workers never hand out keys; only the API generates them on its first start.
     const { ring, generated } = role === 'serve' ? await ensureKeys(store, config) : { ring: new KeyRing([]), generated: [] }
-    const activity = new ActivityProjector(store, hot)
+    const projector = new ProfileProjector(store, hot, profileSettings(config))
+    const profiles = new ProfileService(store, hot, projector, async (records) => {
+      await writer.append(records)
+      await stream.publish(records)
+    })
     const consumptions: Consumption[] = []
     let closed: Promise<void> | null = null
 
@@ -62,12 +68,13 @@ export async function createEngine(config: Config, role: EngineRole = 'serve'): 
       writer,
       ingest: new IngestService(writer, { maxEventBytes: config.maxEventBytes, publisher: stream }),
       catalog: new CatalogService(store),
-      activity,
+      projector,
+      profiles,
       keys: ring,
       generatedKeys: generated,
       commitListeners,
       startWorkers(onError) {
-        consumptions.push(stream.consume({ name: ACTIVITY_CONSUMER, handler: (events, delivery) => activity.apply(events, delivery.throughSeq), onError }))
+        consumptions.push(stream.consume({ name: PROFILE_CONSUMER, handler: (events) => projector.apply(events), onError }))
       },
       async checkBackends() {
         const checks: [string, () => Promise<void>][] = [
@@ -98,5 +105,15 @@ export async function createEngine(config: Config, role: EngineRole = 'serve'): 
   } catch (error) {
     for (const o of opened.reverse()) await o.close().catch(() => {})
     throw error
+  }
+}
+
+/** The profile projector's settings from the configuration. */
+export function profileSettings(config: Config): ProfileSettings {
+  return {
+    halfLifeMs: config.affinityHalfLifeDays * 24 * 3600 * 1000,
+    weights: { ...DEFAULT_WEIGHTS, ...config.affinityWeights },
+    consentDefaults: config.consentDefaults,
+    limits: { ...DEFAULT_LIMITS, ...config.identityLimits } as IdentityLimits,
   }
 }

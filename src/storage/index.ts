@@ -2,7 +2,8 @@
  * @module storage
  * The `Store` interface, its backends (chosen by URL scheme) and migrations.
  */
-export type { AppendResult, ApplyOptions, EventQuery, ItemQuery, Store, StoredEventLike } from './store.ts'
+export type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
+export type { IdentityLogKind, IdentityLogRow, IdentityRow, PeopleTx, PersonEventRow, PersonRow, ProfileRow } from './people.ts'
 export { openStore } from './open-store.ts'
 export type { OpenStoreOptions } from './open-store.ts'
 export { SqliteStore } from './sqlite/sqlite-store.ts'

@@ -4,9 +4,11 @@
  */
 import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
-import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, PersonActivity, StoredEvent } from '../core/index.ts'
+import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
 import { categoryList } from './category-list.ts'
-import type { AppendResult, ApplyOptions, EventQuery, ItemQuery, Store, StoredEventLike } from './store.ts'
+import { KyselyPeopleTx } from './kysely-people.ts'
+import type { PeopleTx } from './people.ts'
+import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
 import { type Database, decodeCursor, encodeCursor, itemToRow, rowToApiKey, rowToEvent, rowToItem } from './tables.ts'
 
 export abstract class KyselyStore implements Store {
@@ -19,10 +21,15 @@ export abstract class KyselyStore implements Store {
 
   async listPersonEvents(query: EventQuery): Promise<Page<StoredEvent>> {
     const after = query.cursor ? decodeCursor(query.cursor, ['number', 'number']) : null
+    const nodes = query.personNodes
     let q = this.db
       .selectFrom('events')
       .selectAll()
-      .where((eb) => eb.or([eb('user_id', '=', query.personId), eb('anonymous_id', '=', query.personId)]))
+      .where((eb) =>
+        nodes
+          ? eb('message_id', 'in', eb.selectFrom('person_events').select('message_id').where('person_id', 'in', nodes.length > 0 ? [...nodes] : ['']))
+          : eb.or([eb('user_id', '=', query.personId), eb('anonymous_id', '=', query.personId)]),
+      )
     if (after) {
       const [ts, seq] = after as [number, number]
       q = q.where((eb) => eb.or([eb('timestamp', '<', ts), eb.and([eb('timestamp', '=', ts), eb('seq', '<', seq)])]))
@@ -203,111 +210,25 @@ export abstract class KyselyStore implements Store {
     return Number(result.numUpdatedRows) > 0
   }
 
-  async applyPersonActivity(events: readonly StoredEventLike[], consumer: string, options: ApplyOptions = {}): Promise<string[]> {
-    if (events.length === 0) return []
+  async writePeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(async (trx) => {
-      const fresh = new Set<string>()
-      const ids = [...new Set(events.map((e) => e.messageId))]
-      const through = options.throughSeq
-      if (through !== undefined) {
-        // In-order single-writer log: the saved offset, moved in this same transaction, is the bookkeeping.
-        const row = await trx.selectFrom('consumer_offsets').select('seq').where('consumer', '=', consumer).executeTakeFirst()
-        const offset = row ? Number(row.seq) : 0
-        for (const e of events) {
-          if (e.seq === undefined) throw new Error('applyPersonActivity with throughSeq needs stored events (with seq)')
-          if (e.seq > offset && e.seq <= through) fresh.add(e.messageId)
-        }
-        await trx
-          .insertInto('consumer_offsets')
-          .values({ consumer, seq: through })
-          .onConflict((oc) => oc.column('consumer').doUpdateSet({ seq: sql`case when excluded.seq > consumer_offsets.seq then excluded.seq else consumer_offsets.seq end` }))
-          .execute()
-      }
-      for (let i = 0; through === undefined && i < ids.length; i += 500) {
-        const rows = await trx
-          .insertInto('processed_events')
-          .values(ids.slice(i, i + 500).map((message_id) => ({ consumer, message_id })))
-          .onConflict((oc) => oc.columns(['consumer', 'message_id']).doNothing())
-          .returning('message_id')
-          .execute()
-        for (const r of rows) fresh.add(r.message_id)
-      }
-      const byPerson = new Map<string, { events: number; orders: number; revenue: number; first: number; last: number; kinds: Map<string, number> }>()
-      for (const e of events) {
-        if (!fresh.delete(e.messageId)) continue // applied before, or a repeat within this call
-        const personId = e.userId ?? e.anonymousId
-        if (personId === null) continue
-        const p = byPerson.get(personId) ?? { events: 0, orders: 0, revenue: 0, first: e.timestamp, last: e.timestamp, kinds: new Map() }
-        p.events += 1
-        if (e.kind === 'order_completed') {
-          p.orders += 1
-          p.revenue += e.data.revenue ?? 0
-        }
-        p.first = Math.min(p.first, e.timestamp)
-        p.last = Math.max(p.last, e.timestamp)
-        p.kinds.set(e.kind, (p.kinds.get(e.kind) ?? 0) + 1)
-        byPerson.set(personId, p)
-      }
-      for (const [personId, p] of byPerson) {
-        await trx
-          .insertInto('person_activity')
-          .values({ person_id: personId, events: p.events, orders: p.orders, revenue: p.revenue, first_seen: p.first, last_seen: p.last })
-          .onConflict((oc) =>
-            oc.column('person_id').doUpdateSet({
-              events: sql`person_activity.events + excluded.events`,
-              orders: sql`person_activity.orders + excluded.orders`,
-              revenue: sql`person_activity.revenue + excluded.revenue`,
-              first_seen: sql`case when excluded.first_seen < person_activity.first_seen then excluded.first_seen else person_activity.first_seen end`,
-              last_seen: sql`case when excluded.last_seen > person_activity.last_seen then excluded.last_seen else person_activity.last_seen end`,
-            }),
-          )
-          .execute()
-        await trx
-          .insertInto('person_kind_counts')
-          .values([...p.kinds].map(([kind, count]) => ({ person_id: personId, kind, count })))
-          .onConflict((oc) => oc.columns(['person_id', 'kind']).doUpdateSet({ count: sql`person_kind_counts.count + excluded.count` }))
-          .execute()
-      }
-      return [...byPerson.keys()]
+      await this.lockPeople(trx)
+      return fn(new KyselyPeopleTx(trx))
     })
   }
 
-  async getPersonActivity(personId: string): Promise<PersonActivity | null> {
-    return (await this.getPersonActivities([personId]))[0] ?? null
+  /** Serialises people write batches across processes (PostgreSQL); SQLite has a single writer anyway. */
+  protected async lockPeople(_trx: Kysely<Database>): Promise<void> {}
+
+  async readPeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T> {
+    return fn(new KyselyPeopleTx(this.db))
   }
 
-  async getPersonActivities(personIds: readonly string[]): Promise<PersonActivity[]> {
-    const out: PersonActivity[] = []
-    for (let i = 0; i < personIds.length; i += 500) {
-      const ids = personIds.slice(i, i + 500)
-      const rows = await this.db.selectFrom('person_activity').selectAll().where('person_id', 'in', ids).execute()
-      if (rows.length === 0) continue
-      const kinds = await this.db
-        .selectFrom('person_kind_counts')
-        .select(['person_id', 'kind', 'count'])
-        .where('person_id', 'in', ids)
-        .orderBy('person_id')
-        .orderBy('kind')
-        .execute()
-      const kindsOf = new Map<string, Record<string, number>>()
-      for (const k of kinds) {
-        const m = kindsOf.get(k.person_id) ?? {}
-        m[k.kind] = Number(k.count)
-        kindsOf.set(k.person_id, m)
-      }
-      for (const row of rows) {
-        out.push({
-          personId: row.person_id,
-          events: Number(row.events),
-          kinds: kindsOf.get(row.person_id) ?? {},
-          orders: Number(row.orders),
-          revenue: Number(row.revenue),
-          firstSeen: Number(row.first_seen),
-          lastSeen: Number(row.last_seen),
-        })
-      }
-    }
-    return out
+  async resetPeople(): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await this.lockPeople(trx)
+      for (const table of ['profiles', 'person_events', 'identity_log', 'identities', 'people'] as const) await trx.deleteFrom(table).execute()
+    })
   }
 
   async getConsumerOffset(consumer: string): Promise<number> {

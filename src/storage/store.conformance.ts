@@ -172,28 +172,6 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.notEqual((await store.listApiKeys()).find((k) => k.id === record.id)?.revokedAt, null)
     })
 
-    it('applies person activity exactly once per consumer, however often events are redelivered', async () => {
-      const person = `activity-${seq}`
-      const view = event({ userId: person, kind: 'product_viewed', timestamp: 2000 })
-      const order = event({ userId: person, kind: 'order_completed', timestamp: 1000, data: { orderId: 'o', revenue: 40 } })
-      const anon = event({ userId: null, anonymousId: person, kind: 'page_viewed', timestamp: 3000 })
-      assert.deepEqual(await store.applyPersonActivity([view, order, view], 'c1'), [person])
-      await store.applyPersonActivity([order, anon], 'c1') // the order is a redelivery
-      const a = await store.getPersonActivity(person)
-      assert.deepEqual(a, {
-        personId: person,
-        events: 3,
-        kinds: { order_completed: 1, page_viewed: 1, product_viewed: 1 },
-        orders: 1,
-        revenue: 40,
-        firstSeen: 1000,
-        lastSeen: 3000,
-      })
-      await store.applyPersonActivity([view], 'another-consumer') // consumers are independent
-      assert.equal((await store.getPersonActivity(person))?.events, 4)
-      assert.equal(await store.getPersonActivity('nobody-at-all'), null)
-    })
-
     it('keeps consumer offsets, never moving one backwards', async () => {
       assert.equal(await store.getConsumerOffset('offset-test'), 0)
       await store.setConsumerOffset('offset-test', 42)
@@ -206,20 +184,74 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       await assert.rejects(store.listPersonEvents({ personId: 'x', limit: 1, cursor: Buffer.from('["a"]').toString('base64url') }), /cursor/)
     })
 
-    it('applies an in-order log delivery exactly once by moving the offset in the same transaction', async () => {
-      const person = `tail-${seq}`
-      const consumer = `tail-consumer-${seq}`
-      await store.appendEvents([event({ userId: person }), event({ userId: person }), event({ userId: person })])
-      const start = await store.getConsumerOffset(consumer)
-      const log = (await store.readEvents(0, 1_000_000)).filter((e) => e.userId === person)
-      assert.equal(log.length, 3)
-      await store.applyPersonActivity(log.slice(0, 2), consumer, { throughSeq: log[1]!.seq })
-      // A redelivery of everything (as after a crash before the reader saved its position) applies only the rest.
-      await store.applyPersonActivity(log, consumer, { throughSeq: log[2]!.seq })
-      assert.equal((await store.getPersonActivity(person))?.events, 3)
-      assert.equal(await store.getConsumerOffset(consumer), log[2]!.seq)
-      assert.ok(log[2]!.seq > start)
-      assert.deepEqual((await store.getPersonActivities([person, 'nobody'])).map((a) => a.personId), [person])
+    it('keeps the identity graph and profiles in one write transaction, and rolls a failed one back', async () => {
+      const tag = `people-${seq}`
+      const e1 = event({ userId: `${tag}-u` })
+      await store.appendEvents([e1])
+      await store.writePeople(async (tx) => {
+        await tx.insertPeople([{ id: `${tag}-a`, createdAt: 1, mergedInto: null }, { id: `${tag}-b`, createdAt: 2, mergedInto: null }])
+        await tx.putIdentities([{ type: 'user_id', value: `${tag}-u`, personId: `${tag}-a`, firstSeen: 1, messageId: 'm1' }])
+        await tx.insertPersonEvents([{ messageId: e1.messageId, personId: `${tag}-a`, timestamp: e1.timestamp }])
+        await tx.putProfiles([{ personId: `${tag}-a`, state: '{"n":1}', orders: 2, revenue: 30.5, lastOrder: 5, updatedAt: 9 }])
+      })
+      await store.writePeople(async (tx) => {
+        await tx.setMergedInto([`${tag}-b`], `${tag}-a`)
+        // Moving an identifier replaces its person; first_seen stays.
+        await tx.putIdentities([{ type: 'user_id', value: `${tag}-u`, personId: `${tag}-b`, firstSeen: 99, messageId: 'm2' }])
+        await tx.insertIdentityLog([
+          { id: `${tag}-m`, kind: 'merge', personId: `${tag}-a`, otherId: `${tag}-b`, members: [`${tag}-b`], cause: 'test', messageId: 'm2', identifiers: [{ type: 'user_id', value: 'x' }], at: 7, undoneAt: null, undoneBy: null },
+        ])
+      })
+      await assert.rejects(
+        store.writePeople(async (tx) => {
+          await tx.insertPeople([{ id: `${tag}-c`, createdAt: 3, mergedInto: null }])
+          throw new Error('boom')
+        }),
+        /boom/,
+      )
+      await store.readPeople(async (tx) => {
+        assert.deepEqual(await tx.seenEvents([e1.messageId, 'never-applied']), new Set([e1.messageId]))
+        assert.deepEqual(await tx.getPeople([`${tag}-a`, `${tag}-c`]), [{ id: `${tag}-a`, createdAt: 1, mergedInto: null }])
+        assert.deepEqual((await tx.membersOf([`${tag}-a`])).map((p) => p.id), [`${tag}-b`])
+        assert.deepEqual(await tx.findIdentities([{ type: 'user_id', value: `${tag}-u` }, { type: 'email', value: `${tag}-u` }]), [
+          { type: 'user_id', value: `${tag}-u`, personId: `${tag}-b`, firstSeen: 1, messageId: 'm2' },
+        ])
+        assert.equal((await tx.identitiesOf([`${tag}-b`])).length, 1)
+        const [entry] = await tx.identityLogOf([`${tag}-b`])
+        assert.equal(entry?.id, `${tag}-m`)
+        assert.deepEqual(entry?.identifiers, [{ type: 'user_id', value: 'x' }])
+        const events = await tx.eventsOfPeople([`${tag}-a`])
+        assert.deepEqual(events.map((e) => e.messageId), [e1.messageId])
+        assert.deepEqual(await tx.getProfiles([`${tag}-a`]), [{ personId: `${tag}-a`, state: '{"n":1}', orders: 2, revenue: 30.5, lastOrder: 5, updatedAt: 9 }])
+        assert.ok((await tx.buyerStats()).some((b) => b.orders === 2 && b.revenue === 30.5 && b.lastOrder === 5))
+      })
+      await store.writePeople((tx) => tx.markUndone(`${tag}-m`, 8, 'm3'))
+      const undone = await store.readPeople((tx) => tx.getIdentityLogEntry(`${tag}-m`))
+      assert.equal(undone?.undoneAt, 8)
+      assert.equal(undone?.undoneBy, 'm3')
+    })
+
+    it('serialises concurrent people write batches', async () => {
+      const tag = `serial-${seq}`
+      await store.writePeople((tx) => tx.putProfiles([{ personId: tag, state: '0', orders: 0, revenue: 0, lastOrder: null, updatedAt: 0 }]))
+      // Each batch reads, waits, then writes read+1: without serialisation increments would be lost.
+      await Promise.all(
+        Array.from({ length: 5 }, () =>
+          store.writePeople(async (tx) => {
+            const [row] = await tx.getProfiles([tag])
+            await new Promise((r) => setTimeout(r, 5))
+            await tx.putProfiles([{ ...row!, state: String(Number(row!.state) + 1) }])
+          }),
+        ),
+      )
+      assert.equal((await store.readPeople((tx) => tx.getProfiles([tag])))[0]?.state, '5')
+    })
+
+    it('resets the derived people data without touching the log', async () => {
+      const before = await store.countEvents()
+      await store.resetPeople()
+      assert.equal(await store.countEvents(), before)
+      assert.deepEqual(await store.readPeople((tx) => tx.buyerStats()), [])
     })
   })
 }

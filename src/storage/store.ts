@@ -1,4 +1,5 @@
-import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, PersonActivity, StoredEvent } from '../core/index.ts'
+import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
+import type { PeopleTx } from './people.ts'
 
 /** Result of appending events: which message ids were new and which were already in the log. */
 export interface AppendResult {
@@ -8,23 +9,13 @@ export interface AppendResult {
 }
 
 export interface EventQuery {
-  /** Matches events whose userId or anonymousId equals this id. */
+  /** Matches events whose userId or anonymousId equals this id (unless `personNodes` is given). */
   personId: string
+  /** Matches the events the identity graph attributed to these person nodes (a whole stitched person). */
+  personNodes?: readonly string[] | undefined
   limit: number
   /** Opaque cursor from a previous page. */
   cursor?: string | undefined
-}
-
-/** An event as a consumer receives it: with its log position when it was read from the log. */
-export type StoredEventLike = EventRecord & { seq?: number }
-
-export interface ApplyOptions {
-  /**
-   * For a consumer that reads the log in order from a single writer (SQLite's log tail): the position
-   * these events run to. Events at or below the consumer's saved offset are skipped, and the offset is
-   * moved in the same transaction, instead of recording every event in `processed_events`.
-   */
-  throughSeq?: number
 }
 
 export interface ItemQuery {
@@ -75,12 +66,14 @@ export interface Store {
   listCategories(): Promise<Category[]>
 
   /**
-   * Applies events to the derived person activity, exactly once per consumer: events this consumer has
-   * applied before (redeliveries) are skipped, in the same transaction. Returns the person ids touched.
+   * Runs `fn` as one write transaction on the identity graph and profiles. Write batches are serialised
+   * across every process sharing the database, so `fn` may read, decide and write without races.
    */
-  applyPersonActivity(events: readonly StoredEventLike[], consumer: string, options?: ApplyOptions): Promise<string[]>
-  getPersonActivity(personId: string): Promise<PersonActivity | null>
-  getPersonActivities(personIds: readonly string[]): Promise<PersonActivity[]>
+  writePeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T>
+  /** Runs `fn` with the same repository for reading, outside a transaction. */
+  readPeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T>
+  /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */
+  resetPeople(): Promise<void>
   /** The last log position an in-process consumer has applied (0 when it never ran). */
   getConsumerOffset(consumer: string): Promise<number>
   setConsumerOffset(consumer: string, seq: number): Promise<void>

@@ -2,6 +2,7 @@
  * Row shapes of the tables (snake_case, as stored) and their mapping to domain types.
  * Shared by every backend so the same row means the same thing everywhere.
  */
+import type { PeopleDatabase } from './people-tables.ts'
 import { AttuneError, type ApiKeyRecord, type EventRecord, type Item, type ItemInput, type StoredEvent } from '../core/index.ts'
 
 export interface EventsTable {
@@ -57,40 +58,17 @@ export interface ApiKeysTable {
   revoked_at: string | null
 }
 
-export interface PersonActivityTable {
-  person_id: string
-  events: number
-  orders: number
-  revenue: number
-  first_seen: number
-  last_seen: number
-}
-
-export interface PersonKindCountsTable {
-  person_id: string
-  kind: string
-  count: number
-}
-
-export interface ProcessedEventsTable {
-  consumer: string
-  message_id: string
-}
-
 export interface ConsumerOffsetsTable {
   consumer: string
   seq: number
 }
 
-export interface Database {
+export interface Database extends PeopleDatabase {
   events: EventsTable
   items: ItemsTable
   item_categories: ItemCategoriesTable
   categories: CategoriesTable
   api_keys: ApiKeysTable
-  person_activity: PersonActivityTable
-  person_kind_counts: PersonKindCountsTable
-  processed_events: ProcessedEventsTable
   consumer_offsets: ConsumerOffsetsTable
 }
 

@@ -38,7 +38,7 @@ export class LogTailStream implements EventStream {
           const offset = await this.#store.getConsumerOffset(options.name)
           const events = await this.#store.readEvents(Math.max(0, offset - this.#overlap), this.#overlap + 1000)
           if (events.length > 0 && events.at(-1)!.seq > offset) {
-            await options.handler(events, this.#overlap === 0 ? { throughSeq: events.at(-1)!.seq } : {})
+            await options.handler(events)
             await this.#store.setConsumerOffset(options.name, events.at(-1)!.seq)
             continue
           }

@@ -102,7 +102,7 @@ export class NatsEventStream implements EventStream {
           current = messages
           for await (const m of messages) {
             try {
-              await options.handler(m.json<EventRecord[]>(), {})
+              await options.handler(m.json<EventRecord[]>())
               m.ack()
             } catch (error) {
               options.onError?.(error)

@@ -1,7 +1,11 @@
-/** People routes (secret key). Identity stitching and profiles arrive with their own issue. */
-import type { FastifyInstance } from 'fastify'
+/**
+ * People routes (secret key): a stitched person's profile and events found by any of their identifiers,
+ * and the changes a shopper or an operator makes (preferences, consent, merge, unmerge).
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import Type from 'typebox'
 import { AttuneError, type StoredEvent } from '../../core/index.ts'
+import { type CommandOutcome, LOOKUP_TYPES, type LookupType } from '../../profiles/index.ts'
 import { PageQuery } from '../schemas.ts'
 import { requireScope, type RouteContext, secretKeySecurity } from './context.ts'
 
@@ -26,54 +30,166 @@ export function eventView(e: StoredEvent) {
   }
 }
 
+const PersonParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255, description: 'Any identifier of the person (see `type`).' }) })
+const LookupQuery = Type.Object({
+  type: Type.Optional(
+    Type.Union(
+      LOOKUP_TYPES.map((t) => Type.Literal(t)),
+      { description: 'What kind of id `userId` is. Without it: user id, person id, email, anonymous id, device id, external id ("type:id"), in that order.' },
+    ),
+  ),
+})
+const Names = Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 200 })
+const LikedDisliked = Type.Object({ liked: Type.Optional(Names), disliked: Type.Optional(Names) }, { additionalProperties: false })
+const PreferencesBody = Type.Object(
+  {
+    categories: Type.Optional(LikedDisliked),
+    brands: Type.Optional(LikedDisliked),
+    notForMe: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 1000, description: 'Item ids the person said are not for them.' })),
+    communication: Type.Optional(Type.Record(Type.String({ maxLength: 50 }), Type.Boolean(), { description: 'Opt-ins by channel, e.g. { "email": true, "sms": false }.' })),
+    gifts: Type.Optional(
+      Type.Array(
+        Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 255 }), itemId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }, { additionalProperties: false }),
+        { maxItems: 200, description: 'Orders (or single lines) bought as gifts: left out of the person\'s inferred tastes.' },
+      ),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+const ConsentBody = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,49}$' }), Type.Boolean(), {
+  minProperties: 1,
+  description: 'Purposes granted (true) or refused (false): personalization, email, advertising, sensitive, or your own.',
+})
+const MergeBody = Type.Object(
+  {
+    otherId: Type.String({ minLength: 1, maxLength: 255, description: 'An identifier of the person to merge into this one.' }),
+    otherType: Type.Optional(Type.Union(LOOKUP_TYPES.map((t) => Type.Literal(t)))),
+    force: Type.Optional(Type.Boolean({ description: 'Merge even when the identity rules refuse (e.g. two user ids).' })),
+  },
+  { additionalProperties: false },
+)
+const UnmergeBody = Type.Object({ mergeId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false })
+
+type PersonRequest = { Params: { userId: string }; Querystring: { type?: LookupType } }
+
 export function peopleRoutes(ctx: RouteContext) {
-  const { store, activity } = ctx.engine
-  const PersonParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 255 }) })
+  const { store, profiles } = ctx.engine
+  const guard = requireScope(ctx, 'secret')
+  const common = { tags: ['people'], security: secretKeySecurity, params: PersonParams }
+
+  /** The profile after a change, or 202 when the workers did not apply it in time (it will be). */
+  async function changed(reply: FastifyReply, root: string, outcome: CommandOutcome) {
+    if (!outcome.applied) return reply.status(202).send({ status: 'pending', messageId: outcome.messageId })
+    const current = (await profiles.find(root, 'person_id')) ?? root
+    return { messageId: outcome.messageId, profile: await profiles.view(current) }
+  }
+
   return async (app: FastifyInstance) => {
-    app.get<{ Params: { userId: string } }>(
+    app.get<PersonRequest>(
       '/v1/people/:userId',
       {
-        preHandler: requireScope(ctx, 'secret'),
+        preHandler: guard,
         schema: {
-          tags: ['people'],
-          summary: 'What is known about a person',
+          ...common,
+          summary: "A person's profile, found by any of their identifiers",
           description:
-            'Today: activity counters (events by kind, orders, revenue, first and last seen) kept by the workers from the event stream, ' +
-            'read from hot state (Redis when configured). Identity stitching and full profiles arrive with the identity issue.',
-          security: secretKeySecurity,
-          params: PersonParams,
+            'Identities (with every merge and its cause), affinities (top categories and brands, decayed to now; explicit likes first, dislikes never), ' +
+            'recently viewed, cart, purchases, RFM, email engagement, sessions, devices and channels, preferences and consent. ' +
+            'Without personalization consent, affinities and recently viewed are empty and `personalization` is false.',
+          querystring: LookupQuery,
         },
       },
       async (request) => {
-        const found = await activity.read(request.params.userId)
-        if (!found) throw new AttuneError('not_found', `no events processed yet for "${request.params.userId}"`, 'userId')
-        return {
-          id: found.personId,
-          activity: { ...found, firstSeen: new Date(found.firstSeen).toISOString(), lastSeen: new Date(found.lastSeen).toISOString() },
-        }
+        const root = await profiles.require(request.params.userId, request.query.type)
+        const view = await profiles.view(root)
+        if (!view) throw new AttuneError('not_found', `no events processed yet for "${request.params.userId}"`, 'userId')
+        return view
       },
     )
 
-    app.get<{ Params: { userId: string }; Querystring: { limit?: number; cursor?: string } }>(
+    app.get<{ Params: { userId: string }; Querystring: { limit?: number; cursor?: string; type?: LookupType } }>(
       '/v1/people/:userId/events',
       {
-        preHandler: requireScope(ctx, 'secret'),
+        preHandler: guard,
         schema: {
-          tags: ['people'],
+          ...common,
           summary: "A person's events, newest first",
-          description: 'Matches events whose userId or anonymousId is the given id.',
-          security: secretKeySecurity,
-          params: PersonParams,
-          querystring: PageQuery,
+          description: 'Every event stitched to the person. Events not yet processed by the workers are found by their userId or anonymousId.',
+          querystring: Type.Intersect([PageQuery, LookupQuery]),
         },
       },
       async (request) => {
-        const page = await store.listPersonEvents({
-          personId: request.params.userId,
-          limit: request.query.limit ?? 50,
-          cursor: request.query.cursor,
-        })
+        const root = await profiles.find(request.params.userId, request.query.type)
+        const nodes = root ? await store.readPeople(async (tx) => [root, ...(await tx.membersOf([root])).map((m) => m.id)]) : undefined
+        const page = await store.listPersonEvents({ personId: request.params.userId, personNodes: nodes, limit: request.query.limit ?? 50, cursor: request.query.cursor })
         return { data: page.data.map(eventView), nextCursor: page.nextCursor }
+      },
+    )
+
+    app.put<PersonRequest & { Body: Record<string, unknown> }>(
+      '/v1/people/:userId/preferences',
+      {
+        preHandler: guard,
+        schema: {
+          ...common,
+          summary: 'Set explicit preferences',
+          description: 'Fields sent replace those fields; fields left out keep their values. Explicit preferences beat inferred ones everywhere.',
+          querystring: LookupQuery,
+          body: PreferencesBody,
+        },
+      },
+      async (request, reply) => {
+        const root = await profiles.require(request.params.userId, request.query.type)
+        return changed(reply, root, await profiles.setPreferences(root, request.body))
+      },
+    )
+
+    app.put<PersonRequest & { Body: Record<string, boolean> }>(
+      '/v1/people/:userId/consent',
+      {
+        preHandler: guard,
+        schema: { ...common, summary: 'Grant or refuse consent per purpose', description: 'Recorded with its time and source "api".', querystring: LookupQuery, body: ConsentBody },
+      },
+      async (request, reply) => {
+        const root = await profiles.require(request.params.userId, request.query.type)
+        return changed(reply, root, await profiles.setConsent(root, request.body))
+      },
+    )
+
+    app.post<PersonRequest & { Body: { otherId: string; otherType?: LookupType; force?: boolean } }>(
+      '/v1/people/:userId/merge',
+      {
+        preHandler: guard,
+        schema: {
+          ...common,
+          summary: 'Merge another person into this one',
+          description: 'Refused with 409 when the identity rules forbid it (two user ids, limits, people split before) unless `force` is true. Logged, and undoable with unmerge.',
+          querystring: LookupQuery,
+          body: MergeBody,
+        },
+      },
+      async (request, reply) => {
+        const root = await profiles.require(request.params.userId, request.query.type)
+        const other = await profiles.require(request.body.otherId, request.body.otherType, 'otherId')
+        return changed(reply, root, await profiles.merge(root, other, request.body.force === true))
+      },
+    )
+
+    app.post<PersonRequest & { Body: { mergeId: string } }>(
+      '/v1/people/:userId/unmerge',
+      {
+        preHandler: guard,
+        schema: {
+          ...common,
+          summary: 'Undo a merge',
+          description: 'The people the merge joined become separate again, each with its own identifiers and events; automatic rules will not merge them again.',
+          querystring: LookupQuery,
+          body: UnmergeBody,
+        },
+      },
+      async (request, reply) => {
+        const root = await profiles.require(request.params.userId, request.query.type)
+        return changed(reply, root, await profiles.unmerge(request.body.mergeId))
       },
     )
   }

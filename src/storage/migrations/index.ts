@@ -138,9 +138,71 @@ const personActivity: DialectMigration = () => ({
   },
 })
 
+/**
+ * The identity graph and the profiles derived from it. The activity counters of 0002 are replaced by
+ * profiles (which count events by kind too); their bookkeeping is replaced by `person_events`.
+ */
+const people: DialectMigration = (dialect) => ({
+  async up(db: Kysely<any>) {
+    await db.schema.dropTable('person_activity').execute()
+    await db.schema.dropTable('person_kind_counts').execute()
+    await db.schema.dropTable('processed_events').execute()
+    await db.schema
+      .createTable('people')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('merged_into', 'text')
+      .execute()
+    await db.schema.createIndex('people_merged_into').on('people').columns(['merged_into']).execute()
+    await db.schema
+      .createTable('identities')
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('first_seen', 'bigint', (c) => c.notNull())
+      .addColumn('message_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('identities_pk', ['type', 'value'])
+      .execute()
+    await db.schema.createIndex('identities_person').on('identities').columns(['person_id']).execute()
+    await db.schema
+      .createTable('identity_log')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('other_id', 'text')
+      .addColumn('members', 'text', (c) => c.notNull())
+      .addColumn('cause', 'text', (c) => c.notNull())
+      .addColumn('message_id', 'text', (c) => c.notNull())
+      .addColumn('identifiers', 'text', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('undone_at', 'bigint')
+      .addColumn('undone_by', 'text')
+      .execute()
+    await db.schema.createIndex('identity_log_person').on('identity_log').columns(['person_id']).execute()
+    await db.schema.createIndex('identity_log_other').on('identity_log').columns(['other_id']).execute()
+    await db.schema
+      .createTable('person_events')
+      .addColumn('message_id', 'text', (c) => c.primaryKey())
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('timestamp', 'bigint', (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex('person_events_person').on('person_events').columns(['person_id', 'timestamp']).execute()
+    await db.schema
+      .createTable('profiles')
+      .addColumn('person_id', 'text', (c) => c.primaryKey())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('orders', 'bigint', (c) => c.notNull())
+      .addColumn('revenue', dialect === 'postgres' ? 'double precision' : 'real', (c) => c.notNull())
+      .addColumn('last_order', 'bigint')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute()
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-person-activity': personActivity,
+  '0003-people': people,
 }
 
 /** The in-code migration provider for one dialect. */

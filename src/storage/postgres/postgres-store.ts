@@ -65,6 +65,11 @@ export class PostgresStore extends KyselyStore {
     await this.db.destroy()
   }
 
+  /** One people write batch at a time across every process: released at commit or rollback. */
+  protected override async lockPeople(trx: Kysely<Database>): Promise<void> {
+    await sql`select pg_advisory_xact_lock(hashtext('attune-people'))`.execute(trx)
+  }
+
   async appendEvents(events: readonly EventRecord[]): Promise<AppendResult> {
     if (events.length === 0) return { inserted: 0, duplicates: [] }
     await this.#ensurePartitions(events)

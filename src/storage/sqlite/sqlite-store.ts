@@ -8,9 +8,11 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, Migrator, SqliteDialect } from 'kysely'
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely'
 import type { EventRecord } from '../../core/index.ts'
+import { KyselyPeopleTx } from '../kysely-people.ts'
 import { KyselyStore } from '../kysely-store.ts'
+import type { PeopleTx } from '../people.ts'
 import { migrationProvider } from '../migrations/index.ts'
 import type { AppendResult } from '../store.ts'
 import { type Database, type EventsTable, eventToRow } from '../tables.ts'
@@ -216,6 +218,24 @@ export class SqliteStore extends KyselyStore {
     const rows = events.map(eventToRow)
     const duplicates = this.#file === ':memory:' || this.#file === '' ? this.#appendTx(rows) : await this.#thread().append(rows)
     return { inserted: events.length - duplicates.length, duplicates }
+  }
+
+  /**
+   * BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads first would fail
+   * with SQLITE_BUSY_SNAPSHOT when the append thread commits between its reads and its first write.
+   */
+  override async writePeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn)
+      try {
+        const result = await fn(new KyselyPeopleTx(conn))
+        await sql`commit`.execute(conn)
+        return result
+      } catch (error) {
+        await sql`rollback`.execute(conn)
+        throw error
+      }
+    })
   }
 
   /** Started at the first append (the table exists only after migrate()), again if it ever died. */

@@ -1,0 +1,177 @@
+/**
+ * Keeps identities and profiles up to date from the event stream. Each delivery is one write batch:
+ * events applied before are skipped (`person_events` records every applied event), each new event is
+ * attributed to a person by the identity graph and folded into that person's profile; groups whose
+ * history changed (merges, unmerges, gifts marked afterwards) are recomputed from the log. Then the
+ * touched profiles go to hot state, where the serving path reads them.
+ */
+import type { EventRecord } from '../core/index.ts'
+import type { HotState } from '../hot-state/index.ts'
+import { type Identifier, IdentityGraph, identifiersOf, type IdentityLimits, RANK } from '../identity/index.ts'
+import type { PeopleTx, Store } from '../storage/index.ts'
+import { type AffinityWeights, emptyState, type FoldContext, foldAll, foldEvent, type ProfileState } from './profile-state.ts'
+
+/** The stream consumer name of the projector. */
+export const PROFILE_CONSUMER = 'profiles'
+
+export interface ProfileSettings {
+  halfLifeMs: number
+  weights: AffinityWeights
+  consentDefaults: Record<string, boolean>
+  limits: IdentityLimits
+}
+
+export interface ProjectorStats {
+  events: number
+  merges: number
+  refusedMerges: number
+  reassigned: number
+  refusedLinks: number
+  recomputed: number
+}
+
+/** How long the list of sensitive categories is reused before it is read again. */
+const SENSITIVE_TTL_MS = 30_000
+
+export class ProfileProjector {
+  readonly #store: Store
+  readonly #hot: HotState
+  readonly #settings: ProfileSettings
+  readonly #loggedRefusals = new Set<string>()
+  #sensitive: { paths: Set<string>; at: number } | null = null
+  readonly stats: ProjectorStats = { events: 0, merges: 0, refusedMerges: 0, reassigned: 0, refusedLinks: 0, recomputed: 0 }
+
+  constructor(store: Store, hot: HotState, settings: ProfileSettings) {
+    this.#store = store
+    this.#hot = hot
+    this.#settings = settings
+  }
+
+  get settings(): ProfileSettings {
+    return this.#settings
+  }
+
+  async apply(events: readonly EventRecord[]): Promise<void> {
+    const unique = [...new Map(events.map((e) => [e.messageId, e])).values()]
+    if (unique.length === 0) return
+    const isSensitive = await this.#sensitivity()
+    const result = await this.#store.writePeople(async (tx) => {
+      const seen = await tx.seenEvents(unique.map((e) => e.messageId))
+      const todo = unique.filter((e) => !seen.has(e.messageId))
+      if (todo.length === 0) return null
+      const graph = new IdentityGraph(tx, { limits: this.#settings.limits, loggedRefusals: this.#loggedRefusals })
+      const idsOf = new Map(todo.map((e) => [e.messageId, identifiersOf(e)]))
+      await graph.preload([...idsOf.values()].flat())
+      const ctx = await this.#context(tx, todo, isSensitive)
+      const states = new Map<string, ProfileState>()
+      const rows: { messageId: string; personId: string; timestamp: number }[] = []
+      for (const e of todo) {
+        const attribution = await this.#attribute(graph, e, idsOf.get(e.messageId)!)
+        rows.push({ messageId: e.messageId, personId: attribution?.personId ?? '', timestamp: e.timestamp })
+        for (const gone of graph.removed) states.delete(gone)
+        if (!attribution || graph.recompute.has(attribution.root)) continue
+        const state = states.get(attribution.root) ?? (await this.#load(tx, attribution.root)) ?? emptyState(e.timestamp)
+        states.set(attribution.root, state)
+        if (foldEvent(state, e, ctx) === 'retroactive') graph.recompute.add(attribution.root)
+      }
+      await graph.flush()
+      await tx.insertPersonEvents(rows)
+      for (const root of graph.recompute) {
+        const history = await tx.eventsOfPeople(await graph.nodesOf(root))
+        states.set(root, foldAll(history, await this.#context(tx, history, isSensitive)))
+      }
+      for (const gone of graph.removed) states.delete(gone)
+      await tx.deleteProfiles([...graph.removed])
+      const now = Date.now()
+      await tx.putProfiles(
+        [...states].map(([personId, s]) => ({ personId, state: JSON.stringify(s), orders: s.orders.count, revenue: s.orders.revenue, lastOrder: s.orders.last, updatedAt: now })),
+      )
+      this.stats.events += todo.length
+      this.stats.merges += graph.stats.merges
+      this.stats.refusedMerges += graph.stats.refusedMerges
+      this.stats.reassigned += graph.stats.reassigned
+      this.stats.refusedLinks += graph.stats.refusedLinks
+      this.stats.recomputed += graph.recompute.size
+      return { states, removed: [...graph.removed] }
+    })
+    if (!result) return
+    await this.#hot.deleteProfiles(result.removed)
+    for (const [personId, state] of result.states) await this.#hot.putProfile(personId, JSON.stringify(state))
+  }
+
+  /** Recomputes every profile from the log (after a settings change, or to check the live ones). */
+  async rebuild(onProgress?: (done: number) => void): Promise<number> {
+    await this.#store.resetPeople()
+    let after = 0
+    let done = 0
+    for (;;) {
+      const batch = await this.#store.readEvents(after, 2000)
+      if (batch.length === 0) break
+      await this.apply(batch)
+      after = batch.at(-1)!.seq
+      done += batch.length
+      onProgress?.(done)
+    }
+    return done
+  }
+
+  async #attribute(graph: IdentityGraph, e: EventRecord, ids: Identifier[]) {
+    const props = (e.message.properties ?? {}) as Record<string, unknown>
+    switch (e.kind) {
+      case 'preferences_updated':
+      case 'consent_updated': {
+        const personId = String(props.personId ?? '')
+        if (!(await graph.lookupPerson(personId))) return null
+        return { personId, root: await graph.rootOf(personId) }
+      }
+      case 'identities_merged': {
+        const [a, b] = [String(props.personId ?? ''), String(props.otherPersonId ?? '')]
+        if (!(await graph.lookupPerson(a)) || !(await graph.lookupPerson(b))) return null
+        const [ra, rb] = [await graph.rootOf(a), await graph.rootOf(b)]
+        if (ra === rb) return { personId: a, root: ra }
+        const force = props.force === true
+        if (!force && !(await graph.mergeAllowed(ra, rb))) return { personId: a, root: ra }
+        return { personId: a, root: await graph.merge(ra, rb, force ? 'api (forced)' : 'api', e, [], force) }
+      }
+      case 'identities_unmerged': {
+        const outcome = await graph.unmerge(String(props.mergeId ?? ''), e)
+        return 'roots' in outcome ? { personId: outcome.roots[0], root: outcome.roots[0] } : null
+      }
+      default:
+        break
+    }
+    if (e.type === 'alias' && typeof e.message.previousId === 'string') {
+      const previous = e.message.previousId
+      const asUser: Identifier = { type: 'user_id', value: previous }
+      const asAnonymous: Identifier = { type: 'anonymous_id', value: previous }
+      ids = [...ids, (await graph.lookup(asUser)) ? asUser : asAnonymous].sort((x, y) => RANK[y.type] - RANK[x.type])
+    }
+    return graph.resolve(e, ids, e.type === 'identify' || e.type === 'alias' ? e.type : 'event')
+  }
+
+  async #load(tx: PeopleTx, root: string): Promise<ProfileState | null> {
+    const [row] = await tx.getProfiles([root])
+    return row ? (JSON.parse(row.state) as ProfileState) : null
+  }
+
+  async #context(tx: PeopleTx, events: readonly EventRecord[], isSensitive: (path: string) => boolean): Promise<FoldContext> {
+    const itemIds = new Set(events.flatMap((e) => (e.data.products ?? []).map((p) => p.itemId)))
+    const facts = await tx.itemFacts([...itemIds])
+    return {
+      halfLifeMs: this.#settings.halfLifeMs,
+      weights: this.#settings.weights,
+      consentDefaults: this.#settings.consentDefaults,
+      items: new Map(facts.map((f) => [f.id, f])),
+      isSensitive,
+    }
+  }
+
+  async #sensitivity(): Promise<(path: string) => boolean> {
+    if (!this.#sensitive || Date.now() - this.#sensitive.at > SENSITIVE_TTL_MS) {
+      const paths = new Set((await this.#store.listCategories()).filter((c) => c.sensitive || c.inheritedSensitive).map((c) => c.path))
+      this.#sensitive = { paths, at: Date.now() }
+    }
+    const { paths } = this.#sensitive
+    return (path) => paths.has(path)
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The persistence side of identity and profiles: one transaction-bound repository (`PeopleTx`) that
+ * the identity resolver and the profile projector read and write through. A store runs every write
+ * batch serialised (SQLite: one writer; PostgreSQL: a transaction-scoped advisory lock), so a batch
+ * may read, decide in memory and write without races.
+ */
+import type { StoredEvent } from '../core/index.ts'
+
+export interface PersonRow {
+  id: string
+  createdAt: number
+  mergedInto: string | null
+}
+
+export interface IdentityRow {
+  type: string
+  value: string
+  personId: string
+  firstSeen: number
+  messageId: string
+}
+
+export type IdentityLogKind = 'merge' | 'refused' | 'reassigned'
+
+export interface IdentityLogRow {
+  id: string
+  kind: IdentityLogKind
+  personId: string
+  otherId: string | null
+  members: string[]
+  cause: string
+  messageId: string
+  identifiers: { type: string; value: string }[]
+  at: number
+  undoneAt: number | null
+  undoneBy: string | null
+}
+
+export interface PersonEventRow {
+  messageId: string
+  personId: string
+  timestamp: number
+}
+
+export interface ProfileRow {
+  personId: string
+  state: string
+  orders: number
+  revenue: number
+  lastOrder: number | null
+  updatedAt: number
+}
+
+export interface PeopleTx {
+  /** Which of these events were applied before. */
+  seenEvents(messageIds: readonly string[]): Promise<Set<string>>
+  findIdentities(keys: readonly { type: string; value: string }[]): Promise<IdentityRow[]>
+  identitiesOf(personIds: readonly string[]): Promise<IdentityRow[]>
+  getPeople(ids: readonly string[]): Promise<PersonRow[]>
+  /** The person nodes merged into these roots (not the roots themselves). */
+  membersOf(rootIds: readonly string[]): Promise<PersonRow[]>
+  /** Log entries that name any of these people, oldest first. */
+  identityLogOf(personIds: readonly string[]): Promise<IdentityLogRow[]>
+  getIdentityLogEntry(id: string): Promise<IdentityLogRow | null>
+  /** The events attributed to these person nodes, in log order. */
+  eventsOfPeople(personIds: readonly string[]): Promise<StoredEvent[]>
+  getProfiles(personIds: readonly string[]): Promise<ProfileRow[]>
+  /** Orders, revenue and last order time of every profile with at least one order. */
+  buyerStats(): Promise<{ orders: number; revenue: number; lastOrder: number }[]>
+  /** Primary categories and brands of items (what profiles need of the catalogue). */
+  itemFacts(ids: readonly string[]): Promise<{ id: string; categories: string[]; brand: string | null }[]>
+
+  insertPeople(rows: readonly PersonRow[]): Promise<void>
+  setMergedInto(ids: readonly string[], root: string | null): Promise<void>
+  /** Inserts identifiers, or moves existing ones to the given person. */
+  putIdentities(rows: readonly IdentityRow[]): Promise<void>
+  insertIdentityLog(rows: readonly IdentityLogRow[]): Promise<void>
+  markUndone(id: string, at: number, by: string): Promise<void>
+  insertPersonEvents(rows: readonly PersonEventRow[]): Promise<void>
+  putProfiles(rows: readonly ProfileRow[]): Promise<void>
+  deleteProfiles(personIds: readonly string[]): Promise<void>
+}
