@@ -317,19 +317,41 @@ export class IdentityGraph {
   async #group(root: string): Promise<Group> {
     const cached = this.#groups.get(root)
     if (cached) return cached
-    const members = await this.#tx.membersOf([root])
+    await this.#loadGroups([root])
+    return this.#groups.get(root)!
+  }
+
+  /** Loads the groups of the people already known to this batch, in a few bulk reads. */
+  async preloadGroups(): Promise<string[]> {
+    const roots = new Set<string>()
+    for (const row of this.#ids.values()) if (row) roots.add(await this.rootOf(row.personId))
+    await this.#loadGroups([...roots])
+    return [...roots]
+  }
+
+  async #loadGroups(roots: readonly string[]): Promise<void> {
+    const wanted = [...new Set(roots)].filter((r) => !this.#groups.has(r))
+    if (wanted.length === 0) return
+    await this.#loadPeople(wanted)
+    const members = await this.#tx.membersOf(wanted)
     for (const m of members) if (!this.#people.has(m.id)) this.#people.set(m.id, m)
-    const rootRow = await this.#person(root)
+    const groups = new Map<string, Group>()
+    for (const root of wanted) groups.set(root, { root, createdAt: this.#people.get(root)!.createdAt, nodes: new Set([root]), ids: new Map() })
     // A node moved by a merge decided in this batch but not yet written is still listed under its old root.
-    const nodes = new Set([root, ...members.map((m) => m.id)].filter((n) => (this.#people.get(n)!.mergedInto ?? n) === root))
-    const group: Group = { root, createdAt: rootRow.createdAt, nodes, ids: new Map() }
-    for (const row of await this.#tx.identitiesOf([...nodes])) {
-      const current = this.#ids.get(identifierKey(row)) ?? row
-      if (!this.#ids.has(identifierKey(row))) this.#ids.set(identifierKey(row), row)
-      if (nodes.has(current.personId)) this.#idsOf(group, row.type as IdentifierType).add(row.value)
+    for (const m of members) {
+      const root = this.#people.get(m.id)!.mergedInto ?? m.id
+      groups.get(root)?.nodes.add(m.id)
     }
-    this.#groups.set(root, group)
-    return group
+    const groupOf = new Map<string, Group>()
+    for (const g of groups.values()) for (const n of g.nodes) groupOf.set(n, g)
+    for (const row of await this.#tx.identitiesOf([...groupOf.keys()])) {
+      const key = identifierKey(row)
+      if (!this.#ids.get(key)) this.#ids.set(key, row)
+      // An identifier moved away in this batch belongs to its new group, not this one.
+      const group = groupOf.get(this.#ids.get(key)!.personId)
+      if (group) this.#idsOf(group, row.type as IdentifierType).add(row.value)
+    }
+    for (const [root, g] of groups) this.#groups.set(root, g)
   }
 
   async #person(id: string): Promise<PersonRow> {

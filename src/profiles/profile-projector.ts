@@ -63,7 +63,9 @@ export class ProfileProjector {
       const idsOf = new Map(todo.map((e) => [e.messageId, identifiersOf(e)]))
       await graph.preload([...idsOf.values()].flat())
       const ctx = await this.#context(tx, todo, isSensitive)
+      // Bulk reads of everyone this delivery touches, instead of a few queries per event.
       const states = new Map<string, ProfileState>()
+      for (const row of await tx.getProfiles(await graph.preloadGroups())) states.set(row.personId, JSON.parse(row.state) as ProfileState)
       const rows: { messageId: string; personId: string; timestamp: number }[] = []
       for (const e of todo) {
         const attribution = await this.#attribute(graph, e, idsOf.get(e.messageId)!)
@@ -96,7 +98,8 @@ export class ProfileProjector {
     })
     if (!result) return
     await this.#hot.deleteProfiles(result.removed)
-    for (const [personId, state] of result.states) await this.#hot.putProfile(personId, JSON.stringify(state))
+    // Concurrent, so Redis pipelines them.
+    await Promise.all([...result.states].map(([personId, state]) => this.#hot.putProfile(personId, JSON.stringify(state))))
   }
 
   /** Recomputes every profile from the log (after a settings change, or to check the live ones). */

@@ -30,7 +30,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
     keepAliveTimeout: 65_000,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
   })
-  const metrics = new Metrics(() => engine.writer.pending)
+  const metrics = new Metrics(() => engine.writer.pending, () => ({ ...engine.projector.stats }))
   const ctx: RouteContext = { engine, metrics }
   let closing = false
 

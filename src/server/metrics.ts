@@ -36,7 +36,8 @@ export class Metrics {
   })
   readonly pendingEvents: Gauge
 
-  constructor(pending: () => number) {
+  /** `identity`: the profile projector's running totals (this process's worker, when it runs one). */
+  constructor(pending: () => number, identity?: () => Record<string, number>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'attune_' })
     this.pendingEvents = new Gauge({
       name: 'attune_event_writer_pending',
@@ -46,5 +47,25 @@ export class Metrics {
         this.set(pending())
       },
     })
+    // Counters read from the projector at scrape time, so the projector needs no metrics library.
+    const totals: [string, string, string][] = [
+      ['attune_profile_events_applied_total', 'Events applied to identities and profiles by this process', 'events'],
+      ['attune_identity_merges_total', 'People merged by the identity rules or the API', 'merges'],
+      ['attune_identity_merges_refused_total', 'Events whose identifiers pointed at two people the rules keep apart', 'refusedMerges'],
+      ['attune_identity_reassigned_total', 'Device or browser identifiers moved to a new user on a shared device', 'reassigned'],
+      ['attune_identity_links_refused_total', 'New identifiers not linked because a person reached the limit for their type', 'refusedLinks'],
+      ['attune_profiles_recomputed_total', 'Profiles recomputed from the log (merges, unmerges, gifts marked later)', 'recomputed'],
+    ]
+    for (const [name, help, key] of totals) {
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset()
+          this.inc(identity?.()[key] ?? 0)
+        },
+      })
+    }
   }
 }
