@@ -24,7 +24,7 @@ describe('module boundaries', () => {
     for (const d of dirs) assert.ok(ORDER.includes(d), `src/${d} is not in the module order (test/architecture.test.ts, ARCHITECTURE.md)`)
   })
 
-  it('imports go only to earlier modules, through their index.ts', () => {
+  it('imports go only to earlier modules (tests may use later ones), through their index.ts', () => {
     const problems: string[] = []
     for (const file of files(src)) {
       const from = path.relative(src, file).split(path.sep)[0]!
@@ -35,7 +35,9 @@ describe('module boundaries', () => {
         if (rel.startsWith('..')) continue // package.json and the like
         const to = rel.split(path.sep)[0]!
         if (to === from) continue
-        if (ORDER.indexOf(to) >= ORDER.indexOf(from)) problems.push(`${path.relative(src, file)} imports later module ${to}`)
+        // A module's tests may drive it through later modules (the projector applies the identity graph).
+        const isTest = file.endsWith('.test.ts')
+        if (!isTest && ORDER.indexOf(to) >= ORDER.indexOf(from)) problems.push(`${path.relative(src, file)} imports later module ${to}`)
         if (rel !== path.join(to, 'index.ts')) problems.push(`${path.relative(src, file)} imports ${rel}; use ${to}/index.ts`)
       }
     }

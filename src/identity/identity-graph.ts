@@ -58,7 +58,8 @@ export class IdentityGraph {
   readonly #idWrites = new Map<string, IdentityRow>()
   readonly #mergedWrites = new Map<string, string | null>()
   readonly #log: IdentityLogRow[] = []
-  #seeds = 0
+  /** Ids made per event so far: a new id's seed is (message id, n), whatever the delivery's size. */
+  readonly #seeds = new Map<string, number>()
   readonly stats: GraphStats = { merges: 0, refusedMerges: 0, reassigned: 0, refusedLinks: 0 }
   /** Groups whose events changed (merges): their profiles must be recomputed from the log. */
   readonly recompute = new Set<string>()
@@ -161,7 +162,7 @@ export class IdentityGraph {
     for (const [type, values] of lose.ids) for (const v of values) this.#idsOf(keep, type).add(v)
     this.#groups.delete(lose.root)
     this.#log.push({
-      id: derivedId('m_', `${e.messageId}/${this.#seeds++}`),
+      id: this.#newId('m_', e),
       kind: 'merge',
       personId: keep.root,
       otherId: lose.root,
@@ -223,12 +224,20 @@ export class IdentityGraph {
   }
 
   #createPerson(e: EventRecord): string {
-    const id = derivedId('p_', `${e.messageId}/${this.#seeds++}`)
+    const id = this.#newId('p_', e)
     const row: PersonRow = { id, createdAt: e.timestamp, mergedInto: null }
     this.#people.set(id, row)
     this.#newPeople.push(row)
     this.#groups.set(id, { root: id, createdAt: e.timestamp, nodes: new Set([id]), ids: new Map() })
     return id
+  }
+
+  /** Counted per event and kind of id, so logging a refusal or not never shifts a person's id. */
+  #newId(prefix: string, e: EventRecord): string {
+    const key = `${prefix}${e.messageId}`
+    const n = this.#seeds.get(key) ?? 0
+    this.#seeds.set(key, n + 1)
+    return derivedId(prefix, `${e.messageId}/${n}`)
   }
 
   #canLink(group: Group, id: Identifier): boolean {
@@ -266,7 +275,7 @@ export class IdentityGraph {
     this.#idsOf(this.#groupNow(to), id.type).add(id.value)
     this.stats.reassigned += 1
     this.#log.push({
-      id: derivedId('r_', `${e.messageId}/${this.#seeds++}`),
+      id: this.#newId('r_', e),
       kind: 'reassigned',
       personId: to,
       otherId: from,
@@ -287,7 +296,7 @@ export class IdentityGraph {
     if (this.#loggedRefusals.size > 100_000) this.#loggedRefusals.clear()
     this.#loggedRefusals.add(key)
     this.#log.push({
-      id: derivedId('x_', `${e.messageId}/${this.#seeds++}`),
+      id: this.#newId('x_', e),
       kind: 'refused',
       personId: target,
       otherId: other,

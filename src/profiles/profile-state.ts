@@ -178,8 +178,9 @@ export function foldEvent(state: ProfileState, e: EventRecord, ctx: FoldContext)
     default:
       break
   }
-  applyCommerce(state, e, props)
-  if (consentGiven(state, 'personalization', ctx.consentDefaults)) infer(state, e, props, ctx)
+  const repeated = applyCommerce(state, e, props)
+  // An order reported twice is one purchase, for tastes as for revenue.
+  if (!repeated && consentGiven(state, 'personalization', ctx.consentDefaults)) infer(state, e, props, ctx)
   return outcome
 }
 
@@ -275,8 +276,10 @@ function applyPreferences(state: ProfileState, props: Record<string, unknown>, a
   return retroactive
 }
 
-function applyCommerce(state: ProfileState, e: EventRecord, props: Record<string, unknown>): void {
+/** Returns true for an order already counted (the same order id reported again). */
+function applyCommerce(state: ProfileState, e: EventRecord, props: Record<string, unknown>): boolean {
   const lines = e.data.products ?? []
+  let repeated = false
   switch (e.kind) {
     case 'product_added':
       for (const l of lines) {
@@ -301,7 +304,10 @@ function applyCommerce(state: ProfileState, e: EventRecord, props: Record<string
       for (const l of lines) delete state.cart[l.itemId]
       const o = state.orders
       const id = e.data.orderId ?? e.messageId
-      if (o.recentIds.includes(id)) break // the same order reported twice
+      if (o.recentIds.includes(id)) {
+        repeated = true
+        break
+      }
       o.recentIds = [...o.recentIds, id].slice(-50)
       o.count += 1
       o.revenue += e.data.revenue ?? 0
@@ -322,6 +328,7 @@ function applyCommerce(state: ProfileState, e: EventRecord, props: Record<string
   if (cartIds.length > MAX_CART_LINES) {
     for (const id of cartIds.sort((a, b) => state.cart[a]!.at - state.cart[b]!.at || a.localeCompare(b)).slice(0, cartIds.length - MAX_CART_LINES)) delete state.cart[id]
   }
+  return repeated
 }
 
 function isGift(state: ProfileState, e: EventRecord, line: ProductLine): boolean {
