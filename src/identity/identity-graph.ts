@@ -138,7 +138,7 @@ export class IdentityGraph {
       } else if (DEVICE_LIKE.has(id.type) && this.#canLink(this.#groupNow(target), id)) {
         await this.#reassign(id, row, other, base, target, cause, e)
       } else {
-        this.#refuse(target, other, id, cause, e)
+        await this.#refuse(target, other, id, cause, e)
       }
     }
     return { personId: base, root: target }
@@ -289,12 +289,19 @@ export class IdentityGraph {
     })
   }
 
-  #refuse(target: string, other: string, id: Identifier, cause: string, e: EventRecord): void {
+  /**
+   * Logs a refusal once per (person, other person, identifier): a family email shared by two accounts
+   * would otherwise log every event. The log itself decides (so a restart or a rebuild logs the same
+   * entries); the process-wide set only saves the lookup.
+   */
+  async #refuse(target: string, other: string, id: Identifier, cause: string, e: EventRecord): Promise<void> {
     this.stats.refusedMerges += 1
     const key = `${target}|${other}|${identifierKey(id)}`
     if (this.#loggedRefusals.has(key)) return
     if (this.#loggedRefusals.size > 100_000) this.#loggedRefusals.clear()
     this.#loggedRefusals.add(key)
+    const same = (r: IdentityLogRow) => r.kind === 'refused' && r.personId === target && r.otherId === other && r.identifiers[0]?.type === id.type && r.identifiers[0]?.value === id.value
+    if (this.#log.some(same) || (await this.#tx.identityLogOf([target])).some(same)) return
     this.#log.push({
       id: this.#newId('x_', e),
       kind: 'refused',

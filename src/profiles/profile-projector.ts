@@ -105,6 +105,7 @@ export class ProfileProjector {
   /** Recomputes every profile from the log (after a settings change, or to check the live ones). */
   async rebuild(onProgress?: (done: number) => void): Promise<number> {
     await this.#store.resetPeople()
+    this.#loggedRefusals.clear()
     let after = 0
     let done = 0
     for (;;) {
