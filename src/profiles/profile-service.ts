@@ -98,11 +98,11 @@ export class ProfileService {
 
   /** Merges two people; refused (409) when the identity rules forbid it, unless `force`. */
   async merge(root: string, otherRoot: string, force: boolean): Promise<CommandOutcome> {
-    if (root === otherRoot) throw new AttuneError('conflict', 'both ids already belong to the same person', 'otherUserId')
+    if (root === otherRoot) throw new AttuneError('conflict', 'both ids already belong to the same person', 'otherId')
     if (!force) {
       const allowed = await this.#store.readPeople((tx) => new IdentityGraph(tx, { limits: this.#projector.settings.limits }).mergeAllowed(root, otherRoot))
       if (!allowed) {
-        throw new AttuneError('conflict', 'the identity rules refuse this merge (two user ids, more identifiers of a type than allowed, or people split before); send "force": true to merge anyway', 'otherUserId')
+        throw new AttuneError('conflict', 'the identity rules refuse this merge (two user ids, more identifiers of a type than allowed, or people split before); send "force": true to merge anyway', 'otherId')
       }
     }
     return this.#command('identities_merged', 'Identities Merged', { personId: root, otherPersonId: otherRoot, force })

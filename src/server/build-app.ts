@@ -3,6 +3,8 @@
  * Closing the app closes the engine, so acknowledged events are flushed on shutdown.
  */
 import { createGunzip, createInflate } from 'node:zlib'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
 import { AttuneError } from '../core/index.ts'
@@ -28,8 +30,14 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
     bodyLimit: 1024 * 1024,
     // Reuse keep-alive connections from load balancers and SDKs for a while.
     keepAliveTimeout: 65_000,
-    ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
   })
+  // Query strings and paths are text, so "50" must become 50 there; a JSON body says what it means, and
+  // coercing it would turn {"email": 1} into consent.
+  const validators = {
+    coercing: addFormats.default(new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false })),
+    strict: addFormats.default(new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false })),
+  }
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.strict : validators.coercing).compile(schema))
   const metrics = new Metrics(() => engine.writer.pending, () => ({ ...engine.projector.stats }))
   const ctx: RouteContext = { engine, metrics }
   let closing = false

@@ -2,6 +2,16 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { AttuneError } from '../core/index.ts'
 
+/** "/gifts/0/orderId" → "gifts[0].orderId", the field format of docs/errors.md. */
+function jsonPointerToPath(pointer: string): string {
+  let out = ''
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~')
+    out += /^\d+$/.test(part) ? `[${part}]` : out === '' ? part : `.${part}`
+  }
+  return out
+}
+
 function fromFastify(error: FastifyError): AttuneError {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -21,7 +31,7 @@ function fromFastify(error: FastifyError): AttuneError {
     const v = error.validation[0]!
     const params = v.params as { missingProperty?: string; additionalProperty?: string }
     const name = params.missingProperty ?? params.additionalProperty
-    const field = [v.instancePath.replace(/^\//, '').replace(/\//g, '.'), name].filter(Boolean).join('.')
+    const field = [jsonPointerToPath(v.instancePath), name].filter(Boolean).join('.')
     const where = error.validationContext ?? 'request'
     return new AttuneError(params.missingProperty ? 'missing_field' : 'invalid_field', `${where} ${field || ''} ${v.message ?? 'is invalid'}`.replace(/\s+/g, ' '), field || undefined)
   }

@@ -58,6 +58,8 @@ const PreferencesBody = Type.Object(
 )
 const ConsentBody = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,49}$' }), Type.Boolean(), {
   minProperties: 1,
+  // Without it, a key that misses the pattern ("Personalization") would skip every check.
+  additionalProperties: false,
   description: 'Purposes granted (true) or refused (false): personalization, email, advertising, sensitive, or your own.',
 })
 const MergeBody = Type.Object(
