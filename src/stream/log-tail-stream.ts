@@ -6,7 +6,7 @@
  * one. Each read therefore starts `overlap` positions before the saved offset; re-read events are
  * skipped by the consumer's exactly-once bookkeeping. Production deployments use NATS instead.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises'
 import type { EventRecord } from '../core/index.ts'
 import type { Store } from '../storage/index.ts'
 import type { ConsumeOptions, Consumption, EventStream } from './event-stream.ts'
@@ -40,6 +40,9 @@ export class LogTailStream implements EventStream {
           if (events.length > 0 && events.at(-1)!.seq > offset) {
             await options.handler(events)
             await this.#store.setConsumerOffset(options.name, events.at(-1)!.seq)
+            // SQLite calls are synchronous under their promises: without this, a consumer catching up
+            // on a backlog would starve HTTP, timers and signals until it was done.
+            await yieldToLoop()
             continue
           }
         } catch (error) {
