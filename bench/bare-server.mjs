@@ -1,5 +1,6 @@
-// The baseline for bench/ingest.ts: a bare node:http server that reads the body, JSON.parses it and
-// answers 200 {"success":true}. No framework, no validation, no storage. Prints its port on stdout.
+// The baseline for bench/ingest.ts and bench/profiles.ts: a bare node:http server that reads the body,
+// JSON.parses it and answers 200 {"success":true}; a GET (no body) gets the same answer without parsing.
+// No framework, no validation, no storage. Prints its port on stdout.
 import http from 'node:http'
 
 const REPLY = '{"success":true}'
@@ -8,6 +9,11 @@ const server = http.createServer((req, res) => {
   const chunks = []
   req.on('data', (chunk) => chunks.push(chunk))
   req.on('end', () => {
+    if (req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': REPLY.length })
+      res.end(REPLY)
+      return
+    }
     try {
       JSON.parse(Buffer.concat(chunks).toString('utf8'))
     } catch {

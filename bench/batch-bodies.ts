@@ -13,7 +13,7 @@
 const PLACEHOLDER = '@@REQ@@'
 
 /** Deterministic PRNG (mulberry32) so every run sends the same mix. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -26,7 +26,7 @@ function rng(seed: number): () => number {
 
 const CATEGORIES = ['Shoes > Running', 'Shoes > Trail', 'Apparel > Jackets', 'Apparel > Base Layers', 'Outdoor > Tents', 'Outdoor > Backpacks']
 const BRANDS = ['Acme Outdoor', 'Northline', 'Summit Co', 'Ridgeway']
-const USER_AGENTS = [
+export const USER_AGENTS = [
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0',

@@ -134,10 +134,11 @@ export function table(rows: Row[], bodies: BodyFactory, repeat: number): string 
   return [head, ...lines].join('\n')
 }
 
-export function writeResults(section: string, label: string): void {
+/** Replaces the section between `<!-- bench:KEY -->` markers in bench/RESULTS.md, or appends it; the rest is kept. */
+export function writeResults(section: string, key: string): void {
   const file = path.join(import.meta.dirname, 'RESULTS.md')
-  const start = `<!-- bench:ingest:${label} -->`
-  const end = `<!-- /bench:ingest:${label} -->`
+  const start = `<!-- bench:${key} -->`
+  const end = `<!-- /bench:${key} -->`
   let text = fs.existsSync(file)
     ? fs.readFileSync(file, 'utf8')
     : '# Benchmark results\n\nWritten by the benchmarks in this folder; each section records its command, machine and figures.\n'

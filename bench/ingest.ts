@@ -20,11 +20,7 @@
  *              with `git archive HEAD | tar -x -C DIR` plus a node_modules symlink), interleaved with this
  *              tree's runs so both see the same disk: shared cloud disks vary a lot from minute to minute
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import fs from 'node:fs'
-import { createRequire } from 'node:module'
-import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { jetstreamManager } from '@nats-io/jetstream'
@@ -33,52 +29,8 @@ import BetterSqlite3 from 'better-sqlite3'
 import pg from 'pg'
 import { testDatabase } from '../src/storage/postgres/test-database.ts'
 import { type BodyFactory, createBodyFactory, requestOfMessageId } from './batch-bodies.ts'
-import { type LoadResult, type Row, type Verification, diskProbe, f0, f2, machine, percentile, table, writeResults } from './ingest-report.ts'
-
-// ---- autocannon (no bundled types; only what is used here) ----
-interface AutocannonRequest {
-  method?: string
-  path?: string
-  headers?: Record<string, string>
-  body?: string | Buffer
-  setupRequest?: (req: AutocannonRequest, context: LoadContext) => AutocannonRequest
-  onResponse?: (status: number, body: string, context: LoadContext) => void
-}
-interface AutocannonResult {
-  duration: number
-  errors: number
-  timeouts: number
-  non2xx: number
-  resets: number
-  '2xx': number
-  latency: { p50: number; p99: number; p99_9: number; average: number; max: number }
-  requests: { average: number; total: number }
-}
-interface AutocannonInstance {
-  on(event: 'done', listener: (result: AutocannonResult) => void): void
-  stop(): void
-}
-type Autocannon = (
-  opts: {
-    url: string
-    connections: number
-    duration: number
-    pipelining?: number
-    timeout?: number
-    requests: AutocannonRequest[]
-  },
-  callback: (error: Error | null, result: AutocannonResult) => void,
-) => AutocannonInstance
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
-
-interface LoadContext {
-  n?: number
-  t0?: number
-}
-
-const ROOT = path.resolve(import.meta.dirname, '..')
-const WRITE_KEY = 'wk_bench_write_key_0123456789'
-const SECRET_KEY = 'sk_bench_secret_key_0123456789'
+import { cpuSeconds, type Ledger, ROOT, runLoad, type Server, scrapeMetrics, settle, startBare, startServe } from './harness.ts'
+import { type Row, type Verification, diskProbe, f0, f2, machine, percentile, table, writeResults } from './ingest-report.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -114,110 +66,18 @@ const ATTUNE_TARGETS: Record<Exclude<TargetName, 'bare'>, AttuneTarget> = {
 for (const t of TARGETS) if (t !== 'bare' && !(t in ATTUNE_TARGETS)) throw new Error(`unknown target ${t}`)
 
 // ---- child servers ----
-interface Server {
-  port: number
-  child: ChildProcess
-  output: string[]
-  dataDir: string | null
-  /** The PostgreSQL database of a pg-nats target (dropped after the run). */
-  database?: Awaited<ReturnType<typeof testDatabase>>
-  natsStream?: string
-  stop(): Promise<number | null>
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-function watch(child: ChildProcess): { output: string[]; exited: Promise<number | null> } {
-  const output: string[] = []
-  child.stdout?.on('data', (c: Buffer) => output.push(c.toString()))
-  child.stderr?.on('data', (c: Buffer) => output.push(c.toString()))
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  return { output, exited }
-}
-
-async function waitFor(url: string, child: ChildProcess, output: string[], ms = 20_000): Promise<void> {
-  const until = Date.now() + ms
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output.join('')}`)
-    try {
-      const res = await fetch(url)
-      if (res.ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`server did not become ready at ${url}:\n${output.join('')}`)
-}
-
-function stopper(child: ChildProcess, exited: Promise<number | null>) {
-  return async () => {
-    if (child.exitCode !== null) return child.exitCode
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    const code = await exited
-    clearTimeout(timer)
-    return code
-  }
-}
-
-async function startBare(): Promise<Server> {
-  const port = await freePort()
-  const child = spawn(process.execPath, [path.join(ROOT, 'bench/bare-server.mjs')], {
-    env: { ...cleanEnv(), PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const { output, exited } = watch(child)
-  const until = Date.now() + 10_000
-  while (!output.join('').includes('listening')) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`bare server did not start:\n${output.join('')}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  return { port, child, output, dataDir: null, stop: stopper(child, exited) }
-}
-
-/** The bench's environment without ATTUNE_* and PORT settings of the shell, so every run is configured alike. */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('ATTUNE_') && k !== 'PORT') env[k] = v
-  return env
-}
-
 async function startAttune(options: AttuneTarget, root: string, profileDir: string | null): Promise<Server> {
-  const port = await freePort()
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attune-bench-'))
   const database = options.pgNats ? await testDatabase('bench') : undefined
   const natsStream = options.pgNats ? `BENCH_${process.pid}_${Date.now().toString(36)}` : undefined
   const backends: Record<string, string> = database
     ? { ATTUNE_DATABASE_URL: database.url, ATTUNE_NATS_URL: 'nats://127.0.0.1:4222', ATTUNE_NATS_STREAM: natsStream!, ATTUNE_NATS_SUBJECT: `${natsStream!.toLowerCase()}.events` }
     : {}
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/attune.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1'], {
-    cwd: root,
-    env: {
-      ...cleanEnv(),
-      ATTUNE_DATA_DIR: dataDir,
-      ATTUNE_WRITE_KEY: WRITE_KEY,
-      ATTUNE_SECRET_KEY: SECRET_KEY,
-      ATTUNE_LOG_LEVEL: 'warn',
-      ATTUNE_SQLITE_SYNC: options.sync,
-      ATTUNE_EMBEDDED_WORKER: options.embeddedWorker ? '1' : '0',
-      ...backends,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await startServe({
+    root,
+    nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    env: { ATTUNE_SQLITE_SYNC: options.sync, ATTUNE_EMBEDDED_WORKER: options.embeddedWorker ? '1' : '0', ...backends },
   })
-  const { output, exited } = watch(child)
-  await waitFor(`http://127.0.0.1:${port}/readyz`, child, output)
-  return { port, child, output, dataDir, ...(database && { database, natsStream }), stop: stopper(child, exited) }
+  return { ...server, ...(database && { database, natsStream }) }
 }
 
 /** Every stored message id: from the SQLite file read-only, or from the run's PostgreSQL database. */
@@ -235,117 +95,10 @@ async function storedMessageIds(server: Server): Promise<string[]> {
   return ids
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (CLK_TCK 100)
-  } catch {
-    return Number.NaN
-  }
-}
-
-// ---- load ----
-interface Ledger {
-  /** Request numbers handed to autocannon, i.e. sent (pipelining 1: built right before writing). */
-  built: number
-  first: number
-  acked: Set<number>
-  failed: Set<number>
-}
-
-
+/** The next request number: every row continues the numbering, so messageIds never repeat within a run. */
 let nextRequest = 0
 
-async function runLoad(port: number, connections: number, seconds: number, bodies: BodyFactory, ledger: Ledger): Promise<LoadResult> {
-  let latencies = new Float64Array(1 << 16)
-  let count = 0
-  const headers = {
-    'content-type': 'application/json',
-    authorization: `Basic ${Buffer.from(`${WRITE_KEY}:`).toString('base64')}`,
-  }
-  const cpu0 = process.cpuUsage()
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `http://127.0.0.1:${port}`,
-        connections,
-        duration: seconds,
-        pipelining: 1,
-        timeout: 30,
-        requests: [
-          {
-            method: 'POST',
-            path: '/v1/batch',
-            headers,
-            setupRequest(req, context) {
-              const n = nextRequest++
-              ledger.built = nextRequest
-              context.n = n
-              context.t0 = performance.now()
-              return { ...req, body: bodies.body(n) }
-            },
-            onResponse(status, _body, context) {
-              if (status >= 200 && status < 300) {
-                ledger.acked.add(context.n!)
-                if (count === latencies.length) {
-                  const bigger = new Float64Array(latencies.length * 2)
-                  bigger.set(latencies)
-                  latencies = bigger
-                }
-                latencies[count++] = performance.now() - context.t0!
-              } else ledger.failed.add(context.n!)
-            },
-          },
-        ],
-      },
-      (error, result) => {
-        if (error) return reject(error)
-        const cpu = process.cpuUsage(cpu0)
-        resolve({
-          connections,
-          seconds: result.duration,
-          ok: result['2xx'],
-          non2xx: result.non2xx,
-          errors: result.errors,
-          timeouts: result.timeouts,
-          latencies: latencies.slice(0, count).sort(),
-          autocannon: result,
-          serverCpu: Number.NaN,
-          loadCpu: (cpu.user + cpu.system) / 1e6,
-        })
-      },
-    )
-  })
-}
-
-
 // ---- verification ----
-
-interface ServerStats {
-  accepted: number
-  pending: number
-  commits: number
-  commitEvents: number
-  commitSeconds: number
-}
-
-async function scrapeMetrics(port: number): Promise<ServerStats> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-  const value = (name: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${name} `))
-    return line ? Number(line.split(' ').at(-1)) : 0
-  }
-  return {
-    accepted: value('attune_events_total{outcome="accepted"}'),
-    pending: value('attune_event_writer_pending'),
-    commits: value('attune_event_commit_events_count'),
-    commitEvents: value('attune_event_commit_events_sum'),
-    commitSeconds: value('attune_event_commit_duration_seconds_sum'),
-  }
-}
 
 function verify(storedIds: readonly string[], ledger: Ledger, bodies: BodyFactory, metricsAccepted: number): Verification {
   const perRequest = new Map<number, number>()
@@ -406,13 +159,7 @@ async function runTarget(target: TargetName, connections: number, bodies: BodyFa
     if (server.dataDir && before) {
       // Requests still queued in the server when autocannon closed its sockets are still answered and
       // committed: wait until the accepted count stops moving, then count and stop.
-      let after = await scrapeMetrics(server.port)
-      for (let stable = 0; stable < 3; ) {
-        await new Promise((r) => setTimeout(r, 250))
-        const next = await scrapeMetrics(server.port)
-        stable = next.accepted === after.accepted && next.pending === 0 ? stable + 1 : 0
-        after = next
-      }
+      const after = await settle(server.port)
       const n = after.commits - before.commits
       commits = { count: n, avgEvents: (after.commitEvents - before.commitEvents) / n, avgMs: (1000 * (after.commitSeconds - before.commitSeconds)) / n }
       const code = await server.stop()
@@ -425,6 +172,7 @@ async function runTarget(target: TargetName, connections: number, bodies: BodyFa
     return { target, variant: variant.suffix, fsyncMs: Number.NaN, connections, load, verification, commits }
   } finally {
     await server.stop()
+    nextRequest = ledger.built
     if (server.dataDir) fs.rmSync(server.dataDir, { recursive: true, force: true })
     await server.database?.drop()
     if (server.natsStream) await deleteStream(server.natsStream)
@@ -489,7 +237,7 @@ async function main(): Promise<void> {
     result,
   ].join('\n')
   if (!args.dry) {
-    writeResults(section, args.label)
+    writeResults(section, `ingest:${args.label}`)
     process.stderr.write('updated bench/RESULTS.md\n')
   }
   if (rows.some((r) => r.verification && !r.verification.ok)) {
