@@ -1,0 +1,42 @@
+/**
+ * The shapes every recommender model shares: a sparse people × items matrix in, a trained model out that
+ * scores the whole catalogue for one person. Indices are dense (0..n-1); the caller keeps the id maps.
+ */
+
+/** Compressed sparse rows: row r's columns are `indices[indptr[r] .. indptr[r+1])`, sorted ascending. */
+export interface Csr {
+  rows: number
+  cols: number
+  indptr: Int32Array
+  indices: Int32Array
+  /** The cell values: 1 for a binary matrix, or a confidence weight (event-type weights, counts). */
+  values: Float32Array
+}
+
+export interface TrainContext {
+  /** Worker threads to use (the machine's cores by default). */
+  threads: number
+  /** Seeds every random draw, so a training run is reproducible. */
+  seed: number
+  /** Progress in [0, 1], with a short note ("sweep 3/15"). */
+  onProgress?: (fraction: number, note: string) => void
+}
+
+export interface TrainedModel {
+  readonly name: string
+  /**
+   * Scores every item for training row `row` into `out` (length = items); higher is better. The caller
+   * removes items the person already has and takes the top K.
+   */
+  scoreRow(row: number, out: Float32Array): void
+  /** Bytes the model holds (for the memory figures next to training time). */
+  readonly bytes: number
+}
+
+export interface ModelSpec<P extends object = Record<string, number>> {
+  readonly name: string
+  readonly defaults: P
+  /** Settings tried on the validation split; the best by NDCG@10 is refitted on all training data. */
+  readonly grid: readonly P[]
+  train(x: Csr, params: P, ctx: TrainContext): Promise<TrainedModel>
+}
