@@ -1,6 +1,6 @@
 /** `attune serve`: the HTTP API. Prints generated keys once, shuts down gracefully on SIGTERM/SIGINT. */
 import { loadConfig } from '../core/index.ts'
-import { buildApp, createEngine } from '../server/index.ts'
+import { buildApp, createEngine, startWorkerThread, type WorkerThread } from '../server/index.ts'
 
 export interface ServeOptions {
   port?: number
@@ -11,7 +11,13 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   const config = loadConfig({ ...(options.port !== undefined && { port: options.port }), ...(options.host && { host: options.host }) })
   const engine = await createEngine(config, 'serve')
   const app = await buildApp(engine)
-  if (config.embeddedWorker) engine.startWorkers((error) => app.log.warn({ err: error }, 'worker delivery failed; retrying'))
+  // The embedded worker gets a thread of its own: applying events then uses the second core instead of
+  // taking turns with HTTP on this one.
+  let thread: WorkerThread | null = null
+  if (config.embeddedWorker) {
+    thread = startWorkerThread(engine, (message) => app.log.warn({ error: message }, 'embedded worker: delivery failed; retrying'))
+    await thread.ready
+  }
 
   if (engine.generatedKeys.length > 0) {
     // Printed to stderr, outside the JSON log stream, so they are easy to read and are not shipped to log stores.
@@ -33,6 +39,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     }, 20_000)
     timer.unref()
     try {
+      await thread?.stop()
       await app.close()
       process.exit(0)
     } catch (error) {

@@ -67,17 +67,20 @@ export class ProfileService {
     return root
   }
 
-  async state(root: string): Promise<ProfileState | null> {
-    const hot = await this.#hot.getProfile(root)
+  /**
+   * Hot state first, the store when it misses. Only the projector writes hot state: a reader writing
+   * back what it read could overwrite a newer profile with an older one. `fresh` reads the store (right
+   * after a change, which the projector has committed but may not have pushed to hot state yet).
+   */
+  async state(root: string, fresh = false): Promise<ProfileState | null> {
+    const hot = fresh ? null : await this.#hot.getProfile(root)
     if (hot) return JSON.parse(hot) as ProfileState
     const [row] = await this.#store.readPeople((tx) => tx.getProfiles([root]))
-    if (!row) return null
-    await this.#hot.putProfile(root, row.state)
-    return JSON.parse(row.state) as ProfileState
+    return row ? (JSON.parse(row.state) as ProfileState) : null
   }
 
-  async view(root: string): Promise<ProfileView | null> {
-    const state = await this.state(root)
+  async view(root: string, fresh = false): Promise<ProfileView | null> {
+    const state = await this.state(root, fresh)
     if (!state) return null
     const { identities, log } = await this.#store.readPeople(async (tx) => {
       const nodes = [root, ...(await tx.membersOf([root])).map((m) => m.id)]

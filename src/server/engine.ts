@@ -37,12 +37,17 @@ export interface Engine {
   close(): Promise<void>
 }
 
-export async function createEngine(config: Config, role: EngineRole = 'serve'): Promise<Engine> {
+export interface EngineOptions {
+  /** Hot state to use instead of the configured one (the embedded worker thread forwards its writes). */
+  hot?: HotState
+}
+
+export async function createEngine(config: Config, role: EngineRole = 'serve', options: EngineOptions = {}): Promise<Engine> {
   const opened: { close(): Promise<void> }[] = []
   try {
     const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync })
     opened.push(store)
-    const hot: HotState = config.redisUrl ? await RedisHotState.open(config.redisUrl, config.redisPrefix) : new MemoryHotState()
+    const hot: HotState = options.hot ?? (config.redisUrl ? await RedisHotState.open(config.redisUrl, config.redisPrefix) : new MemoryHotState())
     opened.push(hot)
     const stream: EventStream = config.natsUrl
       ? await NatsEventStream.open({ url: config.natsUrl, stream: config.natsStream, subject: config.natsSubject })

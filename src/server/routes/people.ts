@@ -83,7 +83,7 @@ export function peopleRoutes(ctx: RouteContext) {
   async function changed(reply: FastifyReply, root: string, outcome: CommandOutcome) {
     if (!outcome.applied) return reply.status(202).send({ status: 'pending', messageId: outcome.messageId })
     const current = (await profiles.find(root, 'person_id')) ?? root
-    return { messageId: outcome.messageId, profile: await profiles.view(current) }
+    return { messageId: outcome.messageId, profile: await profiles.view(current, true) }
   }
 
   return async (app: FastifyInstance) => {

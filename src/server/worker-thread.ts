@@ -1,0 +1,74 @@
+/**
+ * The embedded worker of `attune serve` (no NATS) in a thread of its own, so applying events to
+ * identities and profiles uses the second core instead of taking turns with HTTP on the main thread.
+ */
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import type { ProjectorStats } from '../profiles/index.ts'
+import type { Engine } from './engine.ts'
+
+export type ToWorkerThread = { type: 'wake' } | { type: 'stop' }
+export type FromWorkerThread =
+  | { type: 'ready' }
+  | { type: 'profile'; personId: string; doc: string }
+  | { type: 'removed'; personIds: string[] }
+  | { type: 'stats'; stats: ProjectorStats }
+  | { type: 'error'; message: string }
+  | { type: 'stopped' }
+
+export interface WorkerThread {
+  /** Resolves once the thread's engine runs its consumers. */
+  ready: Promise<void>
+  /** Lets the thread finish the delivery in hand and close its engine. */
+  stop(): Promise<void>
+}
+
+const BOOT = fileURLToPath(new URL('../../bin/thread-boot.mjs', import.meta.url))
+
+export function startWorkerThread(engine: Engine, onError: (message: string) => void): WorkerThread {
+  const worker = new Worker(BOOT, { workerData: { entry: new URL('./worker-thread-main.ts', import.meta.url).href, config: engine.config } })
+  // New events wake the thread's log tail at once instead of at its next poll.
+  const wake = () => worker.postMessage({ type: 'wake' } satisfies ToWorkerThread)
+  engine.commitListeners.add(wake)
+  let resolveReady: () => void
+  let rejectReady: (error: Error) => void
+  const ready = new Promise<void>((resolve, reject) => {
+    resolveReady = resolve
+    rejectReady = reject
+  })
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+  worker.on('error', (error) => {
+    rejectReady(error)
+    onError(error.message)
+  })
+  worker.on('message', (message: FromWorkerThread) => {
+    switch (message.type) {
+      case 'ready':
+        resolveReady()
+        break
+      case 'profile':
+        void engine.hot.putProfile(message.personId, message.doc)
+        break
+      case 'removed':
+        void engine.hot.deleteProfiles(message.personIds)
+        break
+      case 'stats':
+        // /metrics reads the main engine's projector stats: show the thread's.
+        Object.assign(engine.projector.stats, message.stats)
+        break
+      case 'error':
+        onError(message.message)
+        break
+      case 'stopped':
+        break
+    }
+  })
+  return {
+    ready,
+    async stop() {
+      engine.commitListeners.delete(wake)
+      worker.postMessage({ type: 'stop' } satisfies ToWorkerThread)
+      await exited
+    },
+  }
+}
