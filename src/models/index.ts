@@ -4,12 +4,26 @@
  * kernels they share.
  */
 export { binarize, csrFromTriples, rowIndices, transpose } from './csr.ts'
+export { ease, EASE_MAX_ITEMS, type EaseParams } from './ease.ts'
+export { ials, type IalsParams } from './ials.ts'
+export { itemKnn, type ItemKnnParams } from './item-knn.ts'
+export { invertSpd, paddedOrder, spdWorkspace, type SpdWorkspace } from './kernels/inverse.ts'
+export { startPool, withPool, type Pool } from './kernels/pool.ts'
 export { peoplePerItem, popularity } from './popularity.ts'
+export { contentNeighbours, type ContentItem, itemTokens, priceBand } from './content.ts'
+export { DEFAULT_NEIGHBOUR_OPTIONS, itemNeighbours, type NeighbourOptions, type Neighbours, neighboursOf } from './cooccurrence.ts'
+export { type Interaction as TimedInteraction, newArrivals, perCategoryRankings, ranking, trendingScores } from './trending.ts'
 export type { Csr, ModelSpec, TrainContext, TrainedModel } from './types.ts'
+import { ease } from './ease.ts'
+import { ials } from './ials.ts'
+import { itemKnn } from './item-knn.ts'
 import { popularity } from './popularity.ts'
 import type { ModelSpec } from './types.ts'
 
 /** Every model by name (the evaluation harness and the trainer pick from here). */
 export const MODELS: Record<string, ModelSpec<any>> = {
   popularity,
+  'item-knn': itemKnn,
+  ease,
+  ials,
 }

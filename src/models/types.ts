@@ -2,6 +2,7 @@
  * The shapes every recommender model shares: a sparse people × items matrix in, a trained model out that
  * scores the whole catalogue for one person. Indices are dense (0..n-1); the caller keeps the id maps.
  */
+import type { Pool } from './kernels/pool.ts'
 
 /** Compressed sparse rows: row r's columns are `indices[indptr[r] .. indptr[r+1])`, sorted ascending. */
 export interface Csr {
@@ -14,8 +15,16 @@ export interface Csr {
 }
 
 export interface TrainContext {
-  /** Worker threads to use (the machine's cores by default). */
+  /**
+   * Threads to use (the machine's cores by default). 1 trains in this thread; models also stay in this
+   * thread when the data is too small to pay for starting workers.
+   */
   threads: number
+  /**
+   * Workers started by the caller and reused across fits (a grid search boots them once); when given,
+   * models always use it and leave it open.
+   */
+  pool?: Pool
   /** Seeds every random draw, so a training run is reproducible. */
   seed: number
   /** Progress in [0, 1], with a short note ("sweep 3/15"). */
@@ -31,6 +40,8 @@ export interface TrainedModel {
   scoreRow(row: number, out: Float32Array): void
   /** Bytes the model holds (for the memory figures next to training time). */
   readonly bytes: number
+  /** Latent factors, for models that learn them (serving scores people and items from these). */
+  readonly factors?: { dim: number; people: Float32Array; items: Float32Array }
 }
 
 export interface ModelSpec<P extends object = Record<string, number>> {
