@@ -1,10 +1,12 @@
 /** The `attune` command line. Each subcommand lives in its own file. */
 import { Command, InvalidArgumentError } from 'commander'
 import { AttuneError } from '../core/index.ts'
+import { evalCommand } from './eval.ts'
 import { importCommand } from './import.ts'
 import { createKey, listKeys, revokeKey } from './keys.ts'
 import { rebuild } from './rebuild.ts'
 import { serve } from './serve.ts'
+import { train } from './train.ts'
 import { worker } from './worker.ts'
 
 function port(value: string): number {
@@ -29,6 +31,12 @@ program
   .action(worker)
 
 program
+  .command('train')
+  .description('train a new model version from the event log now, and activate it')
+  .option('--json', 'print the version (status, summary with validation metrics) as JSON')
+  .action(train)
+
+program
   .command('rebuild')
   .description('recompute identities and profiles from the event log (stop the workers first)')
   .action(rebuild)
@@ -47,6 +55,7 @@ keys
 keys.command('revoke <id>').description('revoke a key by id').action(revokeKey)
 
 program.addCommand(importCommand())
+program.addCommand(evalCommand())
 
 try {
   await program.parseAsync(process.argv)

@@ -2,6 +2,7 @@
  * Configuration: one typed object, built from defaults and environment variables. This is the only
  * file that reads `process.env`; everything else receives a frozen `Config`.
  */
+import os from 'node:os'
 import path from 'node:path'
 import { AttuneError } from './errors.ts'
 
@@ -62,6 +63,10 @@ export interface Config {
   readonly consentDefaults: Record<string, boolean>
   /** Most identifiers of a type one person may hold (`ATTUNE_IDENTITY_LIMITS`, e.g. "anonymous_id=200,email=5"). */
   readonly identityLimits: Record<string, number>
+  /** Minutes between scheduled trainings (`ATTUNE_TRAIN_INTERVAL_MINUTES`, default 60; 0 = only on demand). */
+  readonly trainIntervalMinutes: number
+  /** Threads a training run uses (`ATTUNE_TRAIN_THREADS`, default: all cores). */
+  readonly trainThreads: number
 }
 
 const WEIGHT_NAMES = ['view', 'click', 'cart', 'purchase', 'list'] as const
@@ -178,6 +183,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
       sensitive: false,
       ...pairsSetting(env, 'ATTUNE_CONSENT_DEFAULTS', null, (v) => (v === 'granted' ? true : v === 'denied' ? false : undefined), 'granted|denied'),
     },
+    trainIntervalMinutes: intSetting(env, 'ATTUNE_TRAIN_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
+    trainThreads: intSetting(env, 'ATTUNE_TRAIN_THREADS', os.availableParallelism(), 1, 64),
     identityLimits: pairsSetting(env, 'ATTUNE_IDENTITY_LIMITS', LIMIT_NAMES, (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 10000 ? Number(v) : undefined), 'integer 1-10000'),
     ...overrides,
   }

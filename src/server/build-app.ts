@@ -16,6 +16,7 @@ import { catalogRoutes } from './routes/catalog.ts'
 import type { RouteContext } from './routes/context.ts'
 import { ingestRoutes } from './routes/ingest.ts'
 import { operationsRoutes } from './routes/operations.ts'
+import { modelRoutes } from './routes/models.ts'
 import { peopleRoutes } from './routes/people.ts'
 
 export interface BuildAppOptions {
@@ -95,5 +96,6 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(ingestRoutes(ctx))
   await app.register(catalogRoutes(ctx))
   await app.register(peopleRoutes(ctx))
+  await app.register(modelRoutes(ctx))
   return app
 }

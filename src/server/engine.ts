@@ -10,6 +10,7 @@ import { type CommitStats, EventWriter, IngestService } from '../ingest/index.ts
 import { DEFAULT_LIMITS, type IdentityLimits } from '../identity/index.ts'
 import { DEFAULT_WEIGHTS, PROFILE_CONSUMER, ProfileProjector, ProfileService, type ProfileSettings } from '../profiles/index.ts'
 import { openStore, type Store } from '../storage/index.ts'
+import { ModelRegistry, Trainer } from '../training/index.ts'
 import { type Consumption, type EventStream, LogTailStream, NatsEventStream } from '../stream/index.ts'
 import { ensureKeys, type GeneratedKey, KeyRing } from './auth.ts'
 
@@ -25,6 +26,9 @@ export interface Engine {
   readonly catalog: CatalogService
   readonly projector: ProfileProjector
   readonly profiles: ProfileService
+  /** The active trained model (serving nodes poll for new versions). */
+  readonly models: ModelRegistry
+  readonly trainer: Trainer
   readonly keys: KeyRing
   /** Keys generated at this start (shown once, then only their hashes remain). */
   readonly generatedKeys: GeneratedKey[]
@@ -57,7 +61,15 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
     const writer = new EventWriter(store, { onCommit: (stats) => commitListeners.forEach((l) => l(stats)) })
     // Workers never hand out keys; only the API generates them on its first start.
     const { ring, generated } = role === 'serve' ? await ensureKeys(store, config) : { ring: new KeyRing([]), generated: [] }
-    const projector = new ProfileProjector(store, hot, profileSettings(config))
+    const settings = profileSettings(config)
+    const projector = new ProfileProjector(store, hot, settings)
+    const models = new ModelRegistry(store)
+    const trainer = new Trainer(store, config, settings, { threads: config.trainThreads })
+    if (role === 'serve') {
+      await models.refresh().catch(() => {}) // no model yet, or the store has none: serving falls back
+      models.start(MODEL_POLL_MS)
+    }
+    let schedule: NodeJS.Timeout | null = null
     const profiles = new ProfileService(store, hot, projector, async (records) => {
       await writer.append(records)
       await stream.publish(records)
@@ -75,11 +87,17 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       catalog: new CatalogService(store),
       projector,
       profiles,
+      models,
+      trainer,
       keys: ring,
       generatedKeys: generated,
       commitListeners,
       startWorkers(onError) {
         consumptions.push(stream.consume({ name: PROFILE_CONSUMER, handler: (events) => projector.apply(events), onError }))
+        if (config.trainIntervalMinutes > 0 && !schedule) {
+          schedule = setInterval(() => void trainWhenDue(store, trainer, config.trainIntervalMinutes * 60_000).catch(onError), Math.min(config.trainIntervalMinutes * 60_000, FIRST_TRAINING_CHECK_MS))
+          schedule.unref()
+        }
       },
       async checkBackends() {
         const checks: [string, () => Promise<void>][] = [
@@ -98,6 +116,9 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       close() {
         // Order matters: stop consuming, drain the writer (acknowledged events), then close what they use.
         closed ??= (async () => {
+          if (schedule) clearInterval(schedule)
+          models.stop()
+          await trainer.stop()
           await Promise.all(consumptions.map((c) => c.stop()))
           await writer.close()
           await stream.close()
@@ -121,4 +142,19 @@ export function profileSettings(config: Config): ProfileSettings {
     consentDefaults: config.consentDefaults,
     limits: { ...DEFAULT_LIMITS, ...config.identityLimits } as IdentityLimits,
   }
+}
+
+const MODEL_POLL_MS = 10_000
+const FIRST_TRAINING_CHECK_MS = 60_000
+
+/**
+ * The scheduled training: due when the interval has passed since the last run started and the log has
+ * grown since the last ready version (a quiet shop is not retrained for nothing).
+ */
+async function trainWhenDue(store: Store, trainer: Trainer, intervalMs = 0): Promise<void> {
+  const [last] = await store.modelVersions.list(1)
+  if (last && Date.now() - last.createdAt < intervalMs) return
+  const events = await store.countEvents()
+  if (events === 0 || (last?.status === 'ready' && last.summary.events === events)) return
+  await trainer.start('schedule')
 }

@@ -4,7 +4,7 @@
  */
 export { buildApp } from './build-app.ts'
 export type { BuildAppOptions } from './build-app.ts'
-export { createEngine, type EngineOptions } from './engine.ts'
+export { createEngine, type EngineOptions, profileSettings } from './engine.ts'
 export { startWorkerThread, type WorkerThread } from './worker-thread.ts'
 export type { Engine } from './engine.ts'
 export { KeyRing, ensureKeys, authorize, presentedKey } from './auth.ts'

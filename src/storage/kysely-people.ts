@@ -150,6 +150,32 @@ export class KyselyPeopleTx implements PeopleTx {
     return out
   }
 
+  async attributedEvents(afterSeq: number, limit: number): Promise<{ event: StoredEvent; personId: string }[]> {
+    const rows = await this.#db
+      .selectFrom('events')
+      .innerJoin('person_events', 'person_events.message_id', 'events.message_id')
+      .innerJoin('people', 'people.id', 'person_events.person_id')
+      .selectAll('events')
+      .select(sql<string>`coalesce(people.merged_into, people.id)`.as('root'))
+      .where('events.seq', '>', afterSeq)
+      .orderBy('events.seq')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => ({ event: rowToEvent(r), personId: r.root }))
+  }
+
+  async profilesAfter(afterPersonId: string, limit: number): Promise<ProfileRow[]> {
+    const rows = await this.#db.selectFrom('profiles').selectAll().where('person_id', '>', afterPersonId).orderBy('person_id').limit(limit).execute()
+    return rows.map((r) => ({
+      personId: r.person_id,
+      state: r.state,
+      orders: Number(r.orders),
+      revenue: Number(r.revenue),
+      lastOrder: r.last_order === null ? null : Number(r.last_order),
+      updatedAt: Number(r.updated_at),
+    }))
+  }
+
   async insertPeople(rows: readonly PersonRow[]): Promise<void> {
     for (const part of chunks(rows)) {
       await this.#db

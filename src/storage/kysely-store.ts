@@ -7,6 +7,7 @@ import { sql } from 'kysely'
 import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
 import { categoryList } from './category-list.ts'
 import { KyselyPeopleTx } from './kysely-people.ts'
+import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
 import { type Database, decodeCursor, encodeCursor, itemToRow, rowToApiKey, rowToEvent, rowToItem } from './tables.ts'
@@ -219,6 +220,12 @@ export abstract class KyselyStore implements Store {
 
   /** Serialises people write batches across processes (PostgreSQL); SQLite has a single writer anyway. */
   protected async lockPeople(_trx: Kysely<Database>): Promise<void> {}
+
+  #modelVersions: ModelVersionStore | null = null
+  get modelVersions(): ModelVersionStore {
+    this.#modelVersions ??= new KyselyModelVersions(this.db, (trx) => this.lockPeople(trx))
+    return this.#modelVersions
+  }
 
   async readPeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T> {
     return fn(new KyselyPeopleTx(this.db))

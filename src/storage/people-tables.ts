@@ -54,7 +54,25 @@ export interface ProfilesTable {
   updated_at: number
 }
 
+export interface ModelVersionsTable {
+  id: string
+  status: string
+  reason: string
+  created_at: number
+  finished_at: number | null
+  /** Refreshed by the running trainer; a run whose heartbeat stopped is presumed dead. */
+  heartbeat_at: number
+  progress: number
+  note: string
+  error: string | null
+  /** JSON: sizes, timings, validation metrics. */
+  summary: string
+  active: number
+  artifact: Buffer | Uint8Array | null
+}
+
 export interface PeopleDatabase {
+  model_versions: ModelVersionsTable
   people: PeopleTable
   identities: IdentitiesTable
   identity_log: IdentityLogTable

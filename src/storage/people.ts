@@ -70,6 +70,11 @@ export interface PeopleTx {
   /** Primary categories and brands of items (what profiles need of the catalogue). */
   itemFacts(ids: readonly string[]): Promise<{ id: string; categories: string[]; brand: string | null }[]>
 
+  /** Events in log order after `afterSeq`, each with the canonical person it is attributed to now. */
+  attributedEvents(afterSeq: number, limit: number): Promise<{ event: StoredEvent; personId: string }[]>
+  /** Profiles in person-id order after `afterPersonId`, for scans (training exclusions, exports). */
+  profilesAfter(afterPersonId: string, limit: number): Promise<ProfileRow[]>
+
   insertPeople(rows: readonly PersonRow[]): Promise<void>
   setMergedInto(ids: readonly string[], root: string | null): Promise<void>
   /** Inserts identifiers, or moves existing ones to the given person. */

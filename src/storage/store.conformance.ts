@@ -253,5 +253,35 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.countEvents(), before)
       assert.deepEqual(await store.readPeople((tx) => tx.buyerStats()), [])
     })
+
+    it('keeps model versions: one training at a time, heartbeats, artifacts, one active version', async () => {
+      const mv = store.modelVersions
+      const t0 = 1_800_000_000_000 + seq * 1_000_000
+      const a = await mv.start(`mv-a-${seq}`, 'test', t0, 60_000)
+      assert.equal(a?.status, 'training')
+      assert.equal(await mv.start(`mv-b-${seq}`, 'test', t0 + 1000, 60_000), null, 'one run at a time')
+      await mv.progress(a!.id, 0.5, 'half', t0 + 50_000)
+      assert.equal(await mv.start(`mv-b-${seq}`, 'test', t0 + 100_000, 60_000), null, 'a heartbeat keeps the run alive')
+      const artifact = Uint8Array.from([1, 2, 3, 250])
+      await mv.finish(a!.id, { events: 7 }, artifact, t0 + 101_000, true)
+      assert.deepEqual(await mv.artifact(a!.id), artifact)
+      assert.equal((await mv.active())?.id, a!.id)
+      const b = await mv.start(`mv-b-${seq}`, 'test', t0 + 102_000, 60_000)
+      assert.ok(b)
+      // A run whose heartbeat stopped (its process died) is marked failed when the next one starts.
+      const c = await mv.start(`mv-c-${seq}`, 'test', t0 + 300_000, 60_000)
+      assert.equal(c?.status, 'training')
+      assert.equal((await mv.get(b!.id))?.status, 'failed')
+      await mv.fail(c!.id, 'boom', t0 + 301_000)
+      assert.equal((await mv.get(c!.id))?.error, 'boom')
+      assert.equal(await mv.activate(c!.id), false, 'a failed version cannot be activated')
+      const d = await mv.start(`mv-d-${seq}`, 'test', t0 + 302_000, 60_000)
+      await mv.finish(d!.id, {}, Uint8Array.from([9]), t0 + 303_000, true)
+      assert.equal((await mv.active())?.id, d!.id)
+      assert.equal(await mv.activate(a!.id), true)
+      const listed = await mv.list(50)
+      assert.deepEqual(listed.filter((v) => v.active).map((v) => v.id), [a!.id], 'exactly one active')
+      assert.deepEqual((await mv.get(a!.id))?.summary, { events: 7 })
+    })
   })
 }

@@ -1,4 +1,5 @@
 import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
+import type { ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
 
 /** Result of appending events: which message ids were new and which were already in the log. */
@@ -72,6 +73,8 @@ export interface Store {
   writePeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T>
   /** Runs `fn` with the same repository for reading, outside a transaction. */
   readPeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T>
+  /** Trained model versions and their artifacts. */
+  readonly modelVersions: ModelVersionStore
   /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */
   resetPeople(): Promise<void>
   /** The last log position an in-process consumer has applied (0 when it never ran). */

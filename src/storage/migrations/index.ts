@@ -199,10 +199,33 @@ const people: DialectMigration = (dialect) => ({
   },
 })
 
+/** Trained model versions: status, metrics and the artifact itself, so every node loads the same one. */
+const modelVersions: DialectMigration = (dialect) => ({
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('model_versions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('finished_at', 'bigint')
+      .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
+      .addColumn('progress', dialect === 'postgres' ? 'double precision' : 'real', (c) => c.notNull().defaultTo(0))
+      .addColumn('note', 'text', (c) => c.notNull().defaultTo(''))
+      .addColumn('error', 'text')
+      .addColumn('summary', 'text', (c) => c.notNull().defaultTo('{}'))
+      .addColumn('active', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('artifact', dialect === 'postgres' ? 'bytea' : 'blob')
+      .execute()
+    await db.schema.createIndex('model_versions_created').on('model_versions').columns(['created_at']).execute()
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-person-activity': personActivity,
   '0003-people': people,
+  '0004-model-versions': modelVersions,
 }
 
 /** The in-code migration provider for one dialect. */

@@ -1,0 +1,53 @@
+/**
+ * A trained model version as the serving path uses it: rankings, item-to-item neighbours per strategy,
+ * and (when trained) latent factors, all over dense item indices. Stored in the store as one blob
+ * (V8's serializer keeps typed arrays and maps as they are), loaded whole by every API node.
+ */
+import v8 from 'node:v8'
+import type { Neighbours } from '../models/index.ts'
+
+export const ARTIFACT_FORMAT = 1
+
+export interface Factors {
+  dim: number
+  /** people × dim, row-major, rows in `Artifact.people` order. */
+  people: Float32Array
+  /** items × dim, row-major. */
+  items: Float32Array
+}
+
+export interface Artifact {
+  format: typeof ARTIFACT_FORMAT
+  version: string
+  createdAt: number
+  /** Item ids by index. */
+  items: string[]
+  /** People with learned factors, by row. */
+  people: string[]
+  /** Distinct people per item, over every kept interaction. */
+  popularity: Float32Array
+  /** Best first. */
+  bestsellers: Int32Array
+  trending: Int32Array
+  newArrivals: Int32Array
+  perCategory: Map<string, Int32Array>
+  alsoBought: Neighbours
+  alsoViewed: Neighbours
+  completeTheLook: Neighbours
+  similar: Neighbours
+  /** Item-to-item neighbours over all behaviour, weighted by event type: "for you" and session re-ranking. */
+  personal: Neighbours
+  factors: Factors | null
+  /** Blend of the personal sources, tuned on a validation split. */
+  blend: { neighbours: number; factors: number; popularity: number }
+}
+
+export function serializeArtifact(a: Artifact): Uint8Array {
+  return v8.serialize(a)
+}
+
+export function deserializeArtifact(bytes: Uint8Array): Artifact {
+  const a = v8.deserialize(bytes) as Artifact
+  if (a?.format !== ARTIFACT_FORMAT) throw new Error(`model artifact format ${String(a?.format)} is not ${ARTIFACT_FORMAT}; train again`)
+  return a
+}

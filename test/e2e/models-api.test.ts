@@ -1,0 +1,82 @@
+/**
+ * Training through the API on the synthetic shop: POST /v1/models/train answers at once, the run
+ * trains in a thread, becomes active, and the serving registry swaps to it without a restart;
+ * personalized validation NDCG is clearly above bestsellers; a second run while one trains is a 409;
+ * an older version can be activated again (rollback).
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { generateShop } from '../../src/evaluation/index.ts'
+import { basicAuth, bearer, request } from '../builders/http.ts'
+import { startServer, type TestServer } from '../builders/server.ts'
+import { waitFor } from '../support/child-server.ts'
+
+describe('models API', () => {
+  let server: TestServer
+  const secret = () => bearer(server.secretKey)
+  const versions = async () => (await request(`${server.url}/v1/models`, { auth: secret() })).body
+  const trained = async (id: string) => {
+    await waitFor(async () => (await versions()).data.find((v: { id: string }) => v.id === id)?.status !== 'training', 60_000)
+    return (await versions()).data.find((v: { id: string }) => v.id === id)
+  }
+
+  before(async () => {
+    server = await startServer()
+    server.engine.startWorkers()
+    const shop = generateShop({ seed: 11, people: 500, items: 150, days: 60 })
+    const items = await request(`${server.url}/v1/items`, { auth: secret(), method: 'POST', json: { items: shop.items } })
+    assert.equal(items.status, 200)
+    for (let i = 0; i < shop.events.length; i += 400) {
+      const r = await request(`${server.url}/v1/batch`, { auth: basicAuth(server.writeKey), json: { batch: shop.events.slice(i, i + 400) } })
+      assert.equal(r.status, 200, JSON.stringify(r.body))
+    }
+    // Training reads what the identity graph attributed: wait until every event is applied.
+    const total = await server.engine.store.countEvents()
+    await waitFor(async () => server.engine.projector.stats.events >= total, 30_000)
+  })
+  after(async () => server?.close())
+
+  it('trains on demand in the background, activates the version and serves it without a restart', async () => {
+    const started = Date.now()
+    const reply = await request(`${server.url}/v1/models/train`, { auth: secret(), method: 'POST' })
+    assert.equal(reply.status, 202, JSON.stringify(reply.body))
+    assert.equal(reply.body.status, 'training')
+    assert.ok(Date.now() - started < 2000, 'answers at once')
+    const again = await request(`${server.url}/v1/models/train`, { auth: secret(), method: 'POST' })
+    assert.equal(again.status, 409)
+    assert.equal(again.body.error.code, 'conflict')
+
+    const version = await trained(reply.body.id)
+    assert.equal(version.status, 'ready', version.error)
+    assert.equal(version.active, true)
+    const m = version.summary.validation.metrics
+    assert.ok(m.blend.ndcg > 1.5 * m.bestsellers.ndcg, `personalized ${m.blend.ndcg} vs bestsellers ${m.bestsellers.ndcg}`)
+    assert.ok(version.summary.excluded.giftLines > 0, 'gift lines are left out of training')
+    await server.engine.models.refresh()
+    assert.equal(server.engine.models.current?.version.id, version.id)
+    const artifact = server.engine.models.current!.artifact
+    assert.equal(artifact.items.length, 150)
+    assert.ok(artifact.bestsellers.length > 0 && artifact.alsoBought.indices.length > 0 && artifact.similar.indices.length > 0)
+  })
+
+  it('rolls back to an earlier version, and refuses unknown or unready ones', async () => {
+    const second = await request(`${server.url}/v1/models/train`, { auth: secret(), method: 'POST' })
+    assert.equal(second.status, 202)
+    await trained(second.body.id)
+    const list = await versions()
+    assert.equal(list.active, second.body.id)
+    const first = list.data.find((v: { id: string }) => v.id !== second.body.id)
+    const rollback = await request(`${server.url}/v1/models/${first.id}/activate`, { auth: secret(), method: 'POST' })
+    assert.equal(rollback.status, 200)
+    assert.equal(rollback.body.active, true)
+    assert.equal(rollback.body.serving, true)
+    assert.equal((await versions()).active, first.id)
+    const missing = await request(`${server.url}/v1/models/nope/activate`, { auth: secret(), method: 'POST' })
+    assert.equal(missing.status, 404)
+  })
+
+  it('needs the secret key', async () => {
+    const reply = await request(`${server.url}/v1/models`, { auth: basicAuth(server.writeKey) })
+    assert.equal(reply.status, 403)
+  })
+})
