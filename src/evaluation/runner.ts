@@ -8,7 +8,7 @@ import os from 'node:os'
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { AttuneError } from '../core/index.ts'
-import { MODELS, type ModelSpec, type Pool, type TrainContext, type TrainedModel, startPool } from '../models/index.ts'
+import { type Csr, MODELS, type ModelSpec, type Pool, type TrainContext, type TrainedModel, startPool } from '../models/index.ts'
 import { evaluate, type MetricValues } from './metrics.ts'
 import type { Protocol } from './protocols.ts'
 
@@ -136,7 +136,7 @@ class MemorySampler {
   }
 }
 
-type ContextFor = (phase: RunProgress['phase'], base: number, share: number, pool?: Pool) => TrainContext
+type ContextFor = (phase: RunProgress['phase'], base: number, share: number, counts: Csr, pool?: Pool) => TrainContext
 
 /**
  * Every grid setting trained on the validation split and scored by NDCG@10; the best wins (the first
@@ -153,7 +153,7 @@ async function tuneModel(spec: ModelSpec<any>, protocol: Protocol, tune: boolean
   try {
     for (const [i, setting] of grid.entries()) {
       report({ model: spec.name, phase: 'tuning', fraction: i / grid.length, note: `${i + 1}/${grid.length} ${formatParams(setting)}` })
-      const model = await spec.train(split.train, setting, ctxFor('tuning', i / grid.length, 1 / grid.length, pool))
+      const model = await spec.train(split.train, setting, ctxFor('tuning', i / grid.length, 1 / grid.length, split.occurrences, pool))
       trials.push({ params: { ...setting }, ndcg: evaluate(model, split, { k: TUNING_K }).ndcg })
     }
   } finally {
@@ -170,11 +170,15 @@ export async function runModels(protocol: Protocol, options: RunOptions = {}): P
   const threads = options.threads ?? Math.max(1, os.availableParallelism())
   const report = (progress: RunProgress) => options.onProgress?.(progress)
   const results: Record<string, ModelResult> = {}
+  // Settings chosen so far, so a blend (hybrid) reuses what its parts were tuned to.
+  const chosen: Record<string, object> = {}
   for (const name of modelNames(options.models)) {
     const spec = MODELS[name]!
-    const ctxFor: ContextFor = (phase, base, share, pool) => ({
+    const ctxFor: ContextFor = (phase, base, share, counts, pool) => ({
       threads,
       seed,
+      tuned: chosen,
+      counts,
       ...(pool && { pool }),
       onProgress: (fraction, note) => report({ model: name, phase, fraction: base + share * fraction, note }),
     })
@@ -182,12 +186,13 @@ export async function runModels(protocol: Protocol, options: RunOptions = {}): P
     const tuneStart = performance.now()
     const { params, trials } = await tuneModel(spec, protocol, tune, threads, ctxFor, report)
     const tuningSeconds = (performance.now() - tuneStart) / 1000
+    chosen[name] = params
 
     // The final fit on all training data, timed and watched on its own (workers booted inside count).
     report({ model: name, phase: 'training', fraction: 0, note: formatParams(params) })
     const sampler = await MemorySampler.start()
     const start = performance.now()
-    const model = await spec.train(protocol.test.train, params, ctxFor('training', 0, 1))
+    const model = await spec.train(protocol.test.train, params, ctxFor('training', 0, 1, protocol.test.occurrences))
     const trainSeconds = (performance.now() - start) / 1000
     const memory = sampler.stop()
 

@@ -31,6 +31,8 @@ export interface SplitCounts {
 
 export interface Split {
   train: Csr
+  /** How often each training cell occurred in the input (e.g. purchase lines), same shape as `train`. */
+  occurrences: Csr
   /** Row index -> person id. */
   users: string[]
   /** Column index -> item id. */
@@ -71,12 +73,18 @@ export function compareIds(a: string, b: string): number {
 export function buildSplit(input: SplitInput): Split {
   // Deduplicate cells first: csrFromTriples would add repeated cells up.
   const cells = new Map<string, Map<string, number>>()
+  const occurrences = new Map<string, Map<string, number>>()
   const itemSet = new Set<string>()
   for (const { user, item, value } of input.train) {
     let row = cells.get(user)
-    if (!row) cells.set(user, (row = new Map()))
+    if (!row) {
+      cells.set(user, (row = new Map()))
+      occurrences.set(user, new Map())
+    }
     const old = row.get(item)
     if (old === undefined || value > old) row.set(item, value)
+    const seen = occurrences.get(user)!
+    seen.set(item, (seen.get(item) ?? 0) + 1)
     itemSet.add(item)
   }
   const users = [...cells.keys()].sort(compareIds)
@@ -86,14 +94,18 @@ export function buildSplit(input: SplitInput): Split {
   const rows: number[] = []
   const cols: number[] = []
   const vals: number[] = []
+  const times: number[] = []
   users.forEach((u, r) => {
+    const seen = occurrences.get(u)!
     for (const [item, value] of cells.get(u)!) {
       rows.push(r)
       cols.push(itemIndex.get(item)!)
       vals.push(value)
+      times.push(seen.get(item)!)
     }
   })
   const train = csrFromTriples(users.length, items.length, rows, cols, vals)
+  const occurred = csrFromTriples(users.length, items.length, rows, cols, times)
 
   const test: TestPerson[] = []
   let testPairs = 0
@@ -122,6 +134,7 @@ export function buildSplit(input: SplitInput): Split {
   }
   return {
     train,
+    occurrences: occurred,
     users,
     items,
     test,

@@ -5,6 +5,9 @@
  */
 export { binarize, csrFromTriples, rowIndices, transpose } from './csr.ts'
 export { ease, EASE_MAX_ITEMS, type EaseParams } from './ease.ts'
+export { easeNeighbours } from './ease-neighbours.ts'
+export { buyAgain, ownHistory } from './buy-again.ts'
+export { hybrid, type HybridParams } from './hybrid.ts'
 export { ials, type IalsParams } from './ials.ts'
 export { itemKnn, type ItemKnnParams } from './item-knn.ts'
 export { invertSpd, paddedOrder, spdWorkspace, type SpdWorkspace } from './kernels/inverse.ts'
@@ -15,6 +18,8 @@ export { DEFAULT_NEIGHBOUR_OPTIONS, itemNeighbours, type NeighbourOptions, type 
 export { type Interaction as TimedInteraction, newArrivals, perCategoryRankings, ranking, trendingScores } from './trending.ts'
 export type { Csr, ModelSpec, TrainContext, TrainedModel } from './types.ts'
 import { ease } from './ease.ts'
+import { buyAgain } from './buy-again.ts'
+import { hybrid } from './hybrid.ts'
 import { ials } from './ials.ts'
 import { itemKnn } from './item-knn.ts'
 import { popularity } from './popularity.ts'
@@ -26,4 +31,7 @@ export const MODELS: Record<string, ModelSpec<any>> = {
   'item-knn': itemKnn,
   ease,
   ials,
+  'buy-again': buyAgain,
+  // Last: it blends the models above with the settings the harness chose for them.
+  hybrid,
 }

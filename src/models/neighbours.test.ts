@@ -82,3 +82,28 @@ describe('popularity rankings', () => {
     assert.deepEqual([...newArrivals([10, 30, 20])], [1, 2, 0])
   })
 })
+
+describe('EASE neighbours', () => {
+  it("are each item's strongest positive EASE weights, best first, and only those", async () => {
+    const { easeWeights } = await import('./ease.ts')
+    const { easeNeighbours } = await import('./ease-neighbours.ts')
+    const { startPool } = await import('./kernels/pool.ts')
+    const baskets = Array.from({ length: 40 }, (_, p) => [p % 5, (p % 5) + 5, (p * 3) % 12, 12 + (p % 3)])
+    const x = matrix(baskets, 15)
+    const pool = await startPool(1)
+    const b = await easeWeights(x, 10, pool)
+    await pool.close()
+    for (const k of [3, 15]) {
+      const nb = await easeNeighbours(x, 10, k, { threads: 1, seed: 1 })
+      for (let i = 0; i < 15; i++) {
+        const expected = [...Array(15).keys()]
+          .filter((j) => j !== i && b[i * 15 + j]! > 0)
+          .sort((p, q) => b[i * 15 + q]! - b[i * 15 + p]! || p - q)
+          .slice(0, k)
+        const got = neighboursOf(nb, i)
+        assert.deepEqual([...got.items], expected, `item ${i}, k ${k}`)
+        got.items.forEach((j, t) => assert.equal(got.scores[t], b[i * 15 + j]))
+      }
+    }
+  })
+})

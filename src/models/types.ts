@@ -27,6 +27,10 @@ export interface TrainContext {
   pool?: Pool
   /** Seeds every random draw, so a training run is reproducible. */
   seed: number
+  /** How often each cell of the matrix occurred (purchase lines per person and item), when known. */
+  counts?: Csr
+  /** Settings chosen for other models earlier in the same run, by model name (a blend reuses them). */
+  tuned?: Readonly<Record<string, object>>
   /** Progress in [0, 1], with a short note ("sweep 3/15"). */
   onProgress?: (fraction: number, note: string) => void
 }

@@ -4,7 +4,7 @@
  * the time range), always next to the bestseller baseline; then every part is fitted on all the data.
  */
 import { buildSplit, evaluate, type MetricValues } from '../evaluation/index.ts'
-import { contentNeighbours, type Csr, csrFromTriples, ials, itemNeighbours, type Neighbours, newArrivals, peoplePerItem, perCategoryRankings, ranking, type TrainedModel, trendingScores } from '../models/index.ts'
+import { contentNeighbours, type Csr, csrFromTriples, EASE_MAX_ITEMS, easeNeighbours, ials, itemNeighbours, type Neighbours, newArrivals, peoplePerItem, perCategoryRankings, ranking, type TrainedModel, trendingScores } from '../models/index.ts'
 import { ARTIFACT_FORMAT, type Artifact, type Factors } from './artifact.ts'
 import { KINDS, type TrainingData } from './training-data.ts'
 
@@ -21,8 +21,21 @@ export interface TrainingSummary {
   items: number
   interactions: number
   excluded: TrainingData['excluded']
-  validation: { people: number; cutoff: string | null; metrics: Record<string, MetricValues>; blend: Artifact['blend'] } | null
+  validation: { people: number; cutoff: string | null; metrics: Record<string, MetricValues>; blend: Artifact['blend']; personal: PersonalSource } | null
   seconds: Record<string, number>
+}
+
+/** Where the personal neighbours come from: co-occurrence cosine, or EASE's weights pruned per item. */
+export type PersonalSource = { kind: 'cosine' } | { kind: 'ease'; lambda: number }
+
+/** EASE is tried when its dense training stays quick (seconds, not minutes, on two cores). */
+const EASE_TRAINING_ITEMS = 6000
+const EASE_LAMBDAS = [100, 500]
+
+async function personalNeighbours(x: Csr, source: PersonalSource, options: PipelineOptions): Promise<Neighbours> {
+  return source.kind === 'ease'
+    ? easeNeighbours(x, source.lambda, 100, { threads: options.threads, seed: options.seed })
+    : itemNeighbours(x, { k: 100, shrink: 0, minSupport: 1 })
 }
 
 const PURCHASE = KINDS.indexOf('purchase')
@@ -108,12 +121,29 @@ async function validate(d: TrainingData, options: PipelineOptions): Promise<Trai
   if (split.test.length < 10) return null
   const x = split.train
   const counts = peoplePerItem(x)
-  const neighbours = neighbourModel(x, itemNeighbours(x, { k: 100, shrink: 0, minSupport: 1 }))
+  let personal: PersonalSource = { kind: 'cosine' }
+  let neighbours = neighbourModel(x, await personalNeighbours(x, personal, options))
+  const metrics: Record<string, MetricValues> = { neighbours: evaluate(neighbours, split, { k: 10 }) }
+  // EASE, chosen automatically when the catalogue is small enough and it validates better.
+  let bestNdcg = metrics.neighbours!.ndcg
+  if (x.cols <= Math.min(EASE_TRAINING_ITEMS, EASE_MAX_ITEMS)) {
+    for (const lambda of EASE_LAMBDAS) {
+      const candidate = neighbourModel(x, await personalNeighbours(x, { kind: 'ease', lambda }, options))
+      const m = evaluate(candidate, split, { k: 10 })
+      metrics[`ease-${lambda}`] = m
+      if (m.ndcg > bestNdcg + 1e-9) {
+        bestNdcg = m.ndcg
+        personal = { kind: 'ease', lambda }
+        neighbours = candidate
+      }
+    }
+  }
   const factors = await factorModel(x, options)
   const base = popularityModel(counts)
-  const metrics: Record<string, MetricValues> = { bestsellers: evaluate(base, split, { k: 10 }), neighbours: evaluate(neighbours, split, { k: 10 }) }
+  metrics.bestsellers = evaluate(base, split, { k: 10 })
+  metrics.personal = evaluate(neighbours, split, { k: 10 })
   if (factors) metrics.factors = evaluate(factors, split, { k: 10 })
-  let best: { blend: Artifact['blend']; ndcg: number } = { blend: { neighbours: 1, factors: 0, popularity: 0 }, ndcg: metrics.neighbours!.ndcg }
+  let best: { blend: Artifact['blend']; ndcg: number } = { blend: { neighbours: 1, factors: 0, popularity: 0 }, ndcg: metrics.personal!.ndcg }
   for (const b of BLEND_GRID) {
     if (b.factors > 0 && !factors) continue
     const model = blendModel([{ model: neighbours, weight: b.neighbours }, ...(factors ? [{ model: factors, weight: b.factors }] : []), { model: base, weight: b.popularity }], x.cols)
@@ -125,7 +155,7 @@ async function validate(d: TrainingData, options: PipelineOptions): Promise<Trai
     split,
     { k: 10 },
   )
-  return { people: split.test.length, cutoff: new Date(cutoff).toISOString(), metrics, blend: best.blend }
+  return { people: split.test.length, cutoff: new Date(cutoff).toISOString(), metrics, blend: best.blend, personal }
 }
 
 export async function trainArtifact(d: TrainingData, version: string, options: PipelineOptions): Promise<{ artifact: Artifact; summary: TrainingSummary }> {
@@ -149,8 +179,8 @@ export async function trainArtifact(d: TrainingData, version: string, options: P
     alsoBought: itemNeighbours(bought, { k: 50, shrink: 5, minSupport: 1 }),
     alsoViewed: itemNeighbours(viewed, { k: 50, shrink: 10, minSupport: 2 }),
     completeTheLook: itemNeighbours(bought, { k: 50, shrink: 5, minSupport: 1, accept: (i, j) => topLevel[i] !== topLevel[j] || topLevel[i] === '' }),
-    personal: itemNeighbours(all, { k: 100, shrink: 0, minSupport: 1 }),
   }))
+  const personal = await timed('personal', 0.65, () => personalNeighbours(all, validation?.personal ?? { kind: 'cosine' }, options))
   const similar = await timed('content', 0.7, () => contentNeighbours(d.items, 50))
   const blend = validation?.blend ?? { neighbours: 1, factors: 0, popularity: 0 }
   let factors: Factors | null = null
@@ -171,6 +201,7 @@ export async function trainArtifact(d: TrainingData, version: string, options: P
     newArrivals: newArrivals(d.items.map((it) => Date.parse(it.createdAt))),
     perCategory: perCategoryRankings(sales, (i) => d.items[i]!.categories),
     ...parts,
+    personal,
     similar,
     factors,
     blend: factors ? blend : { ...blend, factors: 0 },
