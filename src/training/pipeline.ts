@@ -104,6 +104,40 @@ async function factorModel(x: Csr, options: PipelineOptions): Promise<TrainedMod
   return ials.train(damped, { factors: 48, reg: 10, alpha: 5, iterations: 10, cgSteps: 3 }, { threads: options.threads, seed: options.seed })
 }
 
+/**
+ * Each item-to-item strategy as a recommender from the person's history (their items' neighbours), on
+ * the validation split: how well "also bought", "also viewed", "complete the look" and "similar" predict
+ * what the person went on to buy, next to bestsellers.
+ */
+function strategyMetrics(d: TrainingData, split: ReturnType<typeof buildSplit>, cutoff: number): Record<string, MetricValues> {
+  const users = new Map(split.users.map((u, i) => [u, i]))
+  const items = new Map(split.items.map((it, i) => [it, i]))
+  const sub = (keep: (i: number) => boolean) => {
+    const r: number[] = []
+    const c: number[] = []
+    for (let i = 0; i < d.person.length; i++) {
+      const u = users.get(d.people[d.person[i]!]!)
+      const j = items.get(d.items[d.item[i]!]!.id)
+      if (d.time[i]! < cutoff && u !== undefined && j !== undefined && keep(i)) {
+        r.push(u)
+        c.push(j)
+      }
+    }
+    return csrFromTriples(split.users.length, split.items.length, r, c)
+  }
+  const bought = sub((i) => d.kind[i] === PURCHASE || d.kind[i] === RATING)
+  const viewed = sub((i) => d.kind[i] === VIEW || d.kind[i] === CLICK)
+  const byId = new Map(d.items.map((it) => [it.id, it]))
+  const top = split.items.map((id) => byId.get(id)?.categories[0]?.split(' > ')[0] ?? '')
+  const strategies: Record<string, Neighbours> = {
+    'also-bought': itemNeighbours(bought, { k: 50, shrink: 5, minSupport: 1 }),
+    'also-viewed': itemNeighbours(viewed, { k: 50, shrink: 10, minSupport: 2 }),
+    'complete-the-look': itemNeighbours(bought, { k: 50, shrink: 5, minSupport: 1, accept: (i, j) => top[i] !== top[j] || top[i] === '' }),
+    similar: contentNeighbours(split.items.map((id) => byId.get(id)!), 50),
+  }
+  return Object.fromEntries(Object.entries(strategies).map(([name, nb]) => [name, evaluate(neighbourModel(split.train, nb), split, { k: 10 })]))
+}
+
 async function validate(d: TrainingData, options: PipelineOptions): Promise<TrainingSummary['validation']> {
   if (d.person.length < 50) return null
   const times = Float64Array.from(d.time).sort()
@@ -143,6 +177,7 @@ async function validate(d: TrainingData, options: PipelineOptions): Promise<Trai
   metrics.bestsellers = evaluate(base, split, { k: 10 })
   metrics.personal = evaluate(neighbours, split, { k: 10 })
   if (factors) metrics.factors = evaluate(factors, split, { k: 10 })
+  Object.assign(metrics, strategyMetrics(d, split, cutoff))
   let best: { blend: Artifact['blend']; ndcg: number } = { blend: { neighbours: 1, factors: 0, popularity: 0 }, ndcg: metrics.personal!.ndcg }
   for (const b of BLEND_GRID) {
     if (b.factors > 0 && !factors) continue
