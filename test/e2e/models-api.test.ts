@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test'
 import { generateShop } from '../../src/evaluation/index.ts'
 import { basicAuth, bearer, request } from '../builders/http.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
-import { waitFor } from '../support/child-server.ts'
+import { spawnAttune, waitFor } from '../support/child-server.ts'
 
 describe('models API', () => {
   let server: TestServer
@@ -78,5 +78,16 @@ describe('models API', () => {
   it('needs the secret key', async () => {
     const reply = await request(`${server.url}/v1/models`, { auth: basicAuth(server.writeKey) })
     assert.equal(reply.status, 403)
+  })
+
+  it('attune train trains in the foreground on the same store and activates the version', async () => {
+    await server.stop()
+    const child = spawnAttune(['train', '--json'], { ATTUNE_DATA_DIR: server.dataDir, ATTUNE_DATABASE_URL: '', ATTUNE_REDIS_URL: '', ATTUNE_NATS_URL: '' })
+    assert.equal(await child.exited, 0, child.output())
+    const version = JSON.parse(child.output().trim().split('\n').at(-1)!)
+    assert.equal(version.status, 'ready')
+    assert.equal(version.active, true)
+    assert.equal(version.reason, 'cli')
+    assert.ok(version.summary.validation.metrics['also-bought'], 'per-strategy metrics next to bestsellers')
   })
 })
