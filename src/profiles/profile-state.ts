@@ -42,6 +42,8 @@ export interface ProfileState {
   /** Most recent first: [itemId, time]. */
   recent: [string, number][]
   cart: Record<string, { quantity: number; price: number | null; at: number }>
+  /** Items bought, most recent first (at most 200; absent in profiles written before it existed). */
+  purchased?: string[]
   orders: { count: number; revenue: number; first: number | null; last: number | null; recentIds: string[] }
   refunds: { count: number; amount: number }
   email: { opens: number; clicks: number; lastOpen: number | null; lastClick: number | null }
@@ -83,6 +85,7 @@ export interface FoldContext {
 const MAX_AFFINITIES = 100
 const MAX_RECENT = 20
 const MAX_CART_LINES = 100
+const MAX_PURCHASED = 200
 const SESSION_GAP_MS = 30 * 60 * 1000
 
 export function emptyState(at: number): ProfileState {
@@ -97,6 +100,7 @@ export function emptyState(at: number): ProfileState {
     brands: {},
     recent: [],
     cart: {},
+    purchased: [],
     orders: { count: 0, revenue: 0, first: null, last: null, recentIds: [] },
     refunds: { count: 0, amount: 0 },
     email: { opens: 0, clicks: 0, lastOpen: null, lastClick: null },
@@ -302,6 +306,8 @@ function applyCommerce(state: ProfileState, e: EventRecord, props: Record<string
       break
     case 'order_completed': {
       for (const l of lines) delete state.cart[l.itemId]
+      const bought = new Set(lines.map((l) => l.itemId))
+      state.purchased = [...bought, ...(state.purchased ?? []).filter((id) => !bought.has(id))].slice(0, MAX_PURCHASED)
       const o = state.orders
       const id = e.data.orderId ?? e.messageId
       if (o.recentIds.includes(id)) {

@@ -52,7 +52,7 @@ function describeTraining(name: string, open: () => Promise<{ store: Store; done
       const buyers = shop.people.filter((p) => p.userId !== null)
       const refusing = (await service.find(buyers[0]!.userId!, 'user_id'))!
       const disliking = (await service.find(buyers[1]!.userId!, 'user_id'))!
-      const disliked = shop.items[0]!.categories[0]!.split(' > ')[0]!
+      const disliked = shop.items[0]!.categories![0]!.split(' > ')[0]!
       assert.equal((await service.setConsent(refusing, { personalization: false })).applied, true)
       assert.equal((await service.setPreferences(disliking, { categories: { disliked: [disliked] } })).applied, true)
 
