@@ -18,6 +18,7 @@ import { ingestRoutes } from './routes/ingest.ts'
 import { operationsRoutes } from './routes/operations.ts'
 import { modelRoutes } from './routes/models.ts'
 import { peopleRoutes } from './routes/people.ts'
+import { recommendationRoutes } from './routes/recommendations.ts'
 
 export interface BuildAppOptions {
   /** A pino logger config or false; default: JSON logs at the configured level. */
@@ -97,5 +98,6 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(catalogRoutes(ctx))
   await app.register(peopleRoutes(ctx))
   await app.register(modelRoutes(ctx))
+  await app.register(recommendationRoutes(ctx))
   return app
 }

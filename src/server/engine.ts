@@ -10,6 +10,7 @@ import { type CommitStats, EventWriter, IngestService } from '../ingest/index.ts
 import { DEFAULT_LIMITS, type IdentityLimits } from '../identity/index.ts'
 import { DEFAULT_WEIGHTS, PROFILE_CONSUMER, ProfileProjector, ProfileService, type ProfileSettings } from '../profiles/index.ts'
 import { openStore, type Store } from '../storage/index.ts'
+import { Recommender } from '../recommend/index.ts'
 import { ModelRegistry, Trainer } from '../training/index.ts'
 import { type Consumption, type EventStream, LogTailStream, NatsEventStream } from '../stream/index.ts'
 import { ensureKeys, type GeneratedKey, KeyRing } from './auth.ts'
@@ -29,6 +30,7 @@ export interface Engine {
   /** The active trained model (serving nodes poll for new versions). */
   readonly models: ModelRegistry
   readonly trainer: Trainer
+  readonly recommender: Recommender
   readonly keys: KeyRing
   /** Keys generated at this start (shown once, then only their hashes remain). */
   readonly generatedKeys: GeneratedKey[]
@@ -89,6 +91,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       profiles,
       models,
       trainer,
+      recommender: new Recommender(store, models, profiles, config.consentDefaults, sensitivityCache(store)),
       keys: ring,
       generatedKeys: generated,
       commitListeners,
@@ -157,4 +160,17 @@ async function trainWhenDue(store: Store, trainer: Trainer, intervalMs = 0): Pro
   const events = await store.countEvents()
   if (events === 0 || (last?.status === 'ready' && last.summary.events === events)) return
   await trainer.start('schedule')
+}
+
+/** Which category paths are sensitive (marked, or under a marked one), re-read every 30 seconds. */
+function sensitivityCache(store: Store): () => Promise<(path: string) => boolean> {
+  let cached: { paths: Set<string>; at: number } | null = null
+  return async () => {
+    if (!cached || Date.now() - cached.at > 30_000) {
+      const categories = await store.listCategories()
+      cached = { paths: new Set(categories.filter((c) => c.sensitive || c.inheritedSensitive).map((c) => c.path)), at: Date.now() }
+    }
+    const { paths } = cached
+    return (path) => paths.has(path)
+  }
 }

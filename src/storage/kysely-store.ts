@@ -121,6 +121,16 @@ export abstract class KyselyStore implements Store {
     return row ? rowToItem(row) : null
   }
 
+  async getItems(ids: readonly string[]): Promise<Item[]> {
+    const out: Item[] = []
+    const unique = [...new Set(ids)]
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await this.db.selectFrom('items').selectAll().where('id', 'in', unique.slice(i, i + 500)).execute()
+      out.push(...rows.map(rowToItem))
+    }
+    return out
+  }
+
   async listItems(query: ItemQuery): Promise<Page<Item>> {
     const after = query.cursor ? decodeCursor(query.cursor, ['string']) : null
     let q = this.db.selectFrom('items').selectAll('items')

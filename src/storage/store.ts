@@ -58,6 +58,8 @@ export interface Store {
   /** Inserts or replaces items (the whole item; omitted fields take defaults). Returns how many were written. */
   upsertItems(items: readonly ItemInput[], now: Date): Promise<number>
   getItem(id: string): Promise<Item | null>
+  /** The items that exist among these ids (any order). */
+  getItems(ids: readonly string[]): Promise<Item[]>
   listItems(query: ItemQuery): Promise<Page<Item>>
   deleteItem(id: string): Promise<boolean>
   countItems(): Promise<number>

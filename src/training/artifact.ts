@@ -6,7 +6,7 @@
 import v8 from 'node:v8'
 import type { Neighbours } from '../models/index.ts'
 
-export const ARTIFACT_FORMAT = 1
+export const ARTIFACT_FORMAT = 2
 
 export interface Factors {
   dim: number
@@ -22,6 +22,8 @@ export interface Artifact {
   createdAt: number
   /** Item ids by index. */
   items: string[]
+  /** Each item's primary category path ('' when it has none), by index. */
+  primaryCategory: string[]
   /** People with learned factors, by row. */
   people: string[]
   /** Distinct people per item, over every kept interaction. */

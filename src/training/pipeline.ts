@@ -229,6 +229,7 @@ export async function trainArtifact(d: TrainingData, version: string, options: P
     version,
     createdAt: d.now,
     items: d.items.map((it) => it.id),
+    primaryCategory: d.items.map((it) => it.categories[0] ?? ''),
     people: d.people,
     popularity,
     bestsellers: ranking(sales, 1000),

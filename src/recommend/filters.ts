@@ -1,0 +1,32 @@
+/** Relevance filters applied to candidates once their catalogue details are known. */
+import type { Item } from '../core/index.ts'
+import type { Filters } from './request.ts'
+
+export interface PersonFacts {
+  bought: ReadonlySet<string>
+  cart: ReadonlySet<string>
+  notForMe: ReadonlySet<string>
+  dislikedCategories: readonly string[]
+  dislikedBrands: readonly string[]
+}
+
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix} > `)
+
+/** Returns why an item is filtered out, or null when it may be shown. */
+export function rejection(item: Item, f: Filters, person: PersonFacts, sensitive: (path: string) => boolean, mayUseSensitive: boolean): string | null {
+  if ((f.inStock ?? true) && (!item.available || item.inventory === 0)) return 'out of stock'
+  if ((f.excludeBought ?? true) && person.bought.has(item.id)) return 'bought'
+  if ((f.excludeCart ?? true) && person.cart.has(item.id)) return 'in cart'
+  if (person.notForMe.has(item.id) || f.exclude?.includes(item.id)) return 'excluded'
+  const cats = item.categories
+  if (cats.some((c) => person.dislikedCategories.some((d) => under(c, d)))) return 'disliked category'
+  if (item.brand && person.dislikedBrands.includes(item.brand)) return 'disliked brand'
+  if (!mayUseSensitive && cats.some((c) => c.split(' > ').some((_, i, parts) => sensitive(parts.slice(0, i + 1).join(' > '))))) return 'sensitive'
+  if (f.categories?.length && !cats.some((c) => f.categories!.some((p) => under(c, p)))) return 'category'
+  if (f.excludeCategories?.some((p) => cats.some((c) => under(c, p)))) return 'category'
+  if (f.brands?.length && (!item.brand || !f.brands.includes(item.brand))) return 'brand'
+  if (item.brand && f.excludeBrands?.includes(item.brand)) return 'brand'
+  if (f.minPrice !== undefined && (item.price === null || item.price < f.minPrice)) return 'price'
+  if (f.maxPrice !== undefined && (item.price === null || item.price > f.maxPrice)) return 'price'
+  return null
+}

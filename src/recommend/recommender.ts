@@ -1,0 +1,174 @@
+/**
+ * Answers a page's placements in one call: each placement's strategy runs down its fallback chain until
+ * enough items pass the filters; items already given to an earlier placement are not repeated; every
+ * item comes with a reason, and the answer says which level of the chain served it.
+ */
+import { randomUUID } from 'node:crypto'
+import { AttuneError, type Item } from '../core/index.ts'
+import { consentGiven, type ProfileService, type ProfileState } from '../profiles/index.ts'
+import type { Store } from '../storage/index.ts'
+import type { ModelRegistry } from '../training/index.ts'
+import { type PersonFacts, rejection } from './filters.ts'
+import type { Placement, RecommendationRequest } from './request.ts'
+import { type Candidate, CHAINS, candidates, type Reason, type SourceContext, type SourceName } from './sources.ts'
+
+export interface RecommendedItem {
+  id: string
+  score: number
+  reason: string
+  title: string | null
+  price: number | null
+  currency: string | null
+  imageUrl: string | null
+  url: string | null
+  categories: string[]
+  brand: string | null
+}
+
+export interface PlacementAnswer {
+  id: string | null
+  strategy: string
+  items: RecommendedItem[]
+  /** The chain levels that supplied items, in order (the first is the strategy's own when it could answer). */
+  servedBy: SourceName[]
+  /** True when fewer items than asked passed the filters. */
+  partial: boolean
+}
+
+export interface RecommendationAnswer {
+  recommId: string
+  modelVersion: string | null
+  personalized: boolean
+  /** Why the answer is not personalized, when it is not. */
+  note: string | null
+  placements: PlacementAnswer[]
+}
+
+/** Candidates examined per level before giving up on it (filters may reject many). */
+const LEVEL_CANDIDATES = 400
+
+export class Recommender {
+  readonly #store: Store
+  readonly #models: ModelRegistry
+  readonly #profiles: ProfileService
+  readonly #consentDefaults: Record<string, boolean>
+  readonly #sensitive: () => Promise<(path: string) => boolean>
+
+  constructor(store: Store, models: ModelRegistry, profiles: ProfileService, consentDefaults: Record<string, boolean>, sensitive: () => Promise<(path: string) => boolean>) {
+    this.#store = store
+    this.#models = models
+    this.#profiles = profiles
+    this.#consentDefaults = consentDefaults
+    this.#sensitive = sensitive
+  }
+
+  async recommend(request: RecommendationRequest): Promise<RecommendationAnswer> {
+    const loaded = this.#models.current
+    if (!loaded) throw new AttuneError('unavailable', 'no model is trained yet: train one (POST /v1/models/train) or wait for the scheduled training')
+    const { artifact } = loaded
+    const ref = request.userId ?? request.anonymousId
+    const root = ref ? await this.#profiles.find(ref, request.userId ? 'user_id' : 'anonymous_id') : null
+    const state: ProfileState | null = root ? await this.#profiles.state(root) : null
+    const personalized = state !== null && consentGiven(state, 'personalization', this.#consentDefaults)
+    const note = !ref ? 'anonymous request' : !state ? 'unknown person: non-personalized answer' : personalized ? null : 'no personalization consent: non-personalized answer'
+    const facts: PersonFacts = {
+      bought: new Set(state?.purchased ?? []),
+      cart: new Set(Object.keys(state?.cart ?? {})),
+      notForMe: new Set(state?.preferences.notForMe ?? []),
+      dislikedCategories: state?.preferences.categories.disliked ?? [],
+      dislikedBrands: state?.preferences.brands.disliked ?? [],
+    }
+    const isSensitive = await this.#sensitive()
+    const mayUseSensitive = state !== null && consentGiven(state, 'sensitive', {})
+    const itemIndex = new Map(artifact.items.map((id, i) => [id, i]))
+    const factorRow = personalized && root ? artifact.people.indexOf(root) : -1
+    const used = new Set<string>()
+    const placements: PlacementAnswer[] = []
+    for (const placement of request.placements) {
+      const ctx: SourceContext = {
+        artifact,
+        itemIndex,
+        recent: personalized ? (state?.recent ?? []).map(([id]) => id) : [],
+        purchased: personalized ? (state?.purchased ?? []) : [],
+        factorRow: factorRow >= 0 ? factorRow : null,
+        itemId: placement.itemId,
+        itemIds: placement.itemIds ?? (placement.strategy === 'cart' && state ? Object.keys(state.cart) : undefined),
+        category: placement.category,
+      }
+      placements.push(await this.#placement(placement, ctx, facts, used, isSensitive, mayUseSensitive))
+    }
+    return { recommId: randomUUID(), modelVersion: loaded.version.id, personalized, note, placements }
+  }
+
+  async #placement(p: Placement, ctx: SourceContext, facts: PersonFacts, used: Set<string>, isSensitive: (path: string) => boolean, mayUseSensitive: boolean): Promise<PlacementAnswer> {
+    const count = p.count ?? 10
+    const items: RecommendedItem[] = []
+    const servedBy: SourceName[] = []
+    const context = new Set([ctx.itemId, ...(ctx.itemIds ?? [])].filter((x): x is string => x !== undefined))
+    for (const source of CHAINS[p.strategy]) {
+      if (items.length >= count) break
+      const found = candidates(source, ctx)
+        .filter((c) => !used.has(ctx.artifact.items[c.index]!) && !context.has(ctx.artifact.items[c.index]!))
+        .sort((a, b) => b.score - a.score || a.index - b.index)
+        .slice(0, LEVEL_CANDIDATES)
+      if (found.length === 0) continue
+      const details = new Map((await this.#store.getItems(found.map((c) => ctx.artifact.items[c.index]!))).map((it) => [it.id, it]))
+      const before = items.length
+      for (const c of found) {
+        if (items.length >= count) break
+        const item = details.get(ctx.artifact.items[c.index]!)
+        if (!item || used.has(item.id) || rejection(item, p.filters ?? {}, facts, isSensitive, mayUseSensitive) !== null) continue
+        used.add(item.id)
+        items.push(await this.#view(item, c, details))
+      }
+      if (items.length > before) servedBy.push(source)
+    }
+    return { id: p.id ?? null, strategy: p.strategy, items, servedBy, partial: items.length < count }
+  }
+
+  async #view(item: Item, c: Candidate, details: Map<string, Item>): Promise<RecommendedItem> {
+    return {
+      id: item.id,
+      score: Math.round(c.score * 1e4) / 1e4,
+      reason: await this.#reasonText(c.reason, details),
+      title: item.title,
+      price: item.price,
+      currency: item.currency,
+      imageUrl: item.imageUrl,
+      url: item.url,
+      categories: item.categories,
+      brand: item.brand,
+    }
+  }
+
+  async #reasonText(r: Reason, details: Map<string, Item>): Promise<string> {
+    const named = r.itemId ? (details.get(r.itemId) ?? (await this.#store.getItem(r.itemId))) : null
+    const title = named?.title ?? r.itemId ?? 'an item'
+    switch (r.kind) {
+      case 'viewed':
+        return `Because you viewed ${title}`
+      case 'bought':
+        return 'Picked for you from what you bought'
+      case 'also-bought':
+        return `Customers who bought ${title} also bought this`
+      case 'also-viewed':
+        return `Customers who viewed ${title} also viewed this`
+      case 'similar':
+        return `Similar to ${title}`
+      case 'complete-the-look':
+        return `Goes with ${title}`
+      case 'cart':
+        return `Goes with ${title} in your cart`
+      case 'trending':
+        return 'Trending now'
+      case 'category-bestseller':
+        return `Popular in ${r.category?.split(' > ').at(-1) ?? 'this category'}`
+      case 'bestseller':
+        return 'Bestseller'
+      case 'recently-viewed':
+        return 'You viewed this recently'
+      case 'new':
+        return 'New in'
+    }
+  }
+}

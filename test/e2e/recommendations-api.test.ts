@@ -1,0 +1,111 @@
+/**
+ * POST /v1/recommendations on the synthetic shop with a trained model: the fallback chain for new
+ * visitors, personal answers that follow the session on the next request, item strategies, several
+ * placements without repeats, filters, consent, and bad input.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { generateShop, type SyntheticShop } from '../../src/evaluation/index.ts'
+import { basicAuth, bearer, request } from '../builders/http.ts'
+import { startServer, type TestServer } from '../builders/server.ts'
+import { uniqueId } from '../builders/events.ts'
+import { waitFor } from '../support/child-server.ts'
+
+describe('recommendations API', () => {
+  let server: TestServer
+  let shop: SyntheticShop
+  const write = () => basicAuth(server.writeKey)
+  const recommend = (body: unknown) => request(`${server.url}/v1/recommendations`, { auth: write(), json: body })
+  const track = (batch: unknown[]) => request(`${server.url}/v1/batch`, { auth: write(), json: { batch } })
+  const itemById = (id: string) => shop.items.find((it) => it.id === id)!
+
+  before(async () => {
+    server = await startServer()
+    server.engine.startWorkers()
+    shop = generateShop({ seed: 5, people: 500, items: 160, days: 60 })
+    assert.equal((await request(`${server.url}/v1/items`, { auth: bearer(server.secretKey), method: 'POST', json: { items: shop.items } })).status, 200)
+    for (let i = 0; i < shop.events.length; i += 400) assert.equal((await track(shop.events.slice(i, i + 400))).status, 200)
+    const total = await server.engine.store.countEvents()
+    await waitFor(async () => server.engine.projector.stats.events >= total, 30_000)
+    const trained = await server.engine.trainer.run('test')
+    assert.equal(trained?.status, 'ready', trained?.error ?? '')
+    await server.engine.models.refresh()
+  })
+  after(async () => server?.close())
+
+  it('answers a new visitor from the fallback chain and says it is not personalized', async () => {
+    const reply = await recommend({ strategy: 'for-you', count: 8 })
+    assert.equal(reply.status, 200, JSON.stringify(reply.body))
+    assert.equal(reply.body.personalized, false)
+    assert.match(reply.body.note, /anonymous/)
+    const [p] = reply.body.placements
+    assert.equal(p.items.length, 8)
+    assert.ok(!p.servedBy.includes('personal'))
+    assert.ok(['trending', 'bestsellers'].includes(p.servedBy[0]), p.servedBy.join())
+    assert.ok(p.items.every((i: { reason: string; title: string }) => i.reason && i.title))
+    assert.ok(reply.body.recommId && reply.body.modelVersion)
+  })
+
+  it("re-ranks for-you on the very next request after a session's views, with reasons", async () => {
+    const anon = uniqueId('anon')
+    const category = 'Shoes > Running'
+    const running = shop.items.filter((it) => it.categories?.[0] === category && it.available !== false).slice(0, 3)
+    assert.equal(running.length, 3)
+    assert.equal((await track(running.map((it) => ({ type: 'track', event: 'Product Viewed', anonymousId: anon, properties: { product_id: it.id } })))).status, 200)
+    await waitFor(async () => (await request(`${server.url}/v1/people/${anon}`, { auth: bearer(server.secretKey) })).body?.recentlyViewed?.length === 3, 2000)
+    const reply = await recommend({ anonymousId: anon, strategy: 'for-you', count: 6 })
+    const [p] = reply.body.placements
+    assert.equal(reply.body.personalized, true)
+    assert.equal(p.servedBy[0], 'personal')
+    const inTaste = p.items.filter((i: { categories: string[] }) => i.categories[0]?.startsWith('Shoes')).length
+    assert.ok(inTaste >= 3, `shoes among for-you: ${inTaste} of ${p.items.length}`)
+    assert.ok(p.items.some((i: { reason: string }) => /^Because you viewed /.test(i.reason)))
+  })
+
+  it('serves item strategies, several placements without repeats, and filters', async () => {
+    const bestseller = server.engine.models.current!.artifact
+    const itemId = bestseller.items[bestseller.bestsellers[0]!]!
+    const reply = await recommend({
+      placements: [
+        { id: 'also', strategy: 'also-bought', itemId, count: 5 },
+        { id: 'similar', strategy: 'similar', itemId, count: 5 },
+        { id: 'look', strategy: 'complete-the-look', itemId, count: 5 },
+        { id: 'cheap', strategy: 'bestsellers', count: 5, filters: { maxPrice: 30 } },
+      ],
+    })
+    assert.equal(reply.status, 200, JSON.stringify(reply.body))
+    const ids = reply.body.placements.flatMap((p: { items: { id: string }[] }) => p.items.map((i) => i.id))
+    assert.equal(new Set(ids).size, ids.length, 'no item twice on one page')
+    assert.ok(!ids.includes(itemId), 'not the product itself')
+    const [also, similar, look, cheap] = reply.body.placements
+    assert.equal(also.servedBy[0], 'also-bought')
+    assert.match(also.items[0].reason, /also bought/)
+    assert.equal(similar.servedBy[0], 'similar')
+    const top = (id: string) => itemById(id).categories![0]!.split(' > ')[0]
+    if (look.servedBy[0] === 'complete-the-look') assert.ok(look.items.filter((i: { reason: string }) => /^Goes with/.test(i.reason)).every((i: { id: string }) => top(i.id) !== top(itemId)))
+    assert.ok(cheap.items.every((i: { price: number }) => i.price <= 30))
+    const none = await recommend({ strategy: 'trending', count: 3, filters: { brands: ['No Such Brand'] } })
+    assert.deepEqual(none.body.placements[0].items, [])
+    assert.equal(none.body.placements[0].partial, true)
+  })
+
+  it('gives a person without personalization consent the non-personalized answer, and says so', async () => {
+    const user = shop.people.find((p) => p.userId)!.userId!
+    assert.equal((await request(`${server.url}/v1/people/${user}/consent`, { method: 'PUT', auth: bearer(server.secretKey), json: { personalization: false } })).status, 200)
+    const reply = await recommend({ userId: user, strategy: 'for-you', count: 4 })
+    assert.equal(reply.body.personalized, false)
+    assert.match(reply.body.note, /consent/)
+    assert.ok(!reply.body.placements[0].servedBy.includes('personal'))
+  })
+
+  it('refuses bad input with a 4xx that names the field', async () => {
+    const unknown = await recommend({ strategy: 'mind-reading' })
+    assert.equal(unknown.status, 400)
+    assert.match(unknown.body.error.field, /strategy/)
+    const count = await recommend({ strategy: 'trending', count: 0 })
+    assert.equal(count.status, 400)
+    assert.equal(count.body.error.field, 'count')
+    const noKey = await request(`${server.url}/v1/recommendations`, { json: { strategy: 'trending' } })
+    assert.equal(noKey.status, 401)
+  })
+})
