@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS } from '../identity/index.ts'
 import { toEventRecord } from '../ingest/index.ts'
 import { DEFAULT_WEIGHTS, ProfileProjector, ProfileService, type ProfileSettings } from '../profiles/index.ts'
 import { openStore, type Store } from '../storage/index.ts'
-import { testDatabase } from '../storage/postgres/test-database.ts'
+import { testDatabase } from '../../test/support/test-database.ts'
 import { ModelRegistry, readTrainingData, runVersion } from './index.ts'
 
 const settings: ProfileSettings = { halfLifeMs: 30 * 864e5, weights: DEFAULT_WEIGHTS, consentDefaults: { personalization: true }, limits: DEFAULT_LIMITS }
