@@ -15,7 +15,7 @@ const under = (path: string, prefix: string) => path === prefix || path.startsWi
 /** Returns why an item is filtered out, or null when it may be shown. */
 export function rejection(item: Item, f: Filters, person: PersonFacts, sensitive: (path: string) => boolean, mayUseSensitive: boolean): string | null {
   if ((f.inStock ?? true) && (!item.available || item.inventory === 0)) return 'out of stock'
-  if ((f.excludeBought ?? true) && person.bought.has(item.id)) return 'bought'
+  if ((f.excludeBought ?? true) && person.bought.has(item.id) && !f.rebuyCategories?.some((p) => item.categories.some((c) => under(c, p)))) return 'bought'
   if ((f.excludeCart ?? true) && person.cart.has(item.id)) return 'in cart'
   if (person.notForMe.has(item.id) || f.exclude?.includes(item.id)) return 'excluded'
   const cats = item.categories

@@ -1,7 +1,8 @@
 /**
  * Answers a page's placements in one call: each placement's strategy runs down its fallback chain until
  * enough items pass the filters; items already given to an earlier placement are not repeated; every
- * item comes with a reason, and the answer says which level of the chain served it.
+ * item comes with a reason, and the answer says which level of the chain served it. A placement's rules
+ * (rules.ts) pin items first, rescale scores within each level, and cap items per category or brand.
  */
 import { randomUUID } from 'node:crypto'
 import { AttuneError, type Item } from '../core/index.ts'
@@ -10,6 +11,7 @@ import type { Store } from '../storage/index.ts'
 import type { ModelRegistry } from '../training/index.ts'
 import { type PersonFacts, rejection } from './filters.ts'
 import type { Placement, RecommendationRequest } from './request.ts'
+import { Diversity, rerank } from './rules.ts'
 import { type Candidate, CHAINS, candidates, type Reason, type SourceContext, type SourceName } from './sources.ts'
 
 export interface RecommendedItem {
@@ -29,8 +31,11 @@ export interface PlacementAnswer {
   id: string | null
   strategy: string
   items: RecommendedItem[]
-  /** The chain levels that supplied items, in order (the first is the strategy's own when it could answer). */
-  servedBy: SourceName[]
+  /**
+   * The chain levels that supplied items, in order (the first is the strategy's own when it could answer);
+   * `pinned` first when the rules' pinned items supplied some.
+   */
+  servedBy: (SourceName | 'pinned')[]
   /** True when fewer items than asked passed the filters. */
   partial: boolean
 }
@@ -103,8 +108,28 @@ export class Recommender {
   async #placement(p: Placement, ctx: SourceContext, facts: PersonFacts, used: Set<string>, isSensitive: (path: string) => boolean, mayUseSensitive: boolean): Promise<PlacementAnswer> {
     const count = p.count ?? 10
     const items: RecommendedItem[] = []
-    const servedBy: SourceName[] = []
+    const servedBy: PlacementAnswer['servedBy'] = []
     const context = new Set([ctx.itemId, ...(ctx.itemIds ?? [])].filter((x): x is string => x !== undefined))
+    const diversity = new Diversity(p.rules)
+    // Adds an item when it is new to the page, passes the filters and fits the diversity limits (pins count
+    // towards the limits but are not held back by them).
+    const take = async (item: Item | undefined, c: Candidate, details: Map<string, Item>, pinned = false): Promise<boolean> => {
+      if (!item || used.has(item.id) || context.has(item.id) || (!pinned && !diversity.allows(item))) return false
+      if (rejection(item, p.filters ?? {}, facts, isSensitive, mayUseSensitive) !== null) return false
+      used.add(item.id)
+      diversity.add(item)
+      items.push(await this.#view(item, c, details))
+      return true
+    }
+    if (p.rules?.pin?.length) {
+      const pinned = new Map((await this.#store.getItems(p.rules.pin)).map((it) => [it.id, it]))
+      let any = false
+      for (const id of p.rules.pin) {
+        if (items.length >= count) break
+        if (await take(pinned.get(id), { index: -1, score: 1, reason: { kind: 'featured' } }, pinned, true)) any = true
+      }
+      if (any) servedBy.push('pinned')
+    }
     for (const source of CHAINS[p.strategy]) {
       if (items.length >= count) break
       const found = candidates(source, ctx)
@@ -114,12 +139,9 @@ export class Recommender {
       if (found.length === 0) continue
       const details = new Map((await this.#store.getItems(found.map((c) => ctx.artifact.items[c.index]!))).map((it) => [it.id, it]))
       const before = items.length
-      for (const c of found) {
+      for (const c of rerank(found, (c) => details.get(ctx.artifact.items[c.index]!), p.rules)) {
         if (items.length >= count) break
-        const item = details.get(ctx.artifact.items[c.index]!)
-        if (!item || used.has(item.id) || rejection(item, p.filters ?? {}, facts, isSensitive, mayUseSensitive) !== null) continue
-        used.add(item.id)
-        items.push(await this.#view(item, c, details))
+        await take(details.get(ctx.artifact.items[c.index]!), c, details)
       }
       if (items.length > before) servedBy.push(source)
     }
@@ -169,6 +191,8 @@ export class Recommender {
         return 'You viewed this recently'
       case 'new':
         return 'New in'
+      case 'featured':
+        return 'Featured'
     }
   }
 }

@@ -19,6 +19,8 @@ export interface Filters {
   inStock?: boolean
   /** Leave out items the person bought (default true). */
   excludeBought?: boolean
+  /** Category paths of consumables: items under them are kept even when bought (people buy them again). */
+  rebuyCategories?: string[]
   /** Leave out items in the person's cart (default true). */
   excludeCart?: boolean
   /** Item ids never to show (e.g. already on the page). */
@@ -30,6 +32,32 @@ export interface Filters {
   excludeBrands?: string[]
   minPrice?: number
   maxPrice?: number
+}
+
+/** `brand`, `category` (the path or under it), `tag`, or `attributes.<name>`. */
+export type RuleAttribute = 'brand' | 'category' | 'tag' | `attributes.${string}`
+
+/** Multiplies the score of candidates whose `attribute` has `value` by `factor`. */
+export interface AttributeRule {
+  attribute: RuleAttribute
+  value: string | number | boolean
+  factor: number
+}
+
+/** Business rules of one placement. */
+export interface Rules {
+  /** Item ids placed first, in this order, when they pass the filters (reason "Featured"). */
+  pin?: string[]
+  /** Factors above 1 lift matching candidates within a chain level. */
+  boost?: AttributeRule[]
+  /** Factors below 1 push matching candidates down (or out). */
+  bury?: AttributeRule[]
+  /** At most this many items of one primary category in the placement. */
+  maxPerCategory?: number
+  /** At most this many items of one brand in the placement. */
+  maxPerBrand?: number
+  /** Multiplies the score of items created within the last `days` days by `factor`. */
+  newItemBoost?: { days: number; factor: number }
 }
 
 export interface Placement {
@@ -44,6 +72,7 @@ export interface Placement {
   /** A category page's category path. */
   category?: string
   filters?: Filters
+  rules?: Rules
 }
 
 export interface RecommendationRequest {

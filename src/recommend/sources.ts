@@ -8,7 +8,7 @@ import type { Artifact } from '../training/index.ts'
 import type { Strategy } from './request.ts'
 
 export interface Reason {
-  kind: 'viewed' | 'bought' | 'also-bought' | 'also-viewed' | 'similar' | 'complete-the-look' | 'cart' | 'trending' | 'bestseller' | 'category-bestseller' | 'recently-viewed' | 'new'
+  kind: 'viewed' | 'bought' | 'also-bought' | 'also-viewed' | 'similar' | 'complete-the-look' | 'cart' | 'trending' | 'bestseller' | 'category-bestseller' | 'recently-viewed' | 'new' | 'featured'
   /** The item the reason names (shown by its title), if any. */
   itemId?: string
   category?: string

@@ -19,6 +19,7 @@ import { operationsRoutes } from './routes/operations.ts'
 import { modelRoutes } from './routes/models.ts'
 import { peopleRoutes } from './routes/people.ts'
 import { recommendationRoutes } from './routes/recommendations.ts'
+import { reportRoutes } from './routes/reports.ts'
 
 export interface BuildAppOptions {
   /** A pino logger config or false; default: JSON logs at the configured level. */
@@ -99,5 +100,6 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(peopleRoutes(ctx))
   await app.register(modelRoutes(ctx))
   await app.register(recommendationRoutes(ctx))
+  await app.register(reportRoutes(ctx))
   return app
 }

@@ -10,7 +10,7 @@ import { type CommitStats, EventWriter, IngestService } from '../ingest/index.ts
 import { DEFAULT_LIMITS, type IdentityLimits } from '../identity/index.ts'
 import { DEFAULT_WEIGHTS, PROFILE_CONSUMER, ProfileProjector, ProfileService, type ProfileSettings } from '../profiles/index.ts'
 import { openStore, type Store } from '../storage/index.ts'
-import { Recommender } from '../recommend/index.ts'
+import { ImpressionRecorder, Recommender } from '../recommend/index.ts'
 import { ModelRegistry, Trainer } from '../training/index.ts'
 import { type Consumption, type EventStream, LogTailStream, NatsEventStream } from '../stream/index.ts'
 import { ensureKeys, type GeneratedKey, KeyRing } from './auth.ts'
@@ -31,6 +31,8 @@ export interface Engine {
   readonly models: ModelRegistry
   readonly trainer: Trainer
   readonly recommender: Recommender
+  /** Buffers what recommendations showed and writes it in batches (flushed on close). */
+  readonly impressions: ImpressionRecorder
   readonly keys: KeyRing
   /** Keys generated at this start (shown once, then only their hashes remain). */
   readonly generatedKeys: GeneratedKey[]
@@ -76,6 +78,9 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       await writer.append(records)
       await stream.publish(records)
     })
+    const impressions = new ImpressionRecorder(store, (ref, type) => profiles.find(ref, type), {
+      onError: (error) => process.emitWarning(`recommendation impressions not recorded: ${(error as Error).message}`),
+    })
     const consumptions: Consumption[] = []
     let closed: Promise<void> | null = null
 
@@ -92,6 +97,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       models,
       trainer,
       recommender: new Recommender(store, models, profiles, config.consentDefaults, sensitivityCache(store)),
+      impressions,
       keys: ring,
       generatedKeys: generated,
       commitListeners,
@@ -124,6 +130,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
           await trainer.stop()
           await Promise.all(consumptions.map((c) => c.stop()))
           await writer.close()
+          await impressions.close()
           await stream.close()
           await hot.close()
           await store.close()

@@ -24,7 +24,10 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       tags: [
         { name: 'tracking', description: 'Segment-compatible event intake' },
         { name: 'catalog', description: 'Items and categories' },
-        { name: 'people', description: 'People and their events' },
+        { name: 'people', description: 'Stitched people: profiles, events, preferences, consent, merges' },
+        { name: 'recommendations', description: 'Recommendations for a page: strategies, filters, rules, fallbacks' },
+        { name: 'reports', description: 'Attribution of clicks and orders to recommendation strategies' },
+        { name: 'models', description: 'Training, model versions, rollback' },
         { name: 'operations', description: 'Health, readiness, metrics' },
       ],
     },

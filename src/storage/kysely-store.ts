@@ -4,9 +4,10 @@
  */
 import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
-import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
+import type { ApiKeyRecord, Category, EventKind, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
 import { categoryList } from './category-list.ts'
 import { KyselyPeopleTx } from './kysely-people.ts'
+import { type ImpressionStore, KyselyImpressions } from './impressions.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
@@ -49,6 +50,22 @@ export abstract class KyselyStore implements Store {
     const rows = await this.db
       .selectFrom('events')
       .selectAll()
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute()
+    return rows.map(rowToEvent)
+  }
+
+  async readEventsOfKinds(kinds: readonly EventKind[], from: number, to: number, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    if (kinds.length === 0) return []
+    // The time bounds let PostgreSQL prune month partitions; the order by seq makes paging stable.
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('kind', 'in', [...kinds])
+      .where('timestamp', '>=', from)
+      .where('timestamp', '<', to)
       .where('seq', '>', afterSeq)
       .orderBy('seq')
       .limit(limit)
@@ -235,6 +252,12 @@ export abstract class KyselyStore implements Store {
   get modelVersions(): ModelVersionStore {
     this.#modelVersions ??= new KyselyModelVersions(this.db, (trx) => this.lockPeople(trx))
     return this.#modelVersions
+  }
+
+  #impressions: ImpressionStore | null = null
+  get impressions(): ImpressionStore {
+    this.#impressions ??= new KyselyImpressions(this.db)
+    return this.#impressions
   }
 
   async readPeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T> {

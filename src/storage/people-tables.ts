@@ -71,8 +71,21 @@ export interface ModelVersionsTable {
   artifact: Buffer | Uint8Array | null
 }
 
+/** One placement of an answered recommendation request (see impressions.ts). */
+export interface RecommendationImpressionsTable {
+  recomm_id: string
+  placement: number
+  strategy: string
+  person_id: string | null
+  ref: string | null
+  /** JSON array of the item ids shown. */
+  item_ids: string
+  served_at: number
+}
+
 export interface PeopleDatabase {
   model_versions: ModelVersionsTable
+  recommendation_impressions: RecommendationImpressionsTable
   people: PeopleTable
   identities: IdentitiesTable
   identity_log: IdentityLogTable

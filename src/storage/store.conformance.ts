@@ -283,5 +283,34 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(listed.filter((v) => v.active).map((v) => v.id), [a!.id], 'exactly one active')
       assert.deepEqual((await mv.get(a!.id))?.summary, { events: 7 })
     })
+    it('stores recommendation impressions in batches, idempotently, and reads a time range', async () => {
+      const t0 = 1_900_000_000_000 + seq * 1_000_000
+      const rid = `recomm-${seq}`
+      const rows = [
+        { recommId: rid, placement: 0, strategy: 'for-you', personId: 'p-1', ref: 'anon-1', itemIds: ['a', 'b'], servedAt: t0 },
+        { recommId: rid, placement: 1, strategy: 'trending', personId: null, ref: 'anon-1', itemIds: ['c'], servedAt: t0 },
+        { recommId: `${rid}-later`, placement: 0, strategy: 'similar', personId: null, ref: null, itemIds: [], servedAt: t0 + 5000 },
+      ]
+      await store.impressions.insert(rows)
+      await store.impressions.insert(rows.slice(0, 1)) // a retried batch writes nothing twice
+      assert.deepEqual(await store.impressions.range(t0, t0 + 10_000), rows)
+      assert.deepEqual((await store.impressions.range(t0 + 1, t0 + 5000)).length, 0, 'from inclusive, to exclusive')
+      const many = Array.from({ length: 250 }, (_, i) => ({ ...rows[0]!, recommId: `${rid}-m${i}`, servedAt: t0 + 20_000 + i }))
+      await store.impressions.insert(many)
+      assert.equal((await store.impressions.range(t0 + 20_000, t0 + 30_000)).length, 250)
+    })
+
+    it('reads events of some kinds in a time range, in log order, by pages', async () => {
+      const t0 = 1_950_000_000_000 + seq * 1_000_000
+      const user = `kinds-${seq}`
+      const click = (i: number) => event({ userId: user, kind: 'product_clicked', event: 'Product Clicked', timestamp: t0 + i })
+      const batch = [click(1), event({ userId: user, timestamp: t0 + 2 }), click(3), click(4), event({ userId: user, kind: 'order_completed', timestamp: t0 + 5, data: { orderId: 'k1' } }), click(10_000)]
+      await store.appendEvents(batch)
+      const first = await store.readEventsOfKinds(['product_clicked', 'order_completed'], t0, t0 + 10_000, 0, 2)
+      assert.deepEqual(first.map((e) => e.timestamp), [t0 + 1, t0 + 3])
+      const rest = await store.readEventsOfKinds(['product_clicked', 'order_completed'], t0, t0 + 10_000, first.at(-1)!.seq, 10)
+      assert.deepEqual(rest.map((e) => e.kind), ['product_clicked', 'order_completed'])
+      assert.deepEqual(await store.readEventsOfKinds([], t0, t0 + 10_000, 0, 10), [])
+    })
   })
 }

@@ -1,4 +1,5 @@
-import type { ApiKeyRecord, Category, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
+import type { ApiKeyRecord, Category, EventKind, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
+import type { ImpressionStore } from './impressions.ts'
 import type { ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
 
@@ -52,6 +53,8 @@ export interface Store {
   /** Events in log order after `afterSeq`, for replay and consumers. */
   readEvents(afterSeq: number, limit: number): Promise<StoredEvent[]>
   countEvents(): Promise<number>
+  /** Events of these kinds with event time in [from, to), in log order after `afterSeq` (for reports). */
+  readEventsOfKinds(kinds: readonly EventKind[], from: number, to: number, afterSeq: number, limit: number): Promise<StoredEvent[]>
   /** Looks up events by message id (used to prove idempotency and for support tools). */
   getEventsByMessageId(messageIds: readonly string[]): Promise<StoredEvent[]>
 
@@ -77,6 +80,8 @@ export interface Store {
   readPeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T>
   /** Trained model versions and their artifacts. */
   readonly modelVersions: ModelVersionStore
+  /** What recommendation requests showed, for attribution. */
+  readonly impressions: ImpressionStore
   /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */
   resetPeople(): Promise<void>
   /** The last log position an in-process consumer has applied (0 when it never ran). */

@@ -10,6 +10,7 @@ const Filters = Type.Object(
   {
     inStock: Type.Optional(Type.Boolean({ description: 'Only available items (default true).' })),
     excludeBought: Type.Optional(Type.Boolean({ description: 'Leave out what the person bought (default true).' })),
+    rebuyCategories: Type.Optional(Type.Array(Id, { maxItems: 200, description: 'Consumables: items under these category paths are kept even when bought.' })),
     excludeCart: Type.Optional(Type.Boolean({ description: "Leave out the person's cart (default true)." })),
     exclude: Type.Optional(Ids),
     categories: Type.Optional(Ids),
@@ -21,6 +22,34 @@ const Filters = Type.Object(
   },
   { additionalProperties: false },
 )
+const AttributeRule = (factor: { exclusiveMinimum: number; exclusiveMaximum?: number }, description: string) =>
+  Type.Array(
+    Type.Object(
+      {
+        attribute: Type.String({ pattern: '^(brand|category|tag|attributes\\.[^.]+)$', description: '`brand`, `category`, `tag` or `attributes.<name>`.' }),
+        value: Type.Union([Type.String({ maxLength: 255 }), Type.Number(), Type.Boolean()]),
+        factor: Type.Number({ ...factor, maximum: 1000 }),
+      },
+      { additionalProperties: false },
+    ),
+    { maxItems: 50, description },
+  )
+const Rules = Type.Object(
+  {
+    pin: Type.Optional(Type.Array(Id, { maxItems: 100, description: 'Item ids placed first, in this order, when they pass the filters (reason "Featured").' })),
+    boost: Type.Optional(AttributeRule({ exclusiveMinimum: 1 }, 'Multiply matching candidates\' scores by `factor` (> 1).')),
+    bury: Type.Optional(AttributeRule({ exclusiveMinimum: 0, exclusiveMaximum: 1 }, 'Multiply matching candidates\' scores by `factor` (between 0 and 1).')),
+    maxPerCategory: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'At most this many items of one primary category.' })),
+    maxPerBrand: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'At most this many items of one brand.' })),
+    newItemBoost: Type.Optional(
+      Type.Object(
+        { days: Type.Number({ exclusiveMinimum: 0, maximum: 3650 }), factor: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }) },
+        { additionalProperties: false, description: 'Multiply the scores of items created within the last `days` days by `factor`.' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
 const PlacementFields = {
   id: Type.Optional(Type.String({ maxLength: 100 })),
   strategy: Type.Union(STRATEGIES.map((s) => Type.Literal(s))),
@@ -29,6 +58,7 @@ const PlacementFields = {
   itemIds: Type.Optional(Ids),
   category: Type.Optional(Id),
   filters: Type.Optional(Filters),
+  rules: Type.Optional(Rules),
 }
 const Placement = Type.Object(PlacementFields, { additionalProperties: false })
 const Body = Type.Object(
@@ -54,6 +84,7 @@ export function recommendationRoutes(ctx: RouteContext) {
           summary: 'Recommendations for one page: one placement, or several without repeats between them',
           description:
             'Strategies: ' + STRATEGIES.join(', ') + '. Each runs down its fallback chain until `count` items pass the filters; `servedBy` lists the levels used. ' +
+            '`rules` pin items first, boost or bury by attribute, boost new items and cap items per category or brand. ' +
             'Without a person, an unknown person or without personalization consent the answer is non-personalized and says so in `note`.',
           security: [...writeKeySecurity, ...secretKeySecurity],
           body: Body,
@@ -66,7 +97,10 @@ export function recommendationRoutes(ctx: RouteContext) {
           ...(typeof anonymousId === 'string' && { anonymousId }),
           placements: (placements as RecommendationRequest['placements'] | undefined) ?? [single as unknown as RecommendationRequest['placements'][number]],
         } as RecommendationRequest
-        return ctx.engine.recommender.recommend(req)
+        const answer = await ctx.engine.recommender.recommend(req)
+        // Buffered, written in the background: attribution never holds up the answer.
+        ctx.engine.impressions.record(req, answer)
+        return answer
       },
     )
   }

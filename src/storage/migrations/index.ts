@@ -221,11 +221,31 @@ const modelVersions: DialectMigration = (dialect) => ({
   },
 })
 
+/** What each recommendation request showed, per placement: the base of attribution reports. */
+const recommendationImpressions: DialectMigration = () => ({
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('recommendation_impressions')
+      .addColumn('recomm_id', 'text', (c) => c.notNull())
+      .addColumn('placement', 'integer', (c) => c.notNull())
+      .addColumn('strategy', 'text', (c) => c.notNull())
+      .addColumn('person_id', 'text')
+      .addColumn('ref', 'text')
+      .addColumn('item_ids', 'text', (c) => c.notNull())
+      .addColumn('served_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('recommendation_impressions_pk', ['recomm_id', 'placement'])
+      .execute()
+    // Reports read a time range.
+    await db.schema.createIndex('recommendation_impressions_served').on('recommendation_impressions').columns(['served_at']).execute()
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-person-activity': personActivity,
   '0003-people': people,
   '0004-model-versions': modelVersions,
+  '0005-recommendation-impressions': recommendationImpressions,
 }
 
 /** The in-code migration provider for one dialect. */

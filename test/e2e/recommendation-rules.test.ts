@@ -1,0 +1,147 @@
+/**
+ * Business rules of POST /v1/recommendations on the synthetic shop with a trained model: pins, boost and
+ * bury by attribute, diversity, the new-item boost, bought consumables kept by `rebuyCategories`, and bad
+ * rules refused with the field named.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import type { ItemInput } from '../../src/core/index.ts'
+import { generateShop, type SyntheticShop } from '../../src/evaluation/index.ts'
+import { basicAuth, bearer, request } from '../builders/http.ts'
+import { startServer, type TestServer } from '../builders/server.ts'
+import { uniqueId } from '../builders/events.ts'
+import { waitFor } from '../support/child-server.ts'
+
+interface ItemView {
+  id: string
+  score: number
+  reason: string
+  brand: string | null
+  categories: string[]
+}
+
+describe('recommendation rules', () => {
+  let server: TestServer
+  let shop: SyntheticShop
+  /** Items created now; every other item was created 90 days ago. */
+  let newIds: Set<string>
+  const write = () => basicAuth(server.writeKey)
+  const recommend = (body: unknown) => request(`${server.url}/v1/recommendations`, { auth: write(), json: body })
+  const track = (batch: unknown[]) => request(`${server.url}/v1/batch`, { auth: write(), json: { batch } })
+  const shown = (it: ItemInput) => it.available !== false && it.inventory !== 0
+  const itemsOf = async (body: unknown): Promise<ItemView[]> => {
+    const reply = await recommend(body)
+    assert.equal(reply.status, 200, JSON.stringify(reply.body))
+    return reply.body.placements[0].items
+  }
+
+  before(async () => {
+    server = await startServer()
+    server.engine.startWorkers()
+    shop = generateShop({ seed: 7, people: 500, items: 160, days: 60 })
+    const fresh = shop.items.filter((it, i) => i % 12 === 5 && shown(it))
+    newIds = new Set(fresh.map((it) => it.id))
+    await server.engine.store.upsertItems(shop.items.filter((it) => !newIds.has(it.id)), new Date(Date.now() - 90 * 86_400_000))
+    assert.equal((await request(`${server.url}/v1/items`, { auth: bearer(server.secretKey), method: 'POST', json: { items: fresh } })).status, 200)
+    for (let i = 0; i < shop.events.length; i += 400) assert.equal((await track(shop.events.slice(i, i + 400))).status, 200)
+    const total = await server.engine.store.countEvents()
+    await waitFor(async () => server.engine.projector.stats.events >= total, 30_000)
+    const trained = await server.engine.trainer.run('test')
+    assert.equal(trained?.status, 'ready', trained?.error ?? '')
+    await server.engine.models.refresh()
+  })
+  after(async () => server?.close())
+
+  it('places pinned items first, in order, when they pass the filters', async () => {
+    const baseline = await itemsOf({ strategy: 'bestsellers', count: 40 })
+    const [p1, p2] = [baseline[30]!.id, baseline[20]!.id]
+    const soldOut = shop.items.find((it) => !shown(it))!.id
+    const reply = await recommend({ strategy: 'bestsellers', count: 5, rules: { pin: [p1, soldOut, 'no-such-item', p2] } })
+    assert.equal(reply.status, 200, JSON.stringify(reply.body))
+    const [p] = reply.body.placements
+    assert.deepEqual(p.items.slice(0, 2).map((i: ItemView) => [i.id, i.reason]), [[p1, 'Featured'], [p2, 'Featured']])
+    assert.equal(p.items.length, 5)
+    assert.ok(!p.items.some((i: ItemView) => i.id === soldOut), 'a pinned item still has to pass the filters')
+    assert.deepEqual(p.servedBy, ['pinned', 'bestsellers'])
+  })
+
+  it('buries a brand down and out, and boosts a brand up', async () => {
+    const baseline = await itemsOf({ strategy: 'bestsellers', count: 10 })
+    const top = baseline[0]!.brand!
+    const buried = await itemsOf({ strategy: 'bestsellers', count: 10, rules: { bury: [{ attribute: 'brand', value: top, factor: 0.001 }] } })
+    assert.equal(buried.length, 10)
+    assert.ok(!buried.some((i) => i.brand === top), `no ${top} left in the top 10: ${buried.map((i) => i.brand).join()}`)
+
+    const shownBrands = new Set(baseline.map((i) => i.brand))
+    const absent = shop.items.find((it) => shown(it) && it.brand && !shownBrands.has(it.brand))!.brand!
+    const boosted = await itemsOf({ strategy: 'bestsellers', count: 10, rules: { boost: [{ attribute: 'brand', value: absent, factor: 1000 }] } })
+    assert.equal(boosted[0]!.brand, absent, boosted.map((i) => i.brand).join())
+    const firstOther = boosted.findIndex((i) => i.brand !== absent)
+    assert.ok(firstOther === -1 || boosted.slice(firstOther).every((i) => i.brand !== absent), 'the boosted brand comes before every other')
+  })
+
+  it('boosts by category and attributes.<name>', async () => {
+    const boosted = await itemsOf({ strategy: 'bestsellers', count: 4, rules: { boost: [{ attribute: 'attributes.priceBand', value: 'premium', factor: 1000 }, { attribute: 'category', value: 'Outdoor', factor: 1000 }] } })
+    const byId = new Map(shop.items.map((it) => [it.id, it]))
+    for (const i of boosted) assert.ok(byId.get(i.id)!.attributes!.priceBand === 'premium' && i.categories[0]!.startsWith('Outdoor'), i.id)
+  })
+
+  it('holds maxPerCategory and maxPerBrand', async () => {
+    const perCategory = await itemsOf({ strategy: 'bestsellers', count: 20, rules: { maxPerCategory: 2 } })
+    assert.equal(perCategory.length, 20)
+    const categories = new Map<string, number>()
+    for (const i of perCategory) categories.set(i.categories[0]!, (categories.get(i.categories[0]!) ?? 0) + 1)
+    assert.ok([...categories.values()].every((n) => n <= 2), [...categories].map(([c, n]) => `${c}: ${n}`).join())
+    const perBrand = await itemsOf({ strategy: 'for-you', count: 12, rules: { maxPerBrand: 1 } })
+    assert.equal(perBrand.length, 12)
+    assert.equal(new Set(perBrand.map((i) => i.brand)).size, 12)
+  })
+
+  it('boosts items created within the last days', async () => {
+    const baseline = await itemsOf({ strategy: 'bestsellers', count: 100 })
+    const eligible = baseline.filter((i) => i.reason === 'Bestseller' && newIds.has(i.id)).map((i) => i.id)
+    assert.ok(eligible.length >= 2, `new bestsellers: ${eligible.length}`)
+    assert.ok(baseline.slice(0, 5).filter((i) => newIds.has(i.id)).length < Math.min(5, eligible.length), 'new items are not already on top')
+    const boosted = await itemsOf({ strategy: 'bestsellers', count: 5, rules: { newItemBoost: { days: 7, factor: 1000 } } })
+    const k = Math.min(5, eligible.length)
+    assert.deepEqual(boosted.slice(0, k).map((i) => i.id), eligible.slice(0, k))
+    const none = await itemsOf({ strategy: 'bestsellers', count: 5, rules: { newItemBoost: { days: 7, factor: 1 } } })
+    assert.deepEqual(none.map((i) => i.id), baseline.slice(0, 5).map((i) => i.id))
+  })
+
+  it('keeps a bought consumable under rebuyCategories while other bought items stay excluded', async () => {
+    const user = uniqueId('rebuyer')
+    const shampoo = shop.items.find((it) => it.categories?.[0] === 'Beauty > Hair care' && shown(it))!
+    const vase = shop.items.find((it) => it.categories?.[0] === 'Home > Decor' && shown(it))!
+    const order = { type: 'track', event: 'Order Completed', userId: user, properties: { order_id: uniqueId('o'), products: [shampoo, vase].map((it) => ({ product_id: it.id, price: it.price, quantity: 1 })) } }
+    assert.equal((await track([order])).status, 200)
+    await waitFor(async () => (await request(`${server.url}/v1/people/${user}`, { auth: bearer(server.secretKey) })).body?.purchases?.orders === 1, 5000)
+    const filters = { categories: ['Beauty > Hair care', 'Home > Decor'] }
+    const ids = async (extra: object) => (await itemsOf({ userId: user, strategy: 'bestsellers', count: 100, filters: { ...filters, ...extra } })).map((i) => i.id)
+    const plain = await ids({})
+    assert.ok(!plain.includes(shampoo.id) && !plain.includes(vase.id), 'both bought items are excluded by default')
+    const rebuy = await ids({ rebuyCategories: ['Beauty > Hair care'] })
+    assert.ok(rebuy.includes(shampoo.id), 'the consumable is back')
+    assert.ok(!rebuy.includes(vase.id), 'the other bought item stays excluded')
+    assert.ok((await ids({ rebuyCategories: ['Beauty'], excludeBought: false })).includes(vase.id))
+  })
+
+  it('refuses a bad rule with a 400 that names the field', async () => {
+    const cases: [unknown, string | RegExp][] = [
+      [{ boost: [{ attribute: 'colour', value: 'red', factor: 2 }] }, 'rules.boost[0].attribute'],
+      [{ bury: [{ attribute: 'brand', value: 'X', factor: 2 }] }, 'rules.bury[0].factor'],
+      [{ boost: [{ attribute: 'brand', value: 'X', factor: 0.5 }] }, 'rules.boost[0].factor'],
+      [{ shuffle: true }, 'rules.shuffle'],
+      [{ maxPerCategory: 0 }, 'rules.maxPerCategory'],
+      [{ newItemBoost: { days: 7 } }, 'rules.newItemBoost.factor'],
+    ]
+    for (const [rules, field] of cases) {
+      const reply = await recommend({ strategy: 'trending', rules })
+      assert.equal(reply.status, 400, JSON.stringify(rules))
+      assert.equal(reply.body.error.field, field, JSON.stringify(reply.body))
+    }
+    const nested = await recommend({ placements: [{ strategy: 'trending', rules: { pin: [''] } }] })
+    assert.equal(nested.status, 400)
+    assert.equal(nested.body.error.field, 'placements[0].rules.pin[0]')
+  })
+})
