@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto'
 import { AttuneError, type Item } from '../core/index.ts'
 import { consentGiven, type ProfileService, type ProfileState } from '../profiles/index.ts'
 import type { Store } from '../storage/index.ts'
-import type { ModelRegistry } from '../training/index.ts'
+import type { Artifact, ModelRegistry } from '../training/index.ts'
+import { ItemCache } from './item-cache.ts'
 import { type PersonFacts, rejection } from './filters.ts'
 import type { Placement, RecommendationRequest } from './request.ts'
 import { Diversity, rerank } from './rules.ts'
@@ -52,19 +53,30 @@ export interface RecommendationAnswer {
 /** Candidates examined per level before giving up on it (filters may reject many). */
 const LEVEL_CANDIDATES = 400
 
+/** Id lookups of an artifact, built once per loaded version (not per request). */
+const indexes = new WeakMap<Artifact, { itemIndex: Map<string, number>; personRow: Map<string, number> }>()
+function indexesOf(artifact: Artifact) {
+  let found = indexes.get(artifact)
+  if (!found) {
+    found = { itemIndex: new Map(artifact.items.map((id, i) => [id, i])), personRow: new Map(artifact.people.map((id, i) => [id, i])) }
+    indexes.set(artifact, found)
+  }
+  return found
+}
+
 export class Recommender {
-  readonly #store: Store
   readonly #models: ModelRegistry
   readonly #profiles: ProfileService
   readonly #consentDefaults: Record<string, boolean>
   readonly #sensitive: () => Promise<(path: string) => boolean>
+  readonly #items: ItemCache
 
   constructor(store: Store, models: ModelRegistry, profiles: ProfileService, consentDefaults: Record<string, boolean>, sensitive: () => Promise<(path: string) => boolean>) {
-    this.#store = store
     this.#models = models
     this.#profiles = profiles
     this.#consentDefaults = consentDefaults
     this.#sensitive = sensitive
+    this.#items = new ItemCache(store)
   }
 
   async recommend(request: RecommendationRequest): Promise<RecommendationAnswer> {
@@ -85,8 +97,8 @@ export class Recommender {
     }
     const isSensitive = await this.#sensitive()
     const mayUseSensitive = state !== null && consentGiven(state, 'sensitive', {})
-    const itemIndex = new Map(artifact.items.map((id, i) => [id, i]))
-    const factorRow = personalized && root ? artifact.people.indexOf(root) : -1
+    const { itemIndex, personRow } = indexesOf(artifact)
+    const factorRow = personalized && root ? (personRow.get(root) ?? -1) : -1
     const used = new Set<string>()
     const placements: PlacementAnswer[] = []
     for (const placement of request.placements) {
@@ -122,7 +134,7 @@ export class Recommender {
       return true
     }
     if (p.rules?.pin?.length) {
-      const pinned = new Map((await this.#store.getItems(p.rules.pin)).map((it) => [it.id, it]))
+      const pinned = await this.#items.get(p.rules.pin)
       let any = false
       for (const id of p.rules.pin) {
         if (items.length >= count) break
@@ -137,7 +149,7 @@ export class Recommender {
         .sort((a, b) => b.score - a.score || a.index - b.index)
         .slice(0, LEVEL_CANDIDATES)
       if (found.length === 0) continue
-      const details = new Map((await this.#store.getItems(found.map((c) => ctx.artifact.items[c.index]!))).map((it) => [it.id, it]))
+      const details = await this.#items.get(found.map((c) => ctx.artifact.items[c.index]!))
       const before = items.length
       for (const c of rerank(found, (c) => details.get(ctx.artifact.items[c.index]!), p.rules)) {
         if (items.length >= count) break
@@ -164,7 +176,7 @@ export class Recommender {
   }
 
   async #reasonText(r: Reason, details: Map<string, Item>): Promise<string> {
-    const named = r.itemId ? (details.get(r.itemId) ?? (await this.#store.getItem(r.itemId))) : null
+    const named = r.itemId ? (details.get(r.itemId) ?? (await this.#items.get([r.itemId])).get(r.itemId)) : null
     const title = named?.title ?? r.itemId ?? 'an item'
     switch (r.kind) {
       case 'viewed':
