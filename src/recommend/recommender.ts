@@ -10,6 +10,7 @@ import { consentGiven, type ProfileService, type ProfileState } from '../profile
 import type { Store } from '../storage/index.ts'
 import type { Artifact, ModelRegistry } from '../training/index.ts'
 import { ItemCache } from './item-cache.ts'
+import { topCandidates } from './top.ts'
 import { type PersonFacts, rejection } from './filters.ts'
 import type { Placement, RecommendationRequest } from './request.ts'
 import { Diversity, rerank } from './rules.ts'
@@ -144,10 +145,10 @@ export class Recommender {
     }
     for (const source of CHAINS[p.strategy]) {
       if (items.length >= count) break
-      const found = candidates(source, ctx)
-        .filter((c) => !used.has(ctx.artifact.items[c.index]!) && !context.has(ctx.artifact.items[c.index]!))
-        .sort((a, b) => b.score - a.score || a.index - b.index)
-        .slice(0, LEVEL_CANDIDATES)
+      const found = topCandidates(
+        candidates(source, ctx).filter((c) => !used.has(ctx.artifact.items[c.index]!) && !context.has(ctx.artifact.items[c.index]!)),
+        LEVEL_CANDIDATES,
+      )
       if (found.length === 0) continue
       const details = await this.#items.get(found.map((c) => ctx.artifact.items[c.index]!))
       const before = items.length

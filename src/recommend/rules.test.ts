@@ -87,3 +87,14 @@ describe('rebuy categories', () => {
     assert.equal(check(cream, { rebuyCategories: ['Beau'] }), 'bought')
   })
 })
+
+describe('topCandidates', () => {
+  it('keeps the best k in the same order a full sort gives, ties by index', async () => {
+    const { topCandidates } = await import('./top.ts')
+    let seed = 7
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    const list = Array.from({ length: 5000 }, (_, index) => ({ index, score: Math.floor(rnd() * 300) / 10, reason: { kind: 'trending' as const } }))
+    const sorted = [...list].sort((a, b) => b.score - a.score || a.index - b.index)
+    for (const k of [1, 10, 400, 6000]) assert.deepEqual(topCandidates(list, k).map((c) => c.index), sorted.slice(0, k).map((c) => c.index))
+  })
+})
