@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely'
 import type { StoredEvent } from '../core/index.ts'
 import type { IdentityLogRow, IdentityRow, PeopleTx, PersonEventRow, PersonRow, ProfileRow } from './people.ts'
 import { type Database, rowToEvent } from './tables.ts'
-import type { IdentityLogTable } from './people-tables.ts'
+import type { IdentityLogTable, ProfilesTable } from './people-tables.ts'
 
 /** Parameter lists stay well under SQLite's and PostgreSQL's bind-variable limits. */
 const CHUNK = 500
@@ -122,16 +122,7 @@ export class KyselyPeopleTx implements PeopleTx {
     const out: ProfileRow[] = []
     for (const part of chunks([...new Set(personIds)])) {
       const rows = await this.#db.selectFrom('profiles').selectAll().where('person_id', 'in', part).execute()
-      for (const r of rows) {
-        out.push({
-          personId: r.person_id,
-          state: r.state,
-          orders: Number(r.orders),
-          revenue: Number(r.revenue),
-          lastOrder: r.last_order === null ? null : Number(r.last_order),
-          updatedAt: Number(r.updated_at),
-        })
-      }
+      out.push(...rows.map(profileFromRow))
     }
     return out
   }
@@ -166,14 +157,7 @@ export class KyselyPeopleTx implements PeopleTx {
 
   async profilesAfter(afterPersonId: string, limit: number): Promise<ProfileRow[]> {
     const rows = await this.#db.selectFrom('profiles').selectAll().where('person_id', '>', afterPersonId).orderBy('person_id').limit(limit).execute()
-    return rows.map((r) => ({
-      personId: r.person_id,
-      state: r.state,
-      orders: Number(r.orders),
-      revenue: Number(r.revenue),
-      lastOrder: r.last_order === null ? null : Number(r.last_order),
-      updatedAt: Number(r.updated_at),
-    }))
+    return rows.map(profileFromRow)
   }
 
   async insertPeople(rows: readonly PersonRow[]): Promise<void> {
@@ -267,4 +251,15 @@ function identityFromRow(r: { type: string; value: string; person_id: string; fi
 
 function personFromRow(r: { id: string; created_at: number; merged_into: string | null }): PersonRow {
   return { id: r.id, createdAt: Number(r.created_at), mergedInto: r.merged_into }
+}
+
+function profileFromRow(r: ProfilesTable): ProfileRow {
+  return {
+    personId: r.person_id,
+    state: r.state,
+    orders: Number(r.orders),
+    revenue: Number(r.revenue),
+    lastOrder: r.last_order === null ? null : Number(r.last_order),
+    updatedAt: Number(r.updated_at),
+  }
 }

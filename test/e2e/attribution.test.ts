@@ -8,8 +8,8 @@ import { after, before, describe, it } from 'node:test'
 import { generateShop, type SyntheticShop } from '../../src/evaluation/index.ts'
 import { basicAuth, bearer, request } from '../builders/http.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
+import { loadShop, trainActiveModel } from '../builders/shop.ts'
 import { uniqueId } from '../builders/events.ts'
-import { waitFor } from '../support/child-server.ts'
 
 interface Row {
   strategy: string
@@ -31,15 +31,9 @@ describe('recommendation attribution', () => {
 
   before(async () => {
     server = await startServer()
-    server.engine.startWorkers()
     shop = generateShop({ seed: 7, people: 300, items: 120, days: 45 })
-    assert.equal((await request(`${server.url}/v1/items`, { auth: bearer(server.secretKey), method: 'POST', json: { items: shop.items } })).status, 200)
-    for (let i = 0; i < shop.events.length; i += 400) assert.equal((await track(shop.events.slice(i, i + 400))).status, 200)
-    const total = await server.engine.store.countEvents()
-    await waitFor(async () => server.engine.projector.stats.events >= total, 30_000)
-    const trained = await server.engine.trainer.run('test')
-    assert.equal(trained?.status, 'ready', trained?.error ?? '')
-    await server.engine.models.refresh()
+    await loadShop(server, shop)
+    await trainActiveModel(server)
   })
   after(async () => server?.close())
 

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test'
 import { generateShop } from '../../src/evaluation/index.ts'
 import { basicAuth, bearer, request } from '../builders/http.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
+import { loadShop } from '../builders/shop.ts'
 import { spawnAttune, waitFor } from '../support/child-server.ts'
 
 describe('models API', () => {
@@ -22,17 +23,7 @@ describe('models API', () => {
 
   before(async () => {
     server = await startServer()
-    server.engine.startWorkers()
-    const shop = generateShop({ seed: 11, people: 500, items: 150, days: 60 })
-    const items = await request(`${server.url}/v1/items`, { auth: secret(), method: 'POST', json: { items: shop.items } })
-    assert.equal(items.status, 200)
-    for (let i = 0; i < shop.events.length; i += 400) {
-      const r = await request(`${server.url}/v1/batch`, { auth: basicAuth(server.writeKey), json: { batch: shop.events.slice(i, i + 400) } })
-      assert.equal(r.status, 200, JSON.stringify(r.body))
-    }
-    // Training reads what the identity graph attributed: wait until every event is applied.
-    const total = await server.engine.store.countEvents()
-    await waitFor(async () => server.engine.projector.stats.events >= total, 30_000)
+    await loadShop(server, generateShop({ seed: 11, people: 500, items: 150, days: 60 }))
   })
   after(async () => server?.close())
 

@@ -9,6 +9,7 @@ import type { ItemInput } from '../../src/core/index.ts'
 import { generateShop, type SyntheticShop } from '../../src/evaluation/index.ts'
 import { basicAuth, bearer, request } from '../builders/http.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
+import { loadShop, trainActiveModel } from '../builders/shop.ts'
 import { uniqueId } from '../builders/events.ts'
 import { waitFor } from '../support/child-server.ts'
 
@@ -37,18 +38,13 @@ describe('recommendation rules', () => {
 
   before(async () => {
     server = await startServer()
-    server.engine.startWorkers()
     shop = generateShop({ seed: 7, people: 500, items: 160, days: 60 })
     const fresh = shop.items.filter((it, i) => i % 12 === 5 && shown(it))
     newIds = new Set(fresh.map((it) => it.id))
     await server.engine.store.upsertItems(shop.items.filter((it) => !newIds.has(it.id)), new Date(Date.now() - 90 * 86_400_000))
-    assert.equal((await request(`${server.url}/v1/items`, { auth: bearer(server.secretKey), method: 'POST', json: { items: fresh } })).status, 200)
-    for (let i = 0; i < shop.events.length; i += 400) assert.equal((await track(shop.events.slice(i, i + 400))).status, 200)
-    const total = await server.engine.store.countEvents()
-    await waitFor(async () => server.engine.projector.stats.events >= total, 30_000)
-    const trained = await server.engine.trainer.run('test')
-    assert.equal(trained?.status, 'ready', trained?.error ?? '')
-    await server.engine.models.refresh()
+    // Only the fresh items go through the API, so they are the new arrivals.
+    await loadShop(server, shop, fresh)
+    await trainActiveModel(server)
   })
   after(async () => server?.close())
 
