@@ -7,13 +7,14 @@
 import { randomUUID } from 'node:crypto'
 import { AttuneError, type Item } from '../core/index.ts'
 import { consentGiven, type ProfileService, type ProfileState } from '../profiles/index.ts'
+import { FactorScorer } from '../models/index.ts'
 import type { Store } from '../storage/index.ts'
 import type { Artifact, ModelRegistry } from '../training/index.ts'
 import { ItemCache } from './item-cache.ts'
 import { topCandidates } from './top.ts'
 import { type PersonFacts, rejection } from './filters.ts'
 import type { Placement, RecommendationRequest } from './request.ts'
-import { Diversity, rerank } from './rules.ts'
+import { Diversity, rerank, rescores } from './rules.ts'
 import { type Candidate, CHAINS, candidates, type Reason, type SourceContext, type SourceName } from './sources.ts'
 
 export interface RecommendedItem {
@@ -55,11 +56,16 @@ export interface RecommendationAnswer {
 const LEVEL_CANDIDATES = 400
 
 /** Id lookups of an artifact, built once per loaded version (not per request). */
-const indexes = new WeakMap<Artifact, { itemIndex: Map<string, number>; personRow: Map<string, number> }>()
+const indexes = new WeakMap<Artifact, { itemIndex: Map<string, number>; personRow: Map<string, number>; scorer: FactorScorer | null }>()
 function indexesOf(artifact: Artifact) {
   let found = indexes.get(artifact)
   if (!found) {
-    found = { itemIndex: new Map(artifact.items.map((id, i) => [id, i])), personRow: new Map(artifact.people.map((id, i) => [id, i])) }
+    const f = artifact.factors
+    found = {
+      itemIndex: new Map(artifact.items.map((id, i) => [id, i])),
+      personRow: new Map(artifact.people.map((id, i) => [id, i])),
+      scorer: f ? new FactorScorer(f.people, f.items, f.dim) : null,
+    }
     indexes.set(artifact, found)
   }
   return found
@@ -98,7 +104,7 @@ export class Recommender {
     }
     const isSensitive = await this.#sensitive()
     const mayUseSensitive = state !== null && consentGiven(state, 'sensitive', {})
-    const { itemIndex, personRow } = indexesOf(artifact)
+    const { itemIndex, personRow, scorer } = indexesOf(artifact)
     const factorRow = personalized && root ? (personRow.get(root) ?? -1) : -1
     const used = new Set<string>()
     const placements: PlacementAnswer[] = []
@@ -109,6 +115,7 @@ export class Recommender {
         recent: personalized ? (state?.recent ?? []).map(([id]) => id) : [],
         purchased: personalized ? (state?.purchased ?? []) : [],
         factorRow: factorRow >= 0 ? factorRow : null,
+        scorer,
         itemId: placement.itemId,
         itemIds: placement.itemIds ?? (placement.strategy === 'cart' && state ? Object.keys(state.cart) : undefined),
         category: placement.category,
@@ -143,18 +150,26 @@ export class Recommender {
       }
       if (any) servedBy.push('pinned')
     }
+    const rescoring = rescores(p.rules)
     for (const source of CHAINS[p.strategy]) {
       if (items.length >= count) break
-      const found = topCandidates(
-        candidates(source, ctx).filter((c) => !used.has(ctx.artifact.items[c.index]!) && !context.has(ctx.artifact.items[c.index]!)),
-        LEVEL_CANDIDATES,
-      )
+      const fresh = (c: Candidate) => !used.has(ctx.artifact.items[c.index]!) && !context.has(ctx.artifact.items[c.index]!)
+      const found = topCandidates(candidates(source, { ...ctx, limit: LEVEL_CANDIDATES + used.size + context.size }).filter(fresh), LEVEL_CANDIDATES)
       if (found.length === 0) continue
-      const details = await this.#items.get(found.map((c) => ctx.artifact.items[c.index]!))
+      const idOf = (c: Candidate) => ctx.artifact.items[c.index]!
       const before = items.length
-      for (const c of rerank(found, (c) => details.get(ctx.artifact.items[c.index]!), p.rules)) {
-        if (items.length >= count) break
-        await take(details.get(ctx.artifact.items[c.index]!), c, details)
+      // Rules that rescore need every candidate's details; otherwise the order is known and details are
+      // fetched a slice at a time until the placement is full.
+      const all = rescoring ? await this.#items.get(found.map(idOf)) : null
+      const ordered = all ? rerank(found, (c) => all.get(idOf(c)), p.rules) : found
+      const slice = Math.max(40, 4 * count)
+      for (let start = 0; start < ordered.length && items.length < count; start += slice) {
+        const part = ordered.slice(start, start + slice)
+        const details = all ?? (await this.#items.get(part.map(idOf)))
+        for (const c of part) {
+          if (items.length >= count) break
+          await take(details.get(idOf(c)), c, details)
+        }
       }
       if (items.length > before) servedBy.push(source)
     }

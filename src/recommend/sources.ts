@@ -3,7 +3,8 @@
  * scored items with a reason. A strategy is a chain of sources tried in order (the fallback chain), so a
  * new visitor, an unknown item or an empty category still gets a sensible answer.
  */
-import { type Neighbours, neighboursOf } from '../models/index.ts'
+import { type FactorScorer, type Neighbours, neighboursOf } from '../models/index.ts'
+import { topIndices } from './top.ts'
 import type { Artifact } from '../training/index.ts'
 import type { Strategy } from './request.ts'
 
@@ -29,6 +30,10 @@ export interface SourceContext {
   purchased: readonly string[]
   /** Row in the artifact's factors, if the person was trained on. */
   factorRow: number | null
+  /** Scores a factor row against every item (null when the model has no factors). */
+  scorer: FactorScorer | null
+  /** Ranked lists only need their first `limit` entries (a level keeps at most that many candidates). */
+  limit?: number
   itemId?: string | undefined
   itemIds?: readonly string[] | undefined
   category?: string | undefined
@@ -50,8 +55,8 @@ export const CHAINS: Record<Strategy, SourceName[]> = {
   'recently-viewed': ['recently-viewed'],
 }
 
-function ranked(list: Int32Array, reason: Reason): Candidate[] {
-  return Array.from(list, (index, rank) => ({ index, score: 1 / (1 + rank), reason }))
+function ranked(list: Int32Array, reason: Reason, limit = Infinity): Candidate[] {
+  return Array.from(list.subarray(0, Math.min(list.length, limit)), (index, rank) => ({ index, score: 1 / (1 + rank), reason }))
 }
 
 /** Sums the neighbours of `seeds` (item ids with weights); the reason names the seed that gave most. */
@@ -80,35 +85,24 @@ function recentSeeds(ctx: SourceContext): [string, number][] {
   return [...seeds]
 }
 
+/** Factor candidates kept per request: enough for any level's filters (see LEVEL_CANDIDATES). */
+const FACTOR_CANDIDATES = 400
+
 function personal(ctx: SourceContext): Candidate[] {
   const a = ctx.artifact
-  const seeds = recentSeeds(ctx)
-  const byNeighbours = fromSeeds(a.personal, seeds, ctx, 'viewed')
-  if (!a.factors || ctx.factorRow === null || a.blend.factors === 0) return byNeighbours
-  // Blend as trained: each part scaled to a maximum of 1, weighted by the validation-tuned blend.
-  const f = a.factors
-  const n = a.items.length
-  const u = ctx.factorRow * f.dim
-  const factorScores = new Float32Array(n)
-  let max = 0
-  for (let j = 0; j < n; j++) {
-    let s = 0
-    for (let k = 0; k < f.dim; k++) s += f.people[u + k]! * f.items[j * f.dim + k]!
-    factorScores[j] = s
-    if (s > max) max = s
-  }
-  const nbMax = Math.max(0, ...byNeighbours.map((c) => c.score))
+  const byNeighbours = fromSeeds(a.personal, recentSeeds(ctx), ctx, 'viewed')
+  if (!ctx.scorer || ctx.factorRow === null || a.blend.factors === 0) return byNeighbours
+  // Blend as trained: each part scaled to a maximum of 1, weighted by the validation-tuned blend. Only the
+  // best factor scores become candidates: an item outside them and outside the neighbours cannot outrank them.
+  const scores = ctx.scorer.scores(ctx.factorRow)
+  const top = topIndices(scores, FACTOR_CANDIDATES)
+  const max = top.length > 0 ? scores[top[0]!]! : 0
+  let nbMax = 0
+  for (const c of byNeighbours) nbMax = Math.max(nbMax, c.score)
+  const factorPart = (j: number) => (max > 0 && scores[j]! > 0 ? (a.blend.factors * scores[j]!) / max : 0)
   const out = new Map<number, Candidate>()
-  for (const c of byNeighbours) out.set(c.index, { ...c, score: (a.blend.neighbours * c.score) / (nbMax || 1) })
-  if (max > 0) {
-    for (let j = 0; j < n; j++) {
-      if (factorScores[j]! <= 0) continue
-      const add = (a.blend.factors * factorScores[j]!) / max
-      const c = out.get(j)
-      if (c) c.score += add
-      else out.set(j, { index: j, score: add, reason: { kind: 'bought' } })
-    }
-  }
+  for (const c of byNeighbours) out.set(c.index, { ...c, score: (a.blend.neighbours * c.score) / (nbMax || 1) + factorPart(c.index) })
+  for (const j of top) if (!out.has(j)) out.set(j, { index: j, score: factorPart(j), reason: { kind: 'bought' } })
   return [...out.values()]
 }
 
@@ -136,14 +130,14 @@ export function candidates(source: SourceName, ctx: SourceContext): Candidate[] 
     case 'category-bestsellers': {
       const category = ctx.category ?? categoryOfContext(ctx)
       const list = category ? a.perCategory.get(category) : undefined
-      return list ? ranked(list, { kind: 'category-bestseller', category }) : []
+      return list ? ranked(list, { kind: 'category-bestseller', category }, ctx.limit) : []
     }
     case 'trending':
-      return ranked(a.trending, { kind: 'trending' })
+      return ranked(a.trending, { kind: 'trending' }, ctx.limit)
     case 'bestsellers':
-      return ranked(a.bestsellers, { kind: 'bestseller' })
+      return ranked(a.bestsellers, { kind: 'bestseller' }, ctx.limit)
     case 'new-arrivals':
-      return ranked(a.newArrivals, { kind: 'new' })
+      return ranked(a.newArrivals, { kind: 'new' }, ctx.limit)
   }
 }
 
