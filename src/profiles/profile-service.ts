@@ -73,10 +73,16 @@ export class ProfileService {
    * after a change, which the projector has committed but may not have pushed to hot state yet).
    */
   async state(root: string, fresh = false): Promise<ProfileState | null> {
+    const found = await this.document(root, fresh)
+    return found ? (JSON.parse(found.doc) as ProfileState) : null
+  }
+
+  /** The profile's JSON document and where it came from (serving caches the parsed state per document). */
+  async document(root: string, fresh = false): Promise<{ doc: string; hot: boolean } | null> {
     const hot = fresh ? null : await this.#hot.getProfile(root)
-    if (hot) return JSON.parse(hot) as ProfileState
+    if (hot) return { doc: hot, hot: true }
     const [row] = await this.#store.readPeople((tx) => tx.getProfiles([root]))
-    return row ? (JSON.parse(row.state) as ProfileState) : null
+    return row ? { doc: row.state, hot: false } : null
   }
 
   async view(root: string, fresh = false): Promise<ProfileView | null> {

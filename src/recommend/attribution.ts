@@ -43,14 +43,17 @@ export class ImpressionRecorder {
     this.#onError = options.onError ?? (() => {})
   }
 
-  /** Queues one row per placement of an answer; returns at once. */
-  record(request: RecommendationRequest, answer: RecommendationAnswer, servedAt = Date.now()): void {
+  /**
+   * Queues one row per placement of an answer; returns at once. `personId` is the person the answer was
+   * for when the recommender knew it; otherwise the request's id is looked up when the batch is written.
+   */
+  record(request: RecommendationRequest, answer: RecommendationAnswer, personId: string | null = null, servedAt = Date.now()): void {
     if (this.#closed) return
     const ref = request.userId ?? request.anonymousId ?? null
-    const lookup = ref === null ? null : { ref, type: request.userId ? ('user_id' as const) : ('anonymous_id' as const) }
+    const lookup = ref === null || personId !== null ? null : { ref, type: request.userId ? ('user_id' as const) : ('anonymous_id' as const) }
     answer.placements.forEach((p, placement) => {
       this.#buffer.push({
-        row: { recommId: answer.recommId, placement, strategy: p.strategy, personId: null, ref, itemIds: p.items.map((i) => i.id), servedAt },
+        row: { recommId: answer.recommId, placement, strategy: p.strategy, personId, ref, itemIds: p.items.map((i) => i.id), servedAt },
         lookup,
       })
     })

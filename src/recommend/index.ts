@@ -4,6 +4,7 @@
  * relevance filters, no repeats across a page's placements, and a reason for every item.
  */
 export { type AttributeRule, type Filters, type Placement, type RuleAttribute, type Rules, type RecommendationRequest, type Strategy, STRATEGIES } from './request.ts'
+export { PeopleCache, type ServedPerson } from './people-cache.ts'
 export { type PlacementAnswer, type RecommendationAnswer, type RecommendedItem, Recommender } from './recommender.ts'
 export { CHAINS, type SourceName } from './sources.ts'
 export { ImpressionRecorder, type RecorderOptions, type ResolvePerson } from './attribution.ts'

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { AttuneError, type Item } from '../core/index.ts'
-import { consentGiven, type ProfileService, type ProfileState } from '../profiles/index.ts'
+import { consentGiven, type ProfileState } from '../profiles/index.ts'
+import type { PeopleCache } from './people-cache.ts'
 import { FactorScorer } from '../models/index.ts'
 import type { Store } from '../storage/index.ts'
 import type { Artifact, ModelRegistry } from '../training/index.ts'
@@ -73,26 +74,28 @@ function indexesOf(artifact: Artifact) {
 
 export class Recommender {
   readonly #models: ModelRegistry
-  readonly #profiles: ProfileService
+  readonly #people: PeopleCache
   readonly #consentDefaults: Record<string, boolean>
   readonly #sensitive: () => Promise<(path: string) => boolean>
   readonly #items: ItemCache
 
-  constructor(store: Store, models: ModelRegistry, profiles: ProfileService, consentDefaults: Record<string, boolean>, sensitive: () => Promise<(path: string) => boolean>) {
+  constructor(store: Store, models: ModelRegistry, people: PeopleCache, consentDefaults: Record<string, boolean>, sensitive: () => Promise<(path: string) => boolean>) {
     this.#models = models
-    this.#profiles = profiles
+    this.#people = people
     this.#consentDefaults = consentDefaults
     this.#sensitive = sensitive
     this.#items = new ItemCache(store)
   }
 
-  async recommend(request: RecommendationRequest): Promise<RecommendationAnswer> {
+  /** The answer, and the canonical person it was for (null when none is known), for attribution. */
+  async recommend(request: RecommendationRequest): Promise<{ answer: RecommendationAnswer; personId: string | null }> {
     const loaded = this.#models.current
     if (!loaded) throw new AttuneError('unavailable', 'no model is trained yet: train one (POST /v1/models/train) or wait for the scheduled training')
     const { artifact } = loaded
     const ref = request.userId ?? request.anonymousId
-    const root = ref ? await this.#profiles.find(ref, request.userId ? 'user_id' : 'anonymous_id') : null
-    const state: ProfileState | null = root ? await this.#profiles.state(root) : null
+    const served = ref ? await this.#people.get(ref, request.userId ? 'user_id' : 'anonymous_id') : null
+    const root = served?.root ?? null
+    const state: ProfileState | null = served?.state ?? null
     const personalized = state !== null && consentGiven(state, 'personalization', this.#consentDefaults)
     const note = !ref ? 'anonymous request' : !state ? 'unknown person: non-personalized answer' : personalized ? null : 'no personalization consent: non-personalized answer'
     const facts: PersonFacts = {
@@ -122,7 +125,7 @@ export class Recommender {
       }
       placements.push(await this.#placement(placement, ctx, facts, used, isSensitive, mayUseSensitive))
     }
-    return { recommId: randomUUID(), modelVersion: loaded.version.id, personalized, note, placements }
+    return { answer: { recommId: randomUUID(), modelVersion: loaded.version.id, personalized, note, placements }, personId: root }
   }
 
   async #placement(p: Placement, ctx: SourceContext, facts: PersonFacts, used: Set<string>, isSensitive: (path: string) => boolean, mayUseSensitive: boolean): Promise<PlacementAnswer> {

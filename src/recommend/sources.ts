@@ -85,25 +85,80 @@ function recentSeeds(ctx: SourceContext): [string, number][] {
   return [...seeds]
 }
 
-/** Factor candidates kept per request: enough for any level's filters (see LEVEL_CANDIDATES). */
-const FACTOR_CANDIDATES = 400
+/** Per-item work arrays of a model, reused by every request (serving is single-threaded and `personal` synchronous). */
+interface Scratch {
+  /** Summed neighbour score, and the best single seed's part and which seed gave it (-1: untouched). */
+  neighbours: Float32Array
+  best: Float32Array
+  from: Int32Array
+  total: Float32Array
+}
+const scratches = new WeakMap<Artifact, Scratch>()
+function scratchOf(a: Artifact): Scratch {
+  let s = scratches.get(a)
+  if (!s) {
+    const n = a.items.length
+    s = { neighbours: new Float32Array(n), best: new Float32Array(n), from: new Int32Array(n).fill(-1), total: new Float32Array(n) }
+    scratches.set(a, s)
+  }
+  return s
+}
 
+/** Candidates kept when the caller sets no limit. */
+const PERSONAL_CANDIDATES = 400
+
+/**
+ * "For you": the neighbours of the session's views and past purchases, blended as trained with the
+ * person's factor scores over the whole catalogue (each part scaled to a maximum of 1, weighted by the
+ * validation-tuned blend). Scored in dense per-item arrays; objects are made only for the best few hundred.
+ */
 function personal(ctx: SourceContext): Candidate[] {
   const a = ctx.artifact
-  const byNeighbours = fromSeeds(a.personal, recentSeeds(ctx), ctx, 'viewed')
-  if (!ctx.scorer || ctx.factorRow === null || a.blend.factors === 0) return byNeighbours
-  // Blend as trained: each part scaled to a maximum of 1, weighted by the validation-tuned blend. Only the
-  // best factor scores become candidates: an item outside them and outside the neighbours cannot outrank them.
-  const scores = ctx.scorer.scores(ctx.factorRow)
-  const top = topIndices(scores, FACTOR_CANDIDATES)
-  const max = top.length > 0 ? scores[top[0]!]! : 0
-  let nbMax = 0
-  for (const c of byNeighbours) nbMax = Math.max(nbMax, c.score)
-  const factorPart = (j: number) => (max > 0 && scores[j]! > 0 ? (a.blend.factors * scores[j]!) / max : 0)
-  const out = new Map<number, Candidate>()
-  for (const c of byNeighbours) out.set(c.index, { ...c, score: (a.blend.neighbours * c.score) / (nbMax || 1) + factorPart(c.index) })
-  for (const j of top) if (!out.has(j)) out.set(j, { index: j, score: factorPart(j), reason: { kind: 'bought' } })
-  return [...out.values()]
+  const s = scratchOf(a)
+  const seeds = recentSeeds(ctx)
+  const touched: number[] = []
+  seeds.forEach(([id, weight], seed) => {
+    const i = ctx.itemIndex.get(id)
+    if (i === undefined) return
+    const { items, scores: sims } = neighboursOf(a.personal, i)
+    for (let t = 0; t < items.length; t++) {
+      const j = items[t]!
+      const part = weight * sims[t]!
+      if (s.from[j] === -1) {
+        touched.push(j)
+        s.from[j] = seed
+        s.best[j] = part
+      } else if (part > s.best[j]!) {
+        s.from[j] = seed
+        s.best[j] = part
+      }
+      s.neighbours[j] = s.neighbours[j]! + part
+    }
+  })
+  const total = s.total
+  let neighbourScale = 1
+  if (ctx.scorer && ctx.factorRow !== null && a.blend.factors !== 0) {
+    const factors = ctx.scorer.scores(ctx.factorRow)
+    let max = 0
+    for (let j = 0; j < factors.length; j++) if (factors[j]! > max) max = factors[j]!
+    const scale = max > 0 ? a.blend.factors / max : 0
+    for (let j = 0; j < factors.length; j++) total[j] = factors[j]! > 0 ? scale * factors[j]! : 0
+    let neighbourMax = 0
+    for (const j of touched) neighbourMax = Math.max(neighbourMax, s.neighbours[j]!)
+    neighbourScale = a.blend.neighbours / (neighbourMax || 1)
+  } else total.fill(0)
+  for (const j of touched) total[j] = total[j]! + neighbourScale * s.neighbours[j]!
+  const top = topIndices(total, ctx.limit ?? PERSONAL_CANDIDATES)
+  const out = Array.from(top, (j): Candidate => {
+    const seed = s.from[j]!
+    return { index: j, score: total[j]!, reason: seed >= 0 ? { kind: 'viewed', itemId: seeds[seed]![0] } : { kind: 'bought' } }
+  })
+  for (const j of touched) {
+    s.neighbours[j] = 0
+    s.best[j] = 0
+    s.from[j] = -1
+  }
+  return out
 }
 
 export function candidates(source: SourceName, ctx: SourceContext): Candidate[] {

@@ -37,31 +37,47 @@ export function topCandidates(list: readonly Candidate[], k: number): Candidate[
  * no object per item, so scoring the whole catalogue stays cheap.
  */
 export function topIndices(scores: Float32Array, k: number): Int32Array {
-  const heap = new Int32Array(Math.min(k, scores.length))
+  const cap = Math.min(k, scores.length)
+  // A min-heap of the best seen so far (root: the weakest kept), values beside indices so a comparison
+  // reads no other array; a tie ranks the later index lower, and indices only grow, so a tie never enters.
+  const idx = new Int32Array(cap)
+  const val = new Float32Array(cap)
   let size = 0
-  // a ranks below b
-  const worse = (a: number, b: number) => scores[a]! < scores[b]! || (scores[a] === scores[b] && a > b)
-  const down = (from: number) => {
-    for (let i = from; ; ) {
+  let bar = 0
+  for (let j = 0; j < scores.length; j++) {
+    const s = scores[j]!
+    if (!(s > bar)) continue
+    if (size < cap) {
+      // Sift up: the new entry is the latest index, so it is weaker than a parent of equal value.
+      let i = size++
+      while (i > 0) {
+        const parent = (i - 1) >> 1
+        if (val[parent]! < s) break
+        idx[i] = idx[parent]!
+        val[i] = val[parent]!
+        i = parent
+      }
+      idx[i] = j
+      val[i] = s
+      if (size === cap) bar = val[0]!
+      continue
+    }
+    // Replace the root and sift down.
+    let i = 0
+    for (;;) {
       const l = 2 * i + 1
+      if (l >= cap) break
       const r = l + 1
-      let m = i
-      if (l < size && worse(heap[l]!, heap[m]!)) m = l
-      if (r < size && worse(heap[r]!, heap[m]!)) m = r
-      if (m === i) return
-      ;[heap[i], heap[m]] = [heap[m]!, heap[i]!]
+      let m = l
+      if (r < cap && (val[r]! < val[l]! || (val[r] === val[l] && idx[r]! > idx[l]!))) m = r
+      if (val[m]! >= s) break
+      idx[i] = idx[m]!
+      val[i] = val[m]!
       i = m
     }
+    idx[i] = j
+    val[i] = s
+    bar = val[0]!
   }
-  for (let j = 0; j < scores.length; j++) {
-    if (!(scores[j]! > 0)) continue
-    if (size < heap.length) {
-      heap[size] = j
-      for (let i = size++; i > 0 && worse(heap[i]!, heap[(i - 1) >> 1]!); i = (i - 1) >> 1) [heap[i], heap[(i - 1) >> 1]] = [heap[(i - 1) >> 1]!, heap[i]!]
-    } else if (worse(heap[0]!, j)) {
-      heap[0] = j
-      down(0)
-    }
-  }
-  return heap.slice(0, size).sort((a, b) => scores[b]! - scores[a]! || a - b)
+  return idx.slice(0, size).sort((a, b) => scores[b]! - scores[a]! || a - b)
 }

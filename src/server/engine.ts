@@ -10,7 +10,7 @@ import { type CommitStats, EventWriter, IngestService } from '../ingest/index.ts
 import { DEFAULT_LIMITS, type IdentityLimits } from '../identity/index.ts'
 import { DEFAULT_WEIGHTS, PROFILE_CONSUMER, ProfileProjector, ProfileService, type ProfileSettings } from '../profiles/index.ts'
 import { openStore, type Store } from '../storage/index.ts'
-import { ImpressionRecorder, Recommender } from '../recommend/index.ts'
+import { ImpressionRecorder, PeopleCache, Recommender } from '../recommend/index.ts'
 import { ModelRegistry, Trainer } from '../training/index.ts'
 import { type Consumption, type EventStream, LogTailStream, NatsEventStream } from '../stream/index.ts'
 import { ensureKeys, type GeneratedKey, KeyRing } from './auth.ts'
@@ -96,7 +96,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       profiles,
       models,
       trainer,
-      recommender: new Recommender(store, models, profiles, config.consentDefaults, sensitivityCache(store)),
+      recommender: new Recommender(store, models, new PeopleCache(profiles, hot), config.consentDefaults, sensitivityCache(store)),
       impressions,
       keys: ring,
       generatedKeys: generated,

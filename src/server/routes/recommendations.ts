@@ -97,9 +97,9 @@ export function recommendationRoutes(ctx: RouteContext) {
           ...(typeof anonymousId === 'string' && { anonymousId }),
           placements: (placements as RecommendationRequest['placements'] | undefined) ?? [single as unknown as RecommendationRequest['placements'][number]],
         } as RecommendationRequest
-        const answer = await ctx.engine.recommender.recommend(req)
+        const { answer, personId } = await ctx.engine.recommender.recommend(req)
         // Buffered, written in the background: attribution never holds up the answer.
-        ctx.engine.impressions.record(req, answer)
+        ctx.engine.impressions.record(req, answer, personId)
         return answer
       },
     )
