@@ -154,25 +154,29 @@ export class Recommender {
       if (any) servedBy.push('pinned')
     }
     const rescoring = rescores(p.rules)
+    const idOf = (c: Candidate) => ctx.artifact.items[c.index]!
+    const fresh = (c: Candidate) => !used.has(idOf(c)) && !context.has(idOf(c))
     for (const source of CHAINS[p.strategy]) {
       if (items.length >= count) break
-      const fresh = (c: Candidate) => !used.has(ctx.artifact.items[c.index]!) && !context.has(ctx.artifact.items[c.index]!)
-      const found = topCandidates(candidates(source, { ...ctx, limit: LEVEL_CANDIDATES + used.size + context.size }).filter(fresh), LEVEL_CANDIDATES)
-      if (found.length === 0) continue
-      const idOf = (c: Candidate) => ctx.artifact.items[c.index]!
       const before = items.length
-      // Rules that rescore need every candidate's details; otherwise the order is known and details are
-      // fetched a slice at a time until the placement is full.
-      const all = rescoring ? await this.#items.get(found.map(idOf)) : null
-      const ordered = all ? rerank(found, (c) => all.get(idOf(c)), p.rules) : found
-      const slice = Math.max(40, 4 * count)
-      for (let start = 0; start < ordered.length && items.length < count; start += slice) {
-        const part = ordered.slice(start, start + slice)
-        const details = all ?? (await this.#items.get(part.map(idOf)))
-        for (const c of part) {
-          if (items.length >= count) break
-          await take(details.get(idOf(c)), c, details)
+      // Most answers are full after a few dozen candidates, so a level first examines a few per item
+      // asked for, and all LEVEL_CANDIDATES only when the filters rejected too many. Rules that rescore
+      // can lift any candidate, so they see all of them at once.
+      for (let limit = rescoring ? LEVEL_CANDIDATES : Math.min(LEVEL_CANDIDATES, Math.max(40, 5 * count)); ; limit = LEVEL_CANDIDATES) {
+        const found = topCandidates(candidates(source, { ...ctx, limit: limit + used.size + context.size }).filter(fresh), limit)
+        // Rescoring needs every candidate's details; otherwise they are fetched a slice at a time.
+        const all = rescoring ? await this.#items.get(found.map(idOf)) : null
+        const ordered = all ? rerank(found, (c) => all.get(idOf(c)), p.rules) : found
+        const slice = Math.max(40, 4 * count)
+        for (let start = 0; start < ordered.length && items.length < count; start += slice) {
+          const part = ordered.slice(start, start + slice)
+          const details = all ?? (await this.#items.get(part.map(idOf)))
+          for (const c of part) {
+            if (items.length >= count) break
+            await take(details.get(idOf(c)), c, details)
+          }
         }
+        if (items.length >= count || found.length < limit || limit >= LEVEL_CANDIDATES) break
       }
       if (items.length > before) servedBy.push(source)
     }

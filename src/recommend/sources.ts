@@ -135,24 +135,33 @@ function personal(ctx: SourceContext): Candidate[] {
       s.neighbours[j] = s.neighbours[j]! + part
     }
   })
+  // The blend of item j: factorScale · max(f_j, 0) + neighbourScale · neighbours_j, written into `total`
+  // only for the candidates: the best factor scores and the items the neighbours touched. No other item
+  // can beat the best factor scores, as it has a smaller factor part and no neighbour part.
   const total = s.total
   let neighbourScale = 1
+  let factorScale = 0
+  let factors: Float32Array | null = null
+  let union: Int32Array = Int32Array.from(touched)
+  const limit = ctx.limit ?? PERSONAL_CANDIDATES
   if (ctx.scorer && ctx.factorRow !== null && a.blend.factors !== 0) {
-    const factors = ctx.scorer.scores(ctx.factorRow)
-    let max = 0
-    for (let j = 0; j < factors.length; j++) if (factors[j]! > max) max = factors[j]!
-    const scale = max > 0 ? a.blend.factors / max : 0
-    for (let j = 0; j < factors.length; j++) total[j] = factors[j]! > 0 ? scale * factors[j]! : 0
+    factors = ctx.scorer.scores(ctx.factorRow)
+    const best = topIndices(factors, limit)
+    factorScale = best.length > 0 ? a.blend.factors / factors[best[0]!]! : 0
     let neighbourMax = 0
     for (const j of touched) neighbourMax = Math.max(neighbourMax, s.neighbours[j]!)
     neighbourScale = a.blend.neighbours / (neighbourMax || 1)
-  } else total.fill(0)
-  for (const j of touched) total[j] = total[j]! + neighbourScale * s.neighbours[j]!
-  const top = topIndices(total, ctx.limit ?? PERSONAL_CANDIDATES)
+    // Touched items have a seed (`from` >= 0): add the best factor items that are not among them.
+    union = Int32Array.from([...touched, ...best.filter((j) => s.from[j] === -1)])
+  }
+  union.sort()
+  for (const j of union) total[j] = (factors && factors[j]! > 0 ? factorScale * factors[j]! : 0) + neighbourScale * s.neighbours[j]!
+  const top = topIndices(total, limit, union)
   const out = Array.from(top, (j): Candidate => {
     const seed = s.from[j]!
     return { index: j, score: total[j]!, reason: seed >= 0 ? { kind: 'viewed', itemId: seeds[seed]![0] } : { kind: 'bought' } }
   })
+  for (const j of union) total[j] = 0
   for (const j of touched) {
     s.neighbours[j] = 0
     s.best[j] = 0

@@ -34,17 +34,20 @@ export function topCandidates(list: readonly Candidate[], k: number): Candidate[
 
 /**
  * Indices of the `k` highest positive scores, best first (index ascending on ties), by a typed min-heap:
- * no object per item, so scoring the whole catalogue stays cheap.
+ * no object per item, so scoring the whole catalogue stays cheap. `among` (ascending indices) limits the
+ * search to those entries.
  */
-export function topIndices(scores: Float32Array, k: number): Int32Array {
-  const cap = Math.min(k, scores.length)
+export function topIndices(scores: Float32Array, k: number, among?: Int32Array): Int32Array {
+  const n = among ? among.length : scores.length
+  const cap = Math.min(k, n)
   // A min-heap of the best seen so far (root: the weakest kept), values beside indices so a comparison
   // reads no other array; a tie ranks the later index lower, and indices only grow, so a tie never enters.
   const idx = new Int32Array(cap)
   const val = new Float32Array(cap)
   let size = 0
   let bar = 0
-  for (let j = 0; j < scores.length; j++) {
+  for (let t = 0; t < n; t++) {
+    const j = among ? among[t]! : t
     const s = scores[j]!
     if (!(s > bar)) continue
     if (size < cap) {
