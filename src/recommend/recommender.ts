@@ -130,18 +130,19 @@ export class Recommender {
 
   async #placement(p: Placement, ctx: SourceContext, facts: PersonFacts, used: Set<string>, isSensitive: (path: string) => boolean, mayUseSensitive: boolean): Promise<PlacementAnswer> {
     const count = p.count ?? 10
-    const items: RecommendedItem[] = []
+    // Chosen items; their views (with reasons naming other items) are made once the placement is full.
+    const items: { item: Item; c: Candidate }[] = []
     const servedBy: PlacementAnswer['servedBy'] = []
     const context = new Set([ctx.itemId, ...(ctx.itemIds ?? [])].filter((x): x is string => x !== undefined))
     const diversity = new Diversity(p.rules)
     // Adds an item when it is new to the page, passes the filters and fits the diversity limits (pins count
     // towards the limits but are not held back by them).
-    const take = async (item: Item | undefined, c: Candidate, details: Map<string, Item>, pinned = false): Promise<boolean> => {
+    const take = (item: Item | undefined, c: Candidate, pinned = false): boolean => {
       if (!item || used.has(item.id) || context.has(item.id) || (!pinned && !diversity.allows(item))) return false
       if (rejection(item, p.filters ?? {}, facts, isSensitive, mayUseSensitive) !== null) return false
       used.add(item.id)
       diversity.add(item)
-      items.push(await this.#view(item, c, details))
+      items.push({ item, c })
       return true
     }
     if (p.rules?.pin?.length) {
@@ -149,7 +150,7 @@ export class Recommender {
       let any = false
       for (const id of p.rules.pin) {
         if (items.length >= count) break
-        if (await take(pinned.get(id), { index: -1, score: 1, reason: { kind: 'featured' } }, pinned, true)) any = true
+        if (take(pinned.get(id), { index: -1, score: 1, reason: { kind: 'featured' } }, true)) any = true
       }
       if (any) servedBy.push('pinned')
     }
@@ -173,21 +174,23 @@ export class Recommender {
           const details = all ?? (await this.#items.get(part.map(idOf)))
           for (const c of part) {
             if (items.length >= count) break
-            await take(details.get(idOf(c)), c, details)
+            take(details.get(idOf(c)), c)
           }
         }
         if (items.length >= count || found.length < limit || limit >= LEVEL_CANDIDATES) break
       }
       if (items.length > before) servedBy.push(source)
     }
-    return { id: p.id ?? null, strategy: p.strategy, items, servedBy, partial: items.length < count }
+    const named = await this.#items.get(items.flatMap(({ c }) => (c.reason.itemId ? [c.reason.itemId] : [])))
+    const views = items.map(({ item, c }) => this.#view(item, c, named))
+    return { id: p.id ?? null, strategy: p.strategy, items: views, servedBy, partial: items.length < count }
   }
 
-  async #view(item: Item, c: Candidate, details: Map<string, Item>): Promise<RecommendedItem> {
+  #view(item: Item, c: Candidate, named: Map<string, Item>): RecommendedItem {
     return {
       id: item.id,
       score: Math.round(c.score * 1e4) / 1e4,
-      reason: await this.#reasonText(c.reason, details),
+      reason: this.#reasonText(c.reason, named),
       title: item.title,
       price: item.price,
       currency: item.currency,
@@ -198,9 +201,8 @@ export class Recommender {
     }
   }
 
-  async #reasonText(r: Reason, details: Map<string, Item>): Promise<string> {
-    const named = r.itemId ? (details.get(r.itemId) ?? (await this.#items.get([r.itemId])).get(r.itemId)) : null
-    const title = named?.title ?? r.itemId ?? 'an item'
+  #reasonText(r: Reason, named: Map<string, Item>): string {
+    const title = (r.itemId && named.get(r.itemId)?.title) ?? r.itemId ?? 'an item'
     switch (r.kind) {
       case 'viewed':
         return `Because you viewed ${title}`
