@@ -1,5 +1,6 @@
 /** Relevance filters applied to candidates once their catalogue details are known. */
 import type { Item } from '../core/index.ts'
+import { conditionHolds } from './conditions.ts'
 import type { Filters } from './request.ts'
 
 export interface PersonFacts {
@@ -28,5 +29,6 @@ export function rejection(item: Item, f: Filters, person: PersonFacts, sensitive
   if (item.brand && f.excludeBrands?.includes(item.brand)) return 'brand'
   if (f.minPrice !== undefined && (item.price === null || item.price < f.minPrice)) return 'price'
   if (f.maxPrice !== undefined && (item.price === null || item.price > f.maxPrice)) return 'price'
+  if (f.where?.some((c) => !conditionHolds(item, c))) return 'attribute'
   return null
 }

@@ -3,7 +3,8 @@
  * Real-time recommendations from the active model: strategies as fallback chains of candidate sources,
  * relevance filters, no repeats across a page's placements, and a reason for every item.
  */
-export { type AttributeRule, type Filters, type Placement, type RuleAttribute, type Rules, type RecommendationRequest, type Strategy, STRATEGIES } from './request.ts'
+export { type AttributeRule, type Condition, type ConditionAttribute, type ConditionOp, CONDITION_OPS, type Filters, type Placement, type RuleAttribute, type Rules, type RecommendationRequest, type Strategy, STRATEGIES } from './request.ts'
+export { checkConditions, conditionHolds } from './conditions.ts'
 export { PeopleCache, type ServedPerson } from './people-cache.ts'
 export { type PlacementAnswer, type RecommendationAnswer, type RecommendedItem, Recommender } from './recommender.ts'
 export { CHAINS, type SourceName } from './sources.ts'

@@ -32,7 +32,22 @@ export interface Filters {
   excludeBrands?: string[]
   minPrice?: number
   maxPrice?: number
+  /** Attribute conditions that must all hold (see `conditions.ts` for their exact meaning). */
+  where?: Condition[]
 }
+
+export const CONDITION_OPS = ['eq', 'ne', 'in', 'notIn', 'gt', 'gte', 'lt', 'lte', 'exists', 'notExists'] as const
+export type ConditionOp = (typeof CONDITION_OPS)[number]
+/** What a condition can test: the rule attributes, plus `price` and `title`. */
+export type ConditionAttribute = RuleAttribute | 'price' | 'title'
+type Scalar = string | number | boolean
+
+/** One `filters.where` condition; `value`'s shape depends on `op`. */
+export type Condition =
+  | { attribute: ConditionAttribute; op: 'eq' | 'ne'; value: Scalar }
+  | { attribute: ConditionAttribute; op: 'in' | 'notIn'; value: Scalar[] }
+  | { attribute: ConditionAttribute; op: 'gt' | 'gte' | 'lt' | 'lte'; value: number | string }
+  | { attribute: ConditionAttribute; op: 'exists' | 'notExists' }
 
 /** `brand`, `category` (the path or under it), `tag`, or `attributes.<name>`. */
 export type RuleAttribute = 'brand' | 'category' | 'tag' | `attributes.${string}`

@@ -122,6 +122,51 @@ describe('recommendation rules', () => {
     assert.ok((await ids({ rebuyCategories: ['Beauty'], excludeBought: false })).includes(vase.id))
   })
 
+  it('keeps only items that meet every filters.where condition, in the order they had', async () => {
+    const byId = new Map(shop.items.map((it) => [it.id, it]))
+    const where = [
+      { attribute: 'attributes.priceBand', op: 'in', value: ['mid', 'premium'] },
+      { attribute: 'price', op: 'gte', value: 20 },
+      { attribute: 'category', op: 'ne', value: 'Outdoor' },
+      { attribute: 'attributes.colour', op: 'exists' },
+    ]
+    // The same conditions written out by hand, on the generated catalogue.
+    const meets = (id: string) => {
+      const it = byId.get(id)!
+      const band = it.attributes?.priceBand
+      return (band === 'mid' || band === 'premium') && it.price! >= 20 && !it.categories!.some((c) => c === 'Outdoor' || c.startsWith('Outdoor > ')) && it.attributes?.colour != null
+    }
+    const baseline = await itemsOf({ strategy: 'bestsellers', count: 100 })
+    assert.ok(baseline.slice(0, 10).some((i) => !meets(i.id)), 'without the conditions, the top 10 has items they leave out')
+    const kept = await itemsOf({ strategy: 'bestsellers', count: 10, filters: { where } })
+    assert.equal(kept.length, 10)
+    for (const i of kept) assert.ok(meets(i.id), `${i.id} meets every condition`)
+    assert.deepEqual(kept.map((i) => i.id), baseline.filter((i) => meets(i.id)).slice(0, 10).map((i) => i.id))
+  })
+
+  it('refuses a bad filters.where condition with a 400 that names the field', async () => {
+    const ok = { attribute: 'price', op: 'gt', value: 10 }
+    const cases: [unknown, string, string][] = [
+      [[{ attribute: 'price', op: 'gt' }], 'filters.where[0].value', 'missing_field'],
+      [[ok, { attribute: 'brand', op: 'in', value: 'Stride' }], 'filters.where[1].value', 'invalid_field'],
+      [[ok, { attribute: 'brand', op: 'exists', value: 'Stride' }], 'filters.where[1].value', 'invalid_field'],
+      [[{ attribute: 'price', op: 'lt', value: false }], 'filters.where[0].value', 'invalid_field'],
+      [[{ attribute: 'tag', op: 'in', value: Array.from({ length: 101 }, (_, i) => `t${i}`) }], 'filters.where[0].value', 'invalid_field'],
+      [[{ attribute: 'colour', op: 'eq', value: 'red' }], 'filters.where[0].attribute', 'invalid_field'],
+      [[{ attribute: 'brand', op: 'like', value: 'S' }], 'filters.where[0].op', 'invalid_field'],
+      [[{ attribute: 'brand', op: 'eq', value: 'S', weight: 2 }], 'filters.where[0].weight', 'invalid_field'],
+      [Array.from({ length: 21 }, () => ok), 'filters.where', 'invalid_field'],
+    ]
+    for (const [where, field, code] of cases) {
+      const reply = await recommend({ strategy: 'trending', filters: { where } })
+      assert.equal(reply.status, 400, JSON.stringify(where))
+      assert.deepEqual([reply.body.error.field, reply.body.error.code], [field, code], JSON.stringify(reply.body))
+    }
+    const nested = await recommend({ placements: [{ strategy: 'trending' }, { strategy: 'trending', filters: { where: [ok, { attribute: 'price', op: 'lte' }] } }] })
+    assert.equal(nested.status, 400)
+    assert.equal(nested.body.error.field, 'placements[1].filters.where[1].value')
+  })
+
   it('refuses a bad rule with a 400 that names the field', async () => {
     const cases: [unknown, string | RegExp][] = [
       [{ boost: [{ attribute: 'colour', value: 'red', factor: 2 }] }, 'rules.boost[0].attribute'],

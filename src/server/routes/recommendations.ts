@@ -1,11 +1,26 @@
 /** POST /v1/recommendations (write or secret key): one call per page, any number of placements. */
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import { type RecommendationRequest, STRATEGIES } from '../../recommend/index.ts'
+import { checkConditions, CONDITION_OPS, type RecommendationRequest, STRATEGIES } from '../../recommend/index.ts'
 import { requireScope, type RouteContext, secretKeySecurity, writeKeySecurity } from './context.ts'
 
 const Id = Type.String({ minLength: 1, maxLength: 255 })
 const Ids = Type.Array(Id, { maxItems: 200 })
+const Value = Type.Union([Type.String({ maxLength: 255 }), Type.Number(), Type.Boolean()])
+// Whether `value` fits `op` (required, a list, a single value) is checked in the handler (checkConditions),
+// which names the value in the error. The list comes first so that its length limits are what a bad list reports.
+const Condition = Type.Object(
+  {
+    attribute: Type.String({ pattern: '^(brand|category|tag|price|title|attributes\\.[^.]+)$', description: '`brand`, `category`, `tag`, `price`, `title` or `attributes.<name>`.' }),
+    op: Type.Enum(CONDITION_OPS),
+    value: Type.Optional(
+      Type.Union([Type.Array(Value, { minItems: 1, maxItems: 100 }), Value], {
+        description: 'Left out for exists/notExists; a list (1 to 100) for in/notIn; a number or string for gt/gte/lt/lte; one value for eq/ne.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
 const Filters = Type.Object(
   {
     inStock: Type.Optional(Type.Boolean({ description: 'Only available items (default true).' })),
@@ -19,6 +34,7 @@ const Filters = Type.Object(
     excludeBrands: Type.Optional(Ids),
     minPrice: Type.Optional(Type.Number({ minimum: 0 })),
     maxPrice: Type.Optional(Type.Number({ minimum: 0 })),
+    where: Type.Optional(Type.Array(Condition, { maxItems: 20, description: 'Attribute conditions that must all hold.' })),
   },
   { additionalProperties: false },
 )
@@ -27,7 +43,7 @@ const AttributeRule = (factor: { exclusiveMinimum: number; exclusiveMaximum?: nu
     Type.Object(
       {
         attribute: Type.String({ pattern: '^(brand|category|tag|attributes\\.[^.]+)$', description: '`brand`, `category`, `tag` or `attributes.<name>`.' }),
-        value: Type.Union([Type.String({ maxLength: 255 }), Type.Number(), Type.Boolean()]),
+        value: Value,
         factor: Type.Number({ ...factor, maximum: 1000 }),
       },
       { additionalProperties: false },
@@ -84,7 +100,7 @@ export function recommendationRoutes(ctx: RouteContext) {
           summary: 'Recommendations for one page: one placement, or several without repeats between them',
           description:
             'Strategies: ' + STRATEGIES.join(', ') + '. Each runs down its fallback chain until `count` items pass the filters; `servedBy` lists the levels used. ' +
-            '`rules` pin items first, boost or bury by attribute, boost new items and cap items per category or brand. ' +
+            '`filters.where` keeps only items whose attributes meet every condition. `rules` pin items first, boost or bury by attribute, boost new items and cap items per category or brand. ' +
             'Without a person, an unknown person or without personalization consent the answer is non-personalized and says so in `note`.',
           security: [...writeKeySecurity, ...secretKeySecurity],
           body: Body,
@@ -97,6 +113,7 @@ export function recommendationRoutes(ctx: RouteContext) {
           ...(typeof anonymousId === 'string' && { anonymousId }),
           placements: (placements as RecommendationRequest['placements'] | undefined) ?? [single as unknown as RecommendationRequest['placements'][number]],
         } as RecommendationRequest
+        req.placements.forEach((p, i) => checkConditions(p.filters?.where, `${placements ? `placements[${i}].` : ''}filters.where`))
         const { answer, personId } = await ctx.engine.recommender.recommend(req)
         // Buffered, written in the background: attribution never holds up the answer.
         ctx.engine.impressions.record(req, answer, personId)
