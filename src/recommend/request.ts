@@ -90,8 +90,20 @@ export interface Placement {
   rules?: Rules
 }
 
+/**
+ * Item fields an answer can add to the display fields. `inventory` and `attributes` need the secret key:
+ * stock levels, and attributes such as cost or margin, are not for a browser holding the public write key.
+ */
+export const EXTRA_FIELDS = ['description', 'tags', 'available', 'createdAt', 'inventory', 'attributes'] as const
+export type ExtraField = (typeof EXTRA_FIELDS)[number]
+export const SECRET_FIELDS: readonly ExtraField[] = ['inventory', 'attributes']
+
 export interface RecommendationRequest {
   userId?: string
   anonymousId?: string
   placements: Placement[]
+  /** Extra item fields in the answer. */
+  fields?: ExtraField[]
+  /** Per placement, what each chain level offered and why candidates were left out (secret key). */
+  explain?: boolean
 }

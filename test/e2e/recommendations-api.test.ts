@@ -77,11 +77,59 @@ describe('recommendations API', () => {
     assert.match(also.items[0].reason, /also bought/)
     assert.equal(similar.servedBy[0], 'similar')
     const top = (id: string) => itemById(id).categories![0]!.split(' > ')[0]
-    if (look.servedBy[0] === 'complete-the-look') assert.ok(look.items.filter((i: { reason: string }) => /^Goes with/.test(i.reason)).every((i: { id: string }) => top(i.id) !== top(itemId)))
+    assert.equal(look.servedBy[0], 'complete-the-look')
+    const goesWith = look.items.filter((i: { reason: string }) => /^Goes with/.test(i.reason))
+    assert.ok(goesWith.length > 0 && goesWith.every((i: { id: string }) => top(i.id) !== top(itemId)))
     assert.ok(cheap.items.every((i: { price: number }) => i.price <= 30))
     const none = await recommend({ strategy: 'trending', count: 3, filters: { brands: ['No Such Brand'] } })
     assert.deepEqual(none.body.placements[0].items, [])
     assert.equal(none.body.placements[0].partial, true)
+    assert.match(none.body.placements[0].note, /only 0 of 3 items passed the filters/)
+  })
+
+  it('adds public item fields for the write key and refuses it the secret-only ones and explain', async () => {
+    const open = await recommend({ strategy: 'bestsellers', count: 3, fields: ['tags', 'description', 'available'] })
+    assert.equal(open.status, 200, JSON.stringify(open.body))
+    for (const i of open.body.placements[0].items) {
+      const item = itemById(i.id)
+      assert.deepEqual(i.tags, item.tags ?? [])
+      assert.equal(i.description, item.description ?? null)
+      assert.equal(i.available, true)
+      assert.ok(!('inventory' in i) && !('attributes' in i), 'only the fields asked for')
+    }
+    const inventory = await recommend({ strategy: 'bestsellers', fields: ['tags', 'inventory'] })
+    assert.equal(inventory.status, 403)
+    assert.equal(inventory.body.error.code, 'insufficient_scope')
+    assert.equal(inventory.body.error.field, 'fields[1]')
+    const explain = await recommend({ strategy: 'bestsellers', explain: true })
+    assert.equal(explain.status, 403)
+    assert.equal(explain.body.error.field, 'explain')
+  })
+
+  it('gives the secret key attributes, stock and an explanation of each level of the chain', async () => {
+    const brand = shop.items.find((it) => it.brand)!.brand!
+    const reply = await request(`${server.url}/v1/recommendations`, {
+      auth: bearer(server.secretKey),
+      json: { strategy: 'bestsellers', count: 5, fields: ['attributes', 'inventory'], explain: true, filters: { brands: [brand] } },
+    })
+    assert.equal(reply.status, 200, JSON.stringify(reply.body))
+    const [p] = reply.body.placements
+    assert.ok(p.items.length > 0)
+    for (const i of p.items) {
+      const item = itemById(i.id)
+      assert.equal(i.brand, brand)
+      assert.deepEqual(i.attributes, item.attributes ?? {})
+      assert.equal(i.inventory, item.inventory ?? null)
+    }
+    // No category given: the chain's category level has nothing to offer, the global bestsellers answer.
+    assert.deepEqual(p.explain.map((l: { source: string }) => l.source), ['category-bestsellers', 'bestsellers'])
+    const first = p.explain[1]
+    assert.ok(first.examined > 0 && first.examined <= first.candidates)
+    assert.equal(first.taken, p.items.length)
+    const rejected = Object.values(first.rejected as Record<string, number>).reduce((a, b) => a + b, 0)
+    assert.equal(first.taken + rejected, first.examined, 'every examined candidate was taken or rejected for a reason')
+    assert.ok(first.rejected.brand > 0, JSON.stringify(first.rejected))
+    assert.deepEqual(p.servedBy, p.explain.filter((l: { taken: number }) => l.taken > 0).map((l: { source: string }) => l.source))
   })
 
   it('gives a person without personalization consent the non-personalized answer, and says so', async () => {

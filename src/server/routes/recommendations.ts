@@ -1,8 +1,9 @@
 /** POST /v1/recommendations (write or secret key): one call per page, any number of placements. */
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import { checkConditions, CONDITION_OPS, type RecommendationRequest, STRATEGIES } from '../../recommend/index.ts'
-import { requireScope, type RouteContext, secretKeySecurity, writeKeySecurity } from './context.ts'
+import { AttuneError } from '../../core/index.ts'
+import { checkConditions, CONDITION_OPS, EXTRA_FIELDS, type RecommendationRequest, SECRET_FIELDS, STRATEGIES } from '../../recommend/index.ts'
+import { keyOf, requireScope, type RouteContext, secretKeySecurity, writeKeySecurity } from './context.ts'
 
 const Id = Type.String({ minLength: 1, maxLength: 255 })
 const Ids = Type.Array(Id, { maxItems: 200 })
@@ -83,6 +84,14 @@ const Body = Type.Object(
     anonymousId: Type.Optional(Id),
     writeKey: Type.Optional(Type.String()),
     placements: Type.Optional(Type.Array(Placement, { minItems: 1, maxItems: 10 })),
+    fields: Type.Optional(
+      Type.Array(Type.Union(EXTRA_FIELDS.map((f) => Type.Literal(f))), {
+        maxItems: EXTRA_FIELDS.length,
+        uniqueItems: true,
+        description: `Item fields added to the display fields; ${SECRET_FIELDS.join(' and ')} need the secret key.`,
+      }),
+    ),
+    explain: Type.Optional(Type.Boolean({ description: 'Per placement, what each chain level offered and why candidates were left out (secret key).' })),
     ...Object.fromEntries(Object.entries(PlacementFields).map(([k, v]) => [k, Type.Optional(v)])),
   },
   { additionalProperties: false },
@@ -107,10 +116,18 @@ export function recommendationRoutes(ctx: RouteContext) {
         },
       },
       async (request) => {
-        const { userId, anonymousId, placements, writeKey: _key, ...single } = request.body as Record<string, unknown>
+        const { userId, anonymousId, placements, fields, explain, writeKey: _key, ...single } = request.body as Record<string, unknown>
+        if (keyOf(request).scope !== 'secret') {
+          // The write key is public (it sits in every page): what it may see is limited.
+          const secret = ((fields as string[] | undefined) ?? []).findIndex((f) => SECRET_FIELDS.includes(f as never))
+          if (secret >= 0) throw new AttuneError('insufficient_scope', `the item field "${(fields as string[])[secret]}" needs the secret key`, `fields[${secret}]`)
+          if (explain === true) throw new AttuneError('insufficient_scope', 'explain needs the secret key', 'explain')
+        }
         const req = {
           ...(typeof userId === 'string' && { userId }),
           ...(typeof anonymousId === 'string' && { anonymousId }),
+          ...(Array.isArray(fields) && { fields }),
+          ...(explain === true && { explain }),
           placements: (placements as RecommendationRequest['placements'] | undefined) ?? [single as unknown as RecommendationRequest['placements'][number]],
         } as RecommendationRequest
         req.placements.forEach((p, i) => checkConditions(p.filters?.where, `${placements ? `placements[${i}].` : ''}filters.where`))
