@@ -10,10 +10,12 @@ import type { RecommendationRequest } from './request.ts'
 /** Finds the canonical person of a request's ref (null when unknown). */
 export type ResolvePerson = (ref: string, type: 'user_id' | 'anonymous_id') => Promise<string | null>
 
-interface Pending {
+/** One impression row waiting to be written, with the id to look its person up by when unknown. */
+export interface PendingImpression {
   row: Impression
   lookup: { ref: string; type: 'user_id' | 'anonymous_id' } | null
 }
+type Pending = PendingImpression
 
 export interface RecorderOptions {
   flushMs?: number
@@ -32,6 +34,7 @@ export class ImpressionRecorder {
   // Flushes run one after another so batches reach the store in order.
   #chain: Promise<void> = Promise.resolve()
   #closed = false
+  #divert: ((batch: PendingImpression[]) => Promise<void>) | null = null
   /** Rows lost because the store refused their batch. */
   dropped = 0
 
@@ -51,12 +54,27 @@ export class ImpressionRecorder {
     if (this.#closed) return
     const ref = request.userId ?? request.anonymousId ?? null
     const lookup = ref === null || personId !== null ? null : { ref, type: request.userId ? ('user_id' as const) : ('anonymous_id' as const) }
-    answer.placements.forEach((p, placement) => {
-      this.#buffer.push({
+    this.accept(
+      answer.placements.map((p, placement) => ({
         row: { recommId: answer.recommId, placement, strategy: p.strategy, personId, ref, itemIds: p.items.map((i) => i.id), servedAt },
         lookup,
-      })
-    })
+      })),
+    )
+  }
+
+  /**
+   * Hands batches to `sink` instead of writing them here (`attune serve` sends them to its worker thread,
+   * whose own connection writes them, off the thread that answers requests); null writes here again.
+   * `sink` resolves once the batch is stored, so `flush` still means "stored".
+   */
+  divert(sink: ((batch: PendingImpression[]) => Promise<void>) | null): void {
+    this.#divert = sink
+  }
+
+  /** Queues rows recorded elsewhere (the other end of `divert`). */
+  accept(batch: PendingImpression[]): void {
+    if (this.#closed) return
+    this.#buffer.push(...batch)
     if (this.#buffer.length >= this.#maxRows) void this.flush()
     else if (!this.#timer) {
       this.#timer = setTimeout(() => void this.flush(), this.#flushMs)
@@ -70,7 +88,12 @@ export class ImpressionRecorder {
     this.#timer = null
     const batch = this.#buffer
     this.#buffer = []
-    if (batch.length > 0) this.#chain = this.#chain.then(() => this.#write(batch))
+    if (batch.length === 0) return this.#chain
+    if (this.#divert) {
+      // Handed over now, not when earlier batches are done: a shutdown right after must find it sent.
+      const sent = this.#divert(batch).catch(this.#onError)
+      this.#chain = this.#chain.then(() => sent)
+    } else this.#chain = this.#chain.then(() => this.#write(batch))
     return this.#chain
   }
 

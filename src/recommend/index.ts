@@ -10,5 +10,5 @@ export { type PlacementAnswer, type RecommendationAnswer, Recommender } from './
 export type { RecommendedItem } from './item-view.ts'
 export { LEVEL_CANDIDATES, type LevelExplanation } from './placement.ts'
 export { CHAINS, type SourceName } from './sources.ts'
-export { ImpressionRecorder, type RecorderOptions, type ResolvePerson } from './attribution.ts'
+export { ImpressionRecorder, type PendingImpression, type RecorderOptions, type ResolvePerson } from './attribution.ts'
 export { type AttributionReport, attributionReport, CLICK_WINDOW_MS, computeAttribution, ORDER_WINDOW_MS, RECOMM_TTL_MS, type StrategyReport } from './attribution-report.ts'

@@ -38,6 +38,11 @@ const stats = setInterval(() => post({ type: 'stats', stats: { ...engine.project
 
 port.on('message', (message: ToWorkerThread) => {
   if (message.type === 'wake') void engine.stream.publish([])
+  if (message.type === 'impressions') {
+    const { id } = message
+    engine.impressions.accept(message.batch)
+    void engine.impressions.flush().then(() => post({ type: 'impressions-stored', id }))
+  }
   if (message.type === 'stop') {
     clearInterval(stats)
     void engine.close().then(() => {

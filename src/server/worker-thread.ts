@@ -5,15 +5,17 @@
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { ProjectorStats } from '../profiles/index.ts'
+import type { PendingImpression } from '../recommend/index.ts'
 import type { Engine } from './engine.ts'
 
-export type ToWorkerThread = { type: 'wake' } | { type: 'stop' }
+export type ToWorkerThread = { type: 'wake' } | { type: 'stop' } | { type: 'impressions'; id: number; batch: PendingImpression[] }
 export type FromWorkerThread =
   | { type: 'ready' }
   | { type: 'profile'; personId: string; doc: string }
   | { type: 'removed'; personIds: string[] }
   | { type: 'stats'; stats: ProjectorStats }
   | { type: 'error'; message: string }
+  | { type: 'impressions-stored'; id: number }
   | { type: 'stopped' }
 
 export interface WorkerThread {
@@ -36,7 +38,24 @@ export function startWorkerThread(engine: Engine, onError: (message: string) => 
     resolveReady = resolve
     rejectReady = reject
   })
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+  // Recommendation impressions are written by the thread's own connection: SQLite work off this thread.
+  const stored = new Map<number, () => void>()
+  let nextBatch = 0
+  engine.impressions.divert(
+    (batch) =>
+      new Promise<void>((resolve) => {
+        const id = nextBatch++
+        stored.set(id, resolve)
+        worker.postMessage({ type: 'impressions', id, batch } satisfies ToWorkerThread)
+      }),
+  )
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      engine.impressions.divert(null)
+      for (const done of stored.values()) done()
+      resolve()
+    }),
+  )
   worker.on('error', (error) => {
     rejectReady(error)
     onError(error.message)
@@ -59,6 +78,10 @@ export function startWorkerThread(engine: Engine, onError: (message: string) => 
       case 'error':
         onError(message.message)
         break
+      case 'impressions-stored':
+        stored.get(message.id)?.()
+        stored.delete(message.id)
+        break
       case 'stopped':
         break
     }
@@ -67,7 +90,11 @@ export function startWorkerThread(engine: Engine, onError: (message: string) => 
     ready,
     async stop() {
       engine.commitListeners.delete(wake)
+      // What is still buffered goes to the thread before it stops; later rows are written here.
+      const last = engine.impressions.flush()
+      engine.impressions.divert(null)
       worker.postMessage({ type: 'stop' } satisfies ToWorkerThread)
+      await last
       await exited
     },
   }
