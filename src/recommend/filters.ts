@@ -13,6 +13,21 @@ export interface PersonFacts {
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix} > `)
 
+// Per sensitivity test (one per refresh of the marked categories), what it said of each catalogue item.
+const sensitiveMemo = new WeakMap<(path: string) => boolean, WeakMap<Item, boolean>>()
+
+/** Whether one of the item's category paths, or a parent of one, is sensitive. */
+export function inSensitiveCategory(item: Item, sensitive: (path: string) => boolean): boolean {
+  let memo = sensitiveMemo.get(sensitive)
+  if (!memo) sensitiveMemo.set(sensitive, (memo = new WeakMap()))
+  let answer = memo.get(item)
+  if (answer === undefined) {
+    answer = item.categories.some((c) => c.split(' > ').some((_, i, parts) => sensitive(parts.slice(0, i + 1).join(' > '))))
+    memo.set(item, answer)
+  }
+  return answer
+}
+
 /** Returns why an item is filtered out, or null when it may be shown. */
 export function rejection(item: Item, f: Filters, person: PersonFacts, sensitive: (path: string) => boolean, mayUseSensitive: boolean): string | null {
   if ((f.inStock ?? true) && (!item.available || item.inventory === 0)) return 'out of stock'
@@ -22,7 +37,7 @@ export function rejection(item: Item, f: Filters, person: PersonFacts, sensitive
   const cats = item.categories
   if (cats.some((c) => person.dislikedCategories.some((d) => under(c, d)))) return 'disliked category'
   if (item.brand && person.dislikedBrands.includes(item.brand)) return 'disliked brand'
-  if (!mayUseSensitive && cats.some((c) => c.split(' > ').some((_, i, parts) => sensitive(parts.slice(0, i + 1).join(' > '))))) return 'sensitive'
+  if (!mayUseSensitive && inSensitiveCategory(item, sensitive)) return 'sensitive'
   if (f.categories?.length && !cats.some((c) => f.categories!.some((p) => under(c, p)))) return 'category'
   if (f.excludeCategories?.some((p) => cats.some((c) => under(c, p)))) return 'category'
   if (f.brands?.length && (!item.brand || !f.brands.includes(item.brand))) return 'brand'

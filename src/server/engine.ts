@@ -171,13 +171,14 @@ async function trainWhenDue(store: Store, trainer: Trainer, intervalMs = 0): Pro
 
 /** Which category paths are sensitive (marked, or under a marked one), re-read every 30 seconds. */
 function sensitivityCache(store: Store): () => Promise<(path: string) => boolean> {
-  let cached: { paths: Set<string>; at: number } | null = null
+  // One function per refresh: the recommender remembers per item what it answered.
+  let cached: { test: (path: string) => boolean; at: number } | null = null
   return async () => {
     if (!cached || Date.now() - cached.at > 30_000) {
       const categories = await store.listCategories()
-      cached = { paths: new Set(categories.filter((c) => c.sensitive || c.inheritedSensitive).map((c) => c.path)), at: Date.now() }
+      const paths = new Set(categories.filter((c) => c.sensitive || c.inheritedSensitive).map((c) => c.path))
+      cached = { test: (path) => paths.has(path), at: Date.now() }
     }
-    const { paths } = cached
-    return (path) => paths.has(path)
+    return cached.test
   }
 }

@@ -23,6 +23,9 @@ describe('recommendations API', () => {
   before(async () => {
     server = await startServer()
     shop = generateShop({ seed: 5, people: 500, items: 160, days: 60 })
+    // The shop's "Health" tree is sensitive.
+    const marked = await request(`${server.url}/v1/categories`, { auth: bearer(server.secretKey), json: { categories: shop.categories } })
+    assert.equal(marked.status, 200, JSON.stringify(marked.body))
     await loadShop(server, shop)
     await trainActiveModel(server)
   })
@@ -139,6 +142,28 @@ describe('recommendations API', () => {
     assert.equal(reply.body.personalized, false)
     assert.match(reply.body.note, /consent/)
     assert.ok(!reply.body.placements[0].servedBy.includes('personal'))
+  })
+
+  it("never shows sensitive categories without the person's consent to their use", async () => {
+    const sensitive = shop.categories.filter((c) => c.sensitive).map((c) => c.path)
+    const health = shop.items.filter((it) => it.categories?.some((c) => sensitive.some((s) => c === s || c.startsWith(`${s} > `))))
+    assert.ok(health.length > 0)
+    const leaf = health[0]!.categories![0]!
+    const isHealth = (id: string) => health.some((it) => it.id === id)
+    const ask = (body: object) => request(`${server.url}/v1/recommendations`, { auth: bearer(server.secretKey), json: { strategy: 'bestsellers', category: leaf, count: 5, explain: true, ...body } })
+    const anonymous = await ask({})
+    assert.equal(anonymous.status, 200, JSON.stringify(anonymous.body))
+    const [p] = anonymous.body.placements
+    assert.equal(p.items.length, 5)
+    assert.ok(p.items.every((i: { id: string }) => !isHealth(i.id)), 'no sensitive item for an anonymous visitor')
+    assert.ok(p.explain[0].rejected.sensitive > 0, JSON.stringify(p.explain))
+
+    const user = shop.people.filter((x) => x.userId).at(-1)!.userId!
+    const consent = await request(`${server.url}/v1/people/${user}/consent`, { method: 'PUT', auth: bearer(server.secretKey), json: { sensitive: true } })
+    assert.equal(consent.status, 200, JSON.stringify(consent.body))
+    const consented = await ask({ userId: user, filters: { excludeBought: false } })
+    assert.equal(consented.status, 200, JSON.stringify(consented.body))
+    assert.ok(consented.body.placements[0].items.some((i: { id: string }) => isHealth(i.id)), JSON.stringify(consented.body.placements[0].explain))
   })
 
   it('refuses bad input with a 4xx that names the field', async () => {
