@@ -377,6 +377,7 @@ async function main(): Promise<void> {
   const rows: Row[] = []
   let rss = { ready: Number.NaN, afterFirst: Number.NaN, end: Number.NaN }
   let bare: MaxRun
+  let floor = null as MaxRun | null
   try {
     const tServe = performance.now()
     await track(await startServe({ dataDir: facts.dataDir, nodeArgs }), async (server) => {
@@ -404,6 +405,14 @@ async function main(): Promise<void> {
         await sleep(500)
       }
       rss.end = rssMiB(server.child.pid)
+      // The same server's cheapest route: what Fastify, Node's HTTP and the hooks cost without any work.
+      log(`  attune GET /healthz: max rate (${CONNECTIONS} connections, ${WARMUP}+${DURATION} s)`)
+      const base = { method: 'GET', path: '/healthz' }
+      if (WARMUP > 0) await runRequests(server.port, CONNECTIONS, WARMUP, base, () => ({}), newLedger())
+      const cpu0 = cpuSeconds(server.child.pid)
+      const load = await runRequests(server.port, CONNECTIONS, DURATION, base, () => ({}), newLedger())
+      floor = { load, serverCpu: (cpuSeconds(server.child.pid) - cpu0) / load.seconds, server: null, bytes: 0 }
+      log(` ${f0(rps(load))} req/s\n`)
     })
     bare = await track(await startBare(), async (server) => {
       log(`  bare node:http: max rate (${CONNECTIONS} connections, ${WARMUP}+${DURATION} s)`)
@@ -427,6 +436,7 @@ async function main(): Promise<void> {
       const l = max.load
       return `| ${scenario.name} | ${f0(rps(l))} | **${f1((100 * rps(l)) / bareRps)} %** | ${f2(percentile(l.latencies, 50))} | ${f2(percentile(l.latencies, 99))} | ${ms(max.server!.p50)} | ${ms(max.server!.p99)} | ${f2(max.server!.mean)} | ${l.non2xx} / ${l.errors} / ${l.timeouts} | ${f0(100 * max.serverCpu)} % | ${f0((100 * l.loadCpu) / l.seconds)} % | ${f0(max.bytes)} B | ${servedBy} |`
     }),
+    ...(floor ? [`| attune GET /healthz (same server, no key, no body, no work) | ${f0(rps(floor.load))} | ${f1((100 * rps(floor.load)) / bareRps)} % | ${f2(percentile(floor.load.latencies, 50))} | ${f2(percentile(floor.load.latencies, 99))} | | | | ${floor.load.non2xx} / ${floor.load.errors} / ${floor.load.timeouts} | ${f0(100 * floor.serverCpu)} % | ${f0((100 * floor.load.loadCpu) / floor.load.seconds)} % | | |`] : []),
     `| bare node:http (same bodies as for-you known) | ${f0(bareRps)} | 100 % | ${f2(percentile(bare.load.latencies, 50))} | ${f2(percentile(bare.load.latencies, 99))} | | | | ${bare.load.non2xx} / ${bare.load.errors} / ${bare.load.timeouts} | ${f0(100 * bare.serverCpu)} % | ${f0((100 * bare.load.loadCpu) / bare.load.seconds)} % | ${f0(bare.bytes)} B | |`,
   ].join('\n')
   const fixedTable = [
@@ -457,6 +467,7 @@ async function main(): Promise<void> {
       `**Serving memory (RSS)**: ${f0(rss.ready)} MiB once ready with the model loaded, ${f0(rss.afterFirst)} MiB after the first load run, ${f0(rss.end)} MiB at the end.`,
     `- Requests: \`POST ${ROUTE}\` with the write key (Basic), one placement, count 10, default filters; per strategy: ${rows.map((r) => `${r.scenario.name}: ${r.scenario.description}`).join('; ')}.`,
     `- Max rate: autocannon, ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up + ${DURATION} s measured; client latency per 2xx request on loopback. The bare node:http server (bench/bare-server.mjs: reads and JSON.parses the body, answers \`{"success":true}\`) gets the same load with the for-you bodies.`,
+    `- Floor: the same attune server's \`GET /healthz\` (no key, no body, a few bytes back) at the same load shows what Node's HTTP, Fastify and the app's hooks cost before any work; the bare server's rate is bounded by the load generator, which takes a full core there.`,
     `- Fixed rate: a paced open-loop client in the bench (request i due at t0 + i/${RATE} s, keep-alive, up to 64 sockets; latency from the due time, so queueing behind a slow request counts). ` +
       `Requests not answered ${GRACE_MS / 1000} s after the last was due count as infinitely slow ("unanswered") and are dropped. Autocannon's \`overallRate\` was not used: it sends each connection's share of a second back to back and then idles, i.e. bursts at full concurrency.`,
     `- Server-side latency: the difference of the server's \`attune_http_request_duration_seconds{route="${ROUTE}"}\` histogram over each measured run (buckets 1, 2.5, 5, 10, 25 ms, ...: p50/p99 interpolated inside the bucket, so coarse; "≤ 10 ms" is exact).`,
