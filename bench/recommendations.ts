@@ -19,7 +19,6 @@
  *          [--keep] [--cpu-prof DIR] [--only for-you-known,trending] [--dry]
  */
 import fs from 'node:fs'
-import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -35,6 +34,7 @@ import { Trainer } from '../src/training/index.ts'
 import type { EventRecord } from '../src/core/index.ts'
 import { batchHeaders, cleanEnv, cpuSeconds, type Ledger, readMetrics, runRequests, type Server, startBare, startServe } from './harness.ts'
 import { f0, f2, type LoadResult, machine, percentile, writeResults } from './ingest-report.ts'
+import { GRACE_MS, type Paced, pacedClient } from './paced-client.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -230,88 +230,6 @@ function serverSide(h: Histogram) {
 type ServerSide = ReturnType<typeof serverSide>
 
 // ---- paced fixed-rate load ----
-interface Paced {
-  rate: number
-  seconds: number
-  sent: number
-  ok: number
-  failed: number
-  /** From each request's due time (coordinated omission counted) and from its actual write. */
-  latencies: Float64Array
-  serviceLatencies: Float64Array
-  lateStarts: number
-  /** Requests still unanswered GRACE_MS after the last was due (counted as infinitely slow, then dropped). */
-  unanswered: number
-  elapsed: number
-}
-const GRACE_MS = 3000
-
-/**
- * Open loop: request i is due at t0 + i / rate; a 1 ms timer sends every due request (keep-alive agent, up
- * to 64 sockets), so the rate holds even when responses are slow. Autocannon's `overallRate` is not used:
- * it lets each connection send its share of a second back to back and then idle until the next second,
- * which measures bursts at full concurrency rather than a steady 1,000 requests/s.
- */
-async function paced(port: number, rate: number, secs: number, bodies: string[]): Promise<Paced> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
-  const total = Math.round(rate * secs)
-  const latencies = new Float64Array(total)
-  const service = new Float64Array(total)
-  let ok = 0
-  let failed = 0
-  let done = 0
-  let sent = 0
-  let lateStarts = 0
-  const live = new Set<http.ClientRequest>()
-  const t0 = performance.now() + 20
-  await new Promise<void>((resolve) => {
-    setTimeout(resolve, 20 + secs * 1000 + GRACE_MS).unref()
-    const send = (i: number) => {
-      const due = t0 + (i * 1000) / rate
-      const start = performance.now()
-      if (start - due > 1) lateStarts++
-      const payload = bodies[i % bodies.length]!
-      const req = http.request(
-        { host: '127.0.0.1', port, method: 'POST', path: ROUTE, agent, headers: { ...batchHeaders, 'content-length': Buffer.byteLength(payload) } },
-        (res) => {
-          res.resume()
-          res.on('end', () => {
-            const end = performance.now()
-            if (res.statusCode === 200) {
-              latencies[ok] = end - due
-              service[ok] = end - start
-              ok++
-            } else failed++
-            if (++done === total) resolve()
-          })
-        },
-      )
-      live.add(req)
-      req.on('close', () => live.delete(req))
-      req.on('error', () => {
-        if (performance.now() > t0 + secs * 1000 + GRACE_MS) return // dropped at the end, counted as unanswered
-        failed++
-        if (++done === total) resolve()
-      })
-      req.end(payload)
-    }
-    const tick = () => {
-      const now = performance.now()
-      while (sent < total && t0 + (sent * 1000) / rate <= now) send(sent++)
-      if (sent < total) setTimeout(tick, 1)
-    }
-    setTimeout(tick, 20)
-  })
-  const elapsed = (performance.now() - t0) / 1000
-  const unanswered = total - done
-  // Abort every request still queued in the agent or in flight: after agent.destroy() alone the agent would
-  // go on opening sockets for its queue and load the server during the next runs.
-  for (const req of live) req.destroy()
-  agent.destroy()
-  const all = new Float64Array(ok + unanswered).fill(Infinity)
-  all.set(latencies.slice(0, ok))
-  return { rate, seconds: secs, sent, ok, failed, latencies: all.sort(), serviceLatencies: service.slice(0, ok).sort(), lateStarts, unanswered, elapsed }
-}
 
 // ---- runs ----
 interface MaxRun {
@@ -393,7 +311,7 @@ async function main(): Promise<void> {
         await sleep(500)
         const h0 = await routeHistogram(server.port)
         const cpu0 = cpuSeconds(server.child.pid)
-        const fixed = await paced(server.port, RATE, RATE_DURATION, scenario.bodies)
+        const fixed = await pacedClient({ port: server.port, path: ROUTE, headers: batchHeaders, rate: RATE, seconds: RATE_DURATION, bodies: scenario.bodies })
         const serverCpu = (cpuSeconds(server.child.pid) - cpu0) / fixed.elapsed
         await sleep(1000) // requests of dropped sockets still finish in the server
         const s = serverSide(diff(h0, await routeHistogram(server.port)))
@@ -468,7 +386,7 @@ async function main(): Promise<void> {
     `- Requests: \`POST ${ROUTE}\` with the write key (Basic), one placement, count 10, default filters; per strategy: ${rows.map((r) => `${r.scenario.name}: ${r.scenario.description}`).join('; ')}.`,
     `- Max rate: autocannon, ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up + ${DURATION} s measured; client latency per 2xx request on loopback. The bare node:http server (bench/bare-server.mjs: reads and JSON.parses the body, answers \`{"success":true}\`) gets the same load with the for-you bodies.`,
     `- Floor: the same attune server's \`GET /healthz\` (no key, no body, a few bytes back) at the same load shows what Node's HTTP, Fastify and the app's hooks cost before any work; the bare server's rate is bounded by the load generator, which takes a full core there.`,
-    `- Fixed rate: a paced open-loop client in the bench (request i due at t0 + i/${RATE} s, keep-alive, up to 64 sockets; latency from the due time, so queueing behind a slow request counts). ` +
+    `- Fixed rate: a paced open-loop client in a process of its own (bench/paced-client.ts; request i due at t0 + i/${RATE} s, keep-alive, up to 64 sockets; latency from the due time, so queueing behind a slow request counts). ` +
       `Requests not answered ${GRACE_MS / 1000} s after the last was due count as infinitely slow ("unanswered") and are dropped. Autocannon's \`overallRate\` was not used: it sends each connection's share of a second back to back and then idles, i.e. bursts at full concurrency.`,
     `- Server-side latency: the difference of the server's \`attune_http_request_duration_seconds{route="${ROUTE}"}\` histogram over each measured run (buckets 1, 2.5, 5, 10, 25 ms, ...: p50/p99 interpolated inside the bucket, so coarse; "≤ 10 ms" is exact).`,
     `- Goals (issue 6): p99 under 10 ms at 1,000 requests/s: **${rows.every((r) => percentile(r.fixed.load.latencies, 99) < 10) ? 'met for every strategy' : `not met for ${rows.filter((r) => percentile(r.fixed.load.latencies, 99) >= 10).map((r) => r.scenario.name).join(', ')}`}** (client-side p99); ` +

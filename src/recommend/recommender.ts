@@ -15,7 +15,7 @@ import { ItemCache } from './item-cache.ts'
 import { itemView, type RecommendedItem } from './item-view.ts'
 import type { PeopleCache } from './people-cache.ts'
 import { fillPlacement, type LevelExplanation, type PlacementEnv } from './placement.ts'
-import type { RecommendationRequest } from './request.ts'
+import type { Placement, RecommendationRequest } from './request.ts'
 import type { SourceContext, SourceName } from './sources.ts'
 
 export interface PlacementAnswer {
@@ -117,11 +117,21 @@ export class Recommender {
         items: chosen.map(({ item, c }) => itemView(item, c, named, request.fields)),
         servedBy,
         partial: chosen.length < count,
-        note: chosen.length < count ? `only ${chosen.length} of ${count} items passed the filters and rules down the whole fallback chain` : null,
+        note: placementNote(placement, itemIndex, chosen.length, count),
         ...(request.explain && { explain: levels }),
       })
     }
     return { answer: { recommId: randomUUID(), modelVersion: loaded.version.id, personalized, note, placements }, personId: root }
   }
 
+}
+
+/** What the caller should know about a placement's answer: items of the page unknown to the model, a short answer. */
+function placementNote(p: Placement, itemIndex: ReadonlyMap<string, number>, given: number, count: number): string | null {
+  const unknown = [p.itemId, ...(p.itemIds ?? [])].filter((id): id is string => id !== undefined && !itemIndex.has(id))
+  const notes = [
+    ...(unknown.length > 0 ? [`${unknown.map((id) => `"${id}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the model (new, or without interactions): answered from the rest of the fallback chain`] : []),
+    ...(given < count ? [`only ${given} of ${count} items passed the filters and rules down the whole fallback chain`] : []),
+  ]
+  return notes.length > 0 ? notes.join('; ') : null
 }

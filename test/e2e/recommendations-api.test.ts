@@ -88,6 +88,11 @@ describe('recommendations API', () => {
     assert.deepEqual(none.body.placements[0].items, [])
     assert.equal(none.body.placements[0].partial, true)
     assert.match(none.body.placements[0].note, /only 0 of 3 items passed the filters/)
+    const unknownItem = await recommend({ strategy: 'also-bought', itemId: 'no-such-item', count: 3 })
+    assert.equal(unknownItem.status, 200)
+    assert.equal(unknownItem.body.placements[0].items.length, 3)
+    assert.match(unknownItem.body.placements[0].note, /"no-such-item" is not in the model/)
+    assert.ok(!unknownItem.body.placements[0].servedBy.includes('also-bought'))
   })
 
   it('adds public item fields for the write key and refuses it the secret-only ones and explain', async () => {
