@@ -48,6 +48,11 @@ export interface Config {
    * Counted in hot state, so with Redis the limit holds across all API nodes.
    */
   readonly rateLimit: number
+  /**
+   * How long a non-personalized recommendation answer is reused for the same request
+   * (`ATTUNE_RECOMMENDATION_CACHE_MS`, default 2000, 0 = never): the same order as the catalogue cache.
+   */
+  readonly recommendationCacheMs: number
   /** Largest request body in bytes (Segment's batch limit, 500 KB). */
   readonly maxBatchBytes: number
   /** Largest single event in bytes (Segment's limit, 32 KB). */
@@ -172,6 +177,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     natsSubject: nameSetting(env, 'ATTUNE_NATS_SUBJECT', 'attune.events', /^[\w-]+(\.[\w-]+)*$/),
     embeddedWorker: embedded === undefined || embedded === '' ? natsUrl === undefined : embedded === '1' || embedded === 'true',
     rateLimit: intSetting(env, 'ATTUNE_RATE_LIMIT', 0, 0, 1_000_000),
+    recommendationCacheMs: intSetting(env, 'ATTUNE_RECOMMENDATION_CACHE_MS', 2000, 0, 60_000),
     maxBatchBytes: 500 * 1024,
     maxEventBytes: 32 * 1024,
     affinityHalfLifeDays: numberSetting(env, 'ATTUNE_AFFINITY_HALF_LIFE_DAYS', 30, 0.01, 3650),

@@ -11,6 +11,7 @@ import { consentGiven, type ProfileState } from '../profiles/index.ts'
 import type { Store } from '../storage/index.ts'
 import type { Artifact, ModelRegistry } from '../training/index.ts'
 import type { PersonFacts } from './filters.ts'
+import { AnswerCache } from './answer-cache.ts'
 import { ItemCache } from './item-cache.ts'
 import { itemView, type RecommendedItem } from './item-view.ts'
 import type { PeopleCache } from './people-cache.ts'
@@ -65,13 +66,27 @@ export class Recommender {
   readonly #consentDefaults: Record<string, boolean>
   readonly #sensitive: () => Promise<(path: string) => boolean>
   readonly #items: ItemCache
+  readonly #answers: AnswerCache
 
-  constructor(store: Store, models: ModelRegistry, people: PeopleCache, consentDefaults: Record<string, boolean>, sensitive: () => Promise<(path: string) => boolean>) {
+  constructor(
+    store: Store,
+    models: ModelRegistry,
+    people: PeopleCache,
+    consentDefaults: Record<string, boolean>,
+    sensitive: () => Promise<(path: string) => boolean>,
+    options: { answerCacheMs?: number } = {},
+  ) {
     this.#models = models
     this.#people = people
     this.#consentDefaults = consentDefaults
     this.#sensitive = sensitive
     this.#items = new ItemCache(store)
+    this.#answers = new AnswerCache(options.answerCacheMs ?? 0)
+  }
+
+  /** How often non-personalized answers were reused (also on /metrics). */
+  get answerCacheStats(): { hits: number; misses: number } {
+    return { hits: this.#answers.hits, misses: this.#answers.misses }
   }
 
   /** The answer, and the canonical person it was for (null when none is known), for attribution. */
@@ -92,6 +107,10 @@ export class Recommender {
       dislikedCategories: state?.preferences.categories.disliked ?? [],
       dislikedBrands: state?.preferences.brands.disliked ?? [],
     }
+    // Without a person the answer depends on the request alone (for this model version and catalogue).
+    const key = state === null && !request.explain && this.#answers.enabled ? JSON.stringify([loaded.version.id, note, request.placements, request.fields ?? null]) : null
+    const cached = key === null ? null : this.#answers.get(key)
+    if (cached) return { answer: { recommId: randomUUID(), modelVersion: loaded.version.id, personalized, note, placements: [...cached] }, personId: root }
     const { itemIndex, personRow, scorer } = indexesOf(artifact)
     const factorRow = personalized && root ? (personRow.get(root) ?? -1) : -1
     const env: PlacementEnv = { items: this.#items, facts, used: new Set(), isSensitive: await this.#sensitive(), mayUseSensitive: state !== null && consentGiven(state, 'sensitive', {}) }
@@ -121,6 +140,7 @@ export class Recommender {
         ...(request.explain && { explain: levels }),
       })
     }
+    if (key !== null) this.#answers.set(key, placements)
     return { answer: { recommId: randomUUID(), modelVersion: loaded.version.id, personalized, note, placements }, personId: root }
   }
 

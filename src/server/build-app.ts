@@ -41,7 +41,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
     strict: addFormats.default(new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false })),
   }
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.strict : validators.coercing).compile(schema))
-  const metrics = new Metrics(() => engine.writer.pending, () => ({ ...engine.projector.stats }))
+  const metrics = new Metrics(() => engine.writer.pending, () => ({ ...engine.projector.stats }), () => engine.recommender.answerCacheStats)
   const ctx: RouteContext = { engine, metrics }
   let closing = false
 

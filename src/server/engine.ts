@@ -96,7 +96,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       profiles,
       models,
       trainer,
-      recommender: new Recommender(store, models, new PeopleCache(profiles, hot), config.consentDefaults, sensitivityCache(store)),
+      recommender: new Recommender(store, models, new PeopleCache(profiles, hot), config.consentDefaults, sensitivityCache(store), { answerCacheMs: config.recommendationCacheMs }),
       impressions,
       keys: ring,
       generatedKeys: generated,

@@ -37,7 +37,7 @@ export class Metrics {
   readonly pendingEvents: Gauge
 
   /** `identity`: the profile projector's running totals (this process's worker, when it runs one). */
-  constructor(pending: () => number, identity?: () => Record<string, number>) {
+  constructor(pending: () => number, identity?: () => Record<string, number>, answers?: () => { hits: number; misses: number }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'attune_' })
     this.pendingEvents = new Gauge({
       name: 'attune_event_writer_pending',
@@ -56,6 +56,21 @@ export class Metrics {
       ['attune_identity_links_refused_total', 'New identifiers not linked because a person reached the limit for their type', 'refusedLinks'],
       ['attune_profiles_recomputed_total', 'Profiles recomputed from the log (merges, unmerges, gifts marked later)', 'recomputed'],
     ]
+    const cache: [string, string, 'hits' | 'misses'][] = [
+      ['attune_recommendation_cache_hits_total', 'Non-personalized recommendation answers reused for an identical request', 'hits'],
+      ['attune_recommendation_cache_misses_total', 'Non-personalized recommendation answers computed (not found in the answer cache)', 'misses'],
+    ]
+    for (const [name, help, key] of cache) {
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset()
+          this.inc(answers?.()[key] ?? 0)
+        },
+      })
+    }
     for (const [name, help, key] of totals) {
       new Counter({
         name,

@@ -95,6 +95,18 @@ describe('recommendations API', () => {
     assert.ok(!unknownItem.body.placements[0].servedBy.includes('also-bought'))
   })
 
+  it('reuses a non-personalized answer for an identical request, each time with its own recommId', async () => {
+    const body = { anonymousId: uniqueId('anon'), placements: [{ strategy: 'trending', count: 4 }, { strategy: 'bestsellers', count: 3 }] }
+    const [a, b] = [await recommend(body), await recommend({ ...body, anonymousId: uniqueId('anon') })]
+    assert.equal(a.status, 200, JSON.stringify(a.body))
+    assert.deepEqual(b.body.placements, a.body.placements)
+    assert.notEqual(b.body.recommId, a.body.recommId)
+    const hits = server.engine.recommender.answerCacheStats.hits
+    const other = await recommend({ ...body, placements: [{ strategy: 'trending', count: 5 }] })
+    assert.equal(other.body.placements[0].items.length, 5, 'a different request is computed')
+    assert.equal(server.engine.recommender.answerCacheStats.hits, hits)
+  })
+
   it('adds public item fields for the write key and refuses it the secret-only ones and explain', async () => {
     const open = await recommend({ strategy: 'bestsellers', count: 3, fields: ['tags', 'description', 'available'] })
     assert.equal(open.status, 200, JSON.stringify(open.body))
