@@ -6,7 +6,7 @@ export { AttuneError, ERROR_CODES } from './errors.ts'
 export type { ErrorCode, RecordProblem } from './errors.ts'
 export { loadConfig } from './config.ts'
 export type { Config } from './config.ts'
-export { newId, newApiKey, hashKey } from './ids.ts'
+export { newId, newApiKey, hashKey, timeOrderedId } from './ids.ts'
 export { CALL_TYPES, EVENT_KINDS } from './types.ts'
 export type {
   ApiKeyRecord,

@@ -4,8 +4,7 @@
  * item comes with a reason, and the answer says which level of the chain served it (placement.ts fills a
  * placement; rules.ts holds its business rules).
  */
-import { randomUUID } from 'node:crypto'
-import { AttuneError } from '../core/index.ts'
+import { AttuneError, timeOrderedId } from '../core/index.ts'
 import { FactorScorer } from '../models/index.ts'
 import { consentGiven, type ProfileState } from '../profiles/index.ts'
 import type { Store } from '../storage/index.ts'
@@ -110,7 +109,7 @@ export class Recommender {
     // Without a person the answer depends on the request alone (for this model version and catalogue).
     const key = state === null && !request.explain && this.#answers.enabled ? JSON.stringify([loaded.version.id, note, request.placements, request.fields ?? null]) : null
     const cached = key === null ? null : this.#answers.get(key)
-    if (cached) return { answer: { recommId: randomUUID(), modelVersion: loaded.version.id, personalized, note, placements: [...cached] }, personId: root }
+    if (cached) return { answer: { recommId: timeOrderedId(), modelVersion: loaded.version.id, personalized, note, placements: [...cached] }, personId: root }
     const { itemIndex, personRow, scorer } = indexesOf(artifact)
     const factorRow = personalized && root ? (personRow.get(root) ?? -1) : -1
     const env: PlacementEnv = { items: this.#items, facts, used: new Set(), isSensitive: await this.#sensitive(), mayUseSensitive: state !== null && consentGiven(state, 'sensitive', {}) }
@@ -141,7 +140,7 @@ export class Recommender {
       })
     }
     if (key !== null) this.#answers.set(key, placements)
-    return { answer: { recommId: randomUUID(), modelVersion: loaded.version.id, personalized, note, placements }, personId: root }
+    return { answer: { recommId: timeOrderedId(), modelVersion: loaded.version.id, personalized, note, placements }, personId: root }
   }
 
 }
