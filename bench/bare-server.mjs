@@ -1,16 +1,18 @@
-// The baseline for bench/ingest.ts and bench/profiles.ts: a bare node:http server that reads the body,
-// JSON.parses it and answers 200 {"success":true}; a GET (no body) gets the same answer without parsing.
-// No framework, no validation, no storage. Prints its port on stdout.
+// The baseline for the benchmarks: a bare node:http server that reads the body, JSON.parses it and answers
+// 200 {"success":true} (or, with BARE_REPLY_FILE, that file's fixed JSON: a response as large as the
+// engine's); a GET (no body) gets the same answer without parsing. No framework, no validation, no
+// storage. Prints its port on stdout.
+import fs from 'node:fs'
 import http from 'node:http'
 
-const REPLY = '{"success":true}'
+const REPLY = process.env.BARE_REPLY_FILE ? fs.readFileSync(process.env.BARE_REPLY_FILE, 'utf8') : '{"success":true}'
 
 const server = http.createServer((req, res) => {
   const chunks = []
   req.on('data', (chunk) => chunks.push(chunk))
   req.on('end', () => {
     if (req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': REPLY.length })
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(REPLY) })
       res.end(REPLY)
       return
     }
@@ -21,7 +23,7 @@ const server = http.createServer((req, res) => {
       res.end('{"success":false}')
       return
     }
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': REPLY.length })
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(REPLY) })
     res.end(REPLY)
   })
 })

@@ -113,10 +113,11 @@ export function cleanEnv(): Record<string, string> {
   return env
 }
 
-export async function startBare(): Promise<Server> {
+/** The bare node:http baseline; `replyFile` makes it answer that file's JSON instead of `{"success":true}`. */
+export async function startBare(replyFile?: string): Promise<Server> {
   const port = await freePort()
   const child = spawn(process.execPath, [path.join(ROOT, 'bench/bare-server.mjs')], {
-    env: { ...cleanEnv(), PORT: String(port) },
+    env: { ...cleanEnv(), PORT: String(port), ...(replyFile && { BARE_REPLY_FILE: replyFile }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const { output, exited } = watch(child)

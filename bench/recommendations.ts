@@ -197,6 +197,12 @@ function scenarios(shop: SyntheticShop): Scenario[] {
 // ---- server-side histogram ----
 type Histogram = { buckets: [number, number][]; count: number; sum: number }
 
+/** The answer cache's counters (non-personalized answers reused / computed). */
+async function cacheCounts(port: number): Promise<{ hits: number; misses: number }> {
+  const value = await readMetrics(port)
+  return { hits: value('attune_recommendation_cache_hits_total'), misses: value('attune_recommendation_cache_misses_total') }
+}
+
 async function routeHistogram(port: number): Promise<Histogram> {
   const value = await readMetrics(port)
   const labels = `method="POST",route="${ROUTE}"`
@@ -237,10 +243,14 @@ interface MaxRun {
   serverCpu: number
   server: ServerSide | null
   bytes: number
+  /** Answer-cache counters over the measured run (attune only). */
+  cacheHits?: { hits: number; misses: number } | null
 }
 interface Row {
   scenario: Scenario
   max: MaxRun
+  /** Max rate with the answer cache off (strategies whose answers can be reused). */
+  uncached?: MaxRun
   fixed: { load: Paced; server: ServerSide; serverCpu: number }
   servedBy: string
 }
@@ -256,11 +266,14 @@ async function maxRate(server: Server, bodies: string[], histogram: boolean): Pr
   if (first.status !== 200) throw new Error(`POST ${ROUTE} ${bodies[0]} answered ${first.status}: ${text}`)
   if (WARMUP > 0) await runRequests(server.port, CONNECTIONS, WARMUP, base, prepare, newLedger())
   const h0 = histogram ? await routeHistogram(server.port) : null
+  const c0 = histogram ? await cacheCounts(server.port) : null
   const cpu0 = cpuSeconds(server.child.pid)
   const load = await runRequests(server.port, CONNECTIONS, DURATION, base, prepare, newLedger())
   const serverCpu = (cpuSeconds(server.child.pid) - cpu0) / load.seconds
   const s = h0 ? serverSide(diff(h0, await routeHistogram(server.port))) : null
-  return { load, serverCpu, server: s, bytes: text.length }
+  const c1 = c0 ? await cacheCounts(server.port) : null
+  const cacheHits = c0 && c1 ? { hits: c1.hits - c0.hits, misses: c1.misses - c0.misses } : null
+  return { load, serverCpu, server: s, bytes: text.length, cacheHits }
 }
 
 async function track<T>(server: Server, use: (s: Server) => Promise<T>): Promise<T> {
@@ -296,6 +309,9 @@ async function main(): Promise<void> {
   let rss = { ready: Number.NaN, afterFirst: Number.NaN, end: Number.NaN }
   let bare: MaxRun
   let floor = null as MaxRun | null
+  let bareLarge = null as MaxRun | null
+  // One recommendation response, answered verbatim by a second bare server (same bytes on the wire).
+  let sampleReply = null as string | null
   try {
     const tServe = performance.now()
     await track(await startServe({ dataDir: facts.dataDir, nodeArgs }), async (server) => {
@@ -319,6 +335,7 @@ async function main(): Promise<void> {
         const sample = (await (await fetch(`http://127.0.0.1:${server.port}${ROUTE}`, { method: 'POST', headers: batchHeaders, body: scenario.bodies[1 % scenario.bodies.length] })).json()) as {
           placements: { servedBy: string[]; items: unknown[] }[]
         }
+        sampleReply ??= JSON.stringify(sample)
         rows.push({ scenario, max, fixed: { load: fixed, server: s, serverCpu }, servedBy: `${sample.placements[0]!.servedBy.join(' → ')} (${sample.placements[0]!.items.length} items)` })
         await sleep(500)
       }
@@ -329,8 +346,17 @@ async function main(): Promise<void> {
       if (WARMUP > 0) await runRequests(server.port, CONNECTIONS, WARMUP, base, () => ({}), newLedger())
       const cpu0 = cpuSeconds(server.child.pid)
       const load = await runRequests(server.port, CONNECTIONS, DURATION, base, () => ({}), newLedger())
-      floor = { load, serverCpu: (cpuSeconds(server.child.pid) - cpu0) / load.seconds, server: null, bytes: 0 }
+      floor = { load, serverCpu: (cpuSeconds(server.child.pid) - cpu0) / load.seconds, server: null, bytes: 0, cacheHits: null }
       log(` ${f0(rps(load))} req/s\n`)
+    })
+    // The same strategies computed every time: a server with the answer cache off.
+    await track(await startServe({ dataDir: facts.dataDir, env: { ATTUNE_RECOMMENDATION_CACHE_MS: '0' } }), async (server) => {
+      for (const row of rows) {
+        if (!row.max.cacheHits || row.max.cacheHits.hits + row.max.cacheHits.misses === 0) continue
+        log(`  ${row.scenario.name}, answer cache off: max rate`)
+        row.uncached = await maxRate(server, row.scenario.bodies, true)
+        log(` ${f0(rps(row.uncached.load))} req/s\n`)
+      }
     })
     bare = await track(await startBare(), async (server) => {
       log(`  bare node:http: max rate (${CONNECTIONS} connections, ${WARMUP}+${DURATION} s)`)
@@ -338,6 +364,17 @@ async function main(): Promise<void> {
       log(` ${f0(rps(r.load))} req/s\n`)
       return r
     })
+    if (sampleReply) {
+      const file = path.join(os.tmpdir(), `attune-bench-reply-${process.pid}.json`)
+      fs.writeFileSync(file, sampleReply)
+      bareLarge = await track(await startBare(file), async (server) => {
+        log(`  bare node:http answering a recommendation response (${f0(Buffer.byteLength(sampleReply!))} B): max rate`)
+        const r = await maxRate(server, all[0]!.bodies, false)
+        log(` ${f0(rps(r.load))} req/s\n`)
+        return r
+      })
+      fs.rmSync(file, { force: true })
+    }
   } finally {
     if (!args.keep && !args['data-dir']) fs.rmSync(facts.dataDir, { recursive: true, force: true })
     else log(`  data dir kept: ${facts.dataDir}\n`)
@@ -347,15 +384,19 @@ async function main(): Promise<void> {
   const bareRps = rps(bare.load)
   const cl = (x: number) => (x === Infinity ? 'unanswered' : f2(x))
   const ms = (x: number) => (x === Infinity ? '> 2500' : f2(x))
+  // Share of requests answered from the answer cache (personalized ones never are: "n/a" when none was cacheable).
+  const reuse = (c: MaxRun['cacheHits']) => (!c || c.hits + c.misses === 0 ? 'never (personal)' : `${f1((100 * c.hits) / (c.hits + c.misses))} %`)
   const maxTable = [
-    `| strategy (max rate, ${CONNECTIONS} connections) | req/s | vs bare | client p50 ms | client p99 ms | server p50 ms | server p99 ms | server mean ms | non-2xx / errors / timeouts | server CPU | load-gen CPU | response | served by (one sample) |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    ...rows.map(({ scenario, max, servedBy }) => {
+    `| strategy (max rate, ${CONNECTIONS} connections) | req/s | vs bare | client p50 ms | client p99 ms | server p50 ms | server p99 ms | server mean ms | non-2xx / errors / timeouts | server CPU | load-gen CPU | response | answers reused | req/s, answer cache off (vs bare) | served by (one sample) |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((row) => {
+      const { scenario, max, servedBy } = row
       const l = max.load
-      return `| ${scenario.name} | ${f0(rps(l))} | **${f1((100 * rps(l)) / bareRps)} %** | ${f2(percentile(l.latencies, 50))} | ${f2(percentile(l.latencies, 99))} | ${ms(max.server!.p50)} | ${ms(max.server!.p99)} | ${f2(max.server!.mean)} | ${l.non2xx} / ${l.errors} / ${l.timeouts} | ${f0(100 * max.serverCpu)} % | ${f0((100 * l.loadCpu) / l.seconds)} % | ${f0(max.bytes)} B | ${servedBy} |`
+      return `| ${scenario.name} | ${f0(rps(l))} | **${f1((100 * rps(l)) / bareRps)} %** | ${f2(percentile(l.latencies, 50))} | ${f2(percentile(l.latencies, 99))} | ${ms(max.server!.p50)} | ${ms(max.server!.p99)} | ${f2(max.server!.mean)} | ${l.non2xx} / ${l.errors} / ${l.timeouts} | ${f0(100 * max.serverCpu)} % | ${f0((100 * l.loadCpu) / l.seconds)} % | ${f0(max.bytes)} B | ${reuse(max.cacheHits)} | ${row.uncached ? `${f0(rps(row.uncached.load))} (${f1((100 * rps(row.uncached.load)) / bareRps)} %)` : ''} | ${servedBy} |`
     }),
-    ...(floor ? [`| attune GET /healthz (same server, no key, no body, no work) | ${f0(rps(floor.load))} | ${f1((100 * rps(floor.load)) / bareRps)} % | ${f2(percentile(floor.load.latencies, 50))} | ${f2(percentile(floor.load.latencies, 99))} | | | | ${floor.load.non2xx} / ${floor.load.errors} / ${floor.load.timeouts} | ${f0(100 * floor.serverCpu)} % | ${f0((100 * floor.load.loadCpu) / floor.load.seconds)} % | | |`] : []),
-    `| bare node:http (same bodies as for-you known) | ${f0(bareRps)} | 100 % | ${f2(percentile(bare.load.latencies, 50))} | ${f2(percentile(bare.load.latencies, 99))} | | | | ${bare.load.non2xx} / ${bare.load.errors} / ${bare.load.timeouts} | ${f0(100 * bare.serverCpu)} % | ${f0((100 * bare.load.loadCpu) / bare.load.seconds)} % | ${f0(bare.bytes)} B | |`,
+    ...(floor ? [`| attune GET /healthz (same server, no key, no body, no work) | ${f0(rps(floor.load))} | ${f1((100 * rps(floor.load)) / bareRps)} % | ${f2(percentile(floor.load.latencies, 50))} | ${f2(percentile(floor.load.latencies, 99))} | | | | ${floor.load.non2xx} / ${floor.load.errors} / ${floor.load.timeouts} | ${f0(100 * floor.serverCpu)} % | ${f0((100 * floor.load.loadCpu) / floor.load.seconds)} % | | | | |`] : []),
+    ...(bareLarge ? [`| bare node:http answering a fixed recommendation response (same bodies) | ${f0(rps(bareLarge.load))} | ${f1((100 * rps(bareLarge.load)) / bareRps)} % | ${f2(percentile(bareLarge.load.latencies, 50))} | ${f2(percentile(bareLarge.load.latencies, 99))} | | | | ${bareLarge.load.non2xx} / ${bareLarge.load.errors} / ${bareLarge.load.timeouts} | ${f0(100 * bareLarge.serverCpu)} % | ${f0((100 * bareLarge.load.loadCpu) / bareLarge.load.seconds)} % | ${f0(bareLarge.bytes)} B | | | |`] : []),
+    `| bare node:http (same bodies as for-you known) | ${f0(bareRps)} | 100 % | ${f2(percentile(bare.load.latencies, 50))} | ${f2(percentile(bare.load.latencies, 99))} | | | | ${bare.load.non2xx} / ${bare.load.errors} / ${bare.load.timeouts} | ${f0(100 * bare.serverCpu)} % | ${f0((100 * bare.load.loadCpu) / bare.load.seconds)} % | ${f0(bare.bytes)} B | | | |`,
   ].join('\n')
   const fixedTable = [
     `| strategy (paced ${f0(RATE)} requests/s, ${RATE_DURATION} s) | achieved req/s | client p50 ms | client p99 ms | client p99.9 ms | server p50 ms | server p99 ms | server ≤ 10 ms | failed / unanswered ${GRACE_MS / 1000} s after the end | server CPU | client p99 < 10 ms? |`,
@@ -386,13 +427,15 @@ async function main(): Promise<void> {
       `**Serving memory (RSS)**: ${f0(rss.ready)} MiB once ready with the model loaded, ${f0(rss.afterFirst)} MiB after the first load run, ${f0(rss.end)} MiB at the end.`,
     `- Requests: \`POST ${ROUTE}\` with the write key (Basic), one placement, count 10, default filters; per strategy: ${rows.map((r) => `${r.scenario.name}: ${r.scenario.description}`).join('; ')}.`,
     `- Max rate: autocannon, ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up + ${DURATION} s measured; client latency per 2xx request on loopback. The bare node:http server (bench/bare-server.mjs: reads and JSON.parses the body, answers \`{"success":true}\`) gets the same load with the for-you bodies.`,
+    `- Answer cache: a non-personalized answer (no person, or one unknown) is reused for an identical request for ATTUNE_RECOMMENDATION_CACHE_MS (default 2,000 ms), each reuse with its own recommId and impression; "answers reused" is the share of the measured requests it answered, from the server's /metrics. The same strategies were then measured on a second server with the cache off (ATTUNE_RECOMMENDATION_CACHE_MS=0), i.e. every answer computed. Personalized answers are never reused.`,
     `- Floor: the same attune server's \`GET /healthz\` (no key, no body, a few bytes back) at the same load shows what Node's HTTP, Fastify and the app's hooks cost before any work; the bare server's rate is bounded by the load generator, which takes a full core there.`,
     `- Fixed rate: a paced open-loop client in a process of its own (bench/paced-client.ts; request i due at t0 + i/${RATE} s, keep-alive, up to 64 sockets; latency from the due time, so queueing behind a slow request counts). ` +
       `Requests not answered ${GRACE_MS / 1000} s after the last was due count as infinitely slow ("unanswered") and are dropped. Autocannon's \`overallRate\` was not used: it sends each connection's share of a second back to back and then idles, i.e. bursts at full concurrency.`,
     `- Server-side latency: the difference of the server's \`attune_http_request_duration_seconds{route="${ROUTE}"}\` histogram over each measured run (buckets 1, 2.5, 5, 10, 25 ms, ...: p50/p99 interpolated inside the bucket, so coarse; "≤ 10 ms" is exact).`,
     `- Goals (issue 6): server-side p99 under 10 ms at 1,000 requests/s: **${verdict((r) => r.fixed.server.p99 < 10)}**; ` +
       `client-side p99 (loopback, the client sharing the two cores with the server) under 10 ms as well: **${verdict((r) => percentile(r.fixed.load.latencies, 99) < 10)}**; ` +
-      `at least 40 % of the bare server's maximum rate: **${verdict((r) => rps(r.max.load) >= 0.4 * bareRps)}**.`,
+      `at least 40 % of the bare server's maximum rate: **${verdict((r) => rps(r.max.load) >= 0.4 * bareRps)}**` +
+      (bareLarge ? `; at least 40 % of the bare server answering a response as large as ours (${f0(rps(bareLarge.load))} req/s): **${verdict((r) => rps(r.max.load) >= 0.4 * rps(bareLarge!.load))}**.` : '.'),
     '',
     tables,
   ].join('\n')
