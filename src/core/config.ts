@@ -53,6 +53,12 @@ export interface Config {
    * (`ATTUNE_RECOMMENDATION_CACHE_MS`, default 2000, 0 = never): the same order as the catalogue cache.
    */
   readonly recommendationCacheMs: number
+  /**
+   * Origins whose pages may call the API from the browser (`ATTUNE_CORS_ORIGINS`, comma-separated; `*`,
+   * the default, allows any: the browser SDK runs on the shop's own domain, and the write key is public).
+   * Empty: no cross-origin calls.
+   */
+  readonly corsOrigins: string[]
   /** Largest request body in bytes (Segment's batch limit, 500 KB). */
   readonly maxBatchBytes: number
   /** Largest single event in bytes (Segment's limit, 32 KB). */
@@ -178,6 +184,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     embeddedWorker: embedded === undefined || embedded === '' ? natsUrl === undefined : embedded === '1' || embedded === 'true',
     rateLimit: intSetting(env, 'ATTUNE_RATE_LIMIT', 0, 0, 1_000_000),
     recommendationCacheMs: intSetting(env, 'ATTUNE_RECOMMENDATION_CACHE_MS', 2000, 0, 60_000),
+    corsOrigins: (env.ATTUNE_CORS_ORIGINS ?? '*').split(',').map((o) => o.trim()).filter(Boolean),
     maxBatchBytes: 500 * 1024,
     maxEventBytes: 32 * 1024,
     affinityHalfLifeDays: numberSetting(env, 'ATTUNE_AFFINITY_HALF_LIFE_DAYS', 30, 0.01, 3650),

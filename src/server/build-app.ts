@@ -3,6 +3,7 @@
  * Closing the app closes the engine, so acknowledged events are flushed on shutdown.
  */
 import { createGunzip, createInflate } from 'node:zlib'
+import cors from '@fastify/cors'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
@@ -20,6 +21,7 @@ import { modelRoutes } from './routes/models.ts'
 import { peopleRoutes } from './routes/people.ts'
 import { recommendationRoutes } from './routes/recommendations.ts'
 import { reportRoutes } from './routes/reports.ts'
+import { sdkRoutes } from './routes/sdk.ts'
 
 export interface BuildAppOptions {
   /** A pino logger config or false; default: JSON logs at the configured level. */
@@ -93,6 +95,15 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
     await engine.close()
   })
 
+  // The browser SDK calls the API from the shop's own pages, another origin: allow it (preflights included).
+  if (engine.config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: engine.config.corsOrigins.includes('*') ? '*' : engine.config.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'content-encoding'],
+      maxAge: 86_400,
+    })
+  }
   await registerOpenApi(app, pkg.version)
   await app.register(operationsRoutes(ctx, () => closing))
   await app.register(ingestRoutes(ctx))
@@ -101,5 +112,6 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(modelRoutes(ctx))
   await app.register(recommendationRoutes(ctx))
   await app.register(reportRoutes(ctx))
+  await app.register(sdkRoutes())
   return app
 }

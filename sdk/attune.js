@@ -1,0 +1,353 @@
+/*!
+ * Attune browser SDK: Segment-style tracking (track, identify, page, alias, reset), a first-party
+ * anonymous id, batching with retries and an offline queue, consent mode, and recommendation widgets.
+ * No dependencies. Load it with
+ *   <script src="https://attune.example/sdk/attune.js" data-write-key="wk_..." defer></script>
+ * (data-host, data-consent="required", data-necessary="Order Completed", data-auto-page="false" optional)
+ * or call attune.load({ writeKey, host, ... }) yourself. `window.analytics` is the same object, so pages
+ * instrumented for Segment's analytics.js keep working.
+ */
+;(function (w, d) {
+  'use strict'
+  if (w.attune && w.attune.loaded) return
+  var VERSION = '0.1.0'
+  var KEY = 'attune.'
+  var cfg = { writeKey: '', host: '', consent: 'granted', necessary: [], flushAt: 20, flushInterval: 1000, autoPage: true, widgets: true, cookieDays: 365 }
+  var queue = [] // events waiting to be sent (persisted: the offline queue)
+  var sending = false
+  var retries = 0
+  var timer = null
+  var granted = true
+  var stash = w.analytics && w.analytics.length ? w.analytics.slice() : [] // calls made before the script loaded
+
+  // ---- storage: first-party cookie for the anonymous id, localStorage for the rest ----
+  function getCookie(name) {
+    var m = d.cookie.match(new RegExp('(?:^|; )' + name + '=([^;]*)'))
+    return m ? decodeURIComponent(m[1]) : null
+  }
+  function setCookie(name, value, days) {
+    try {
+      d.cookie = name + '=' + encodeURIComponent(value) + '; max-age=' + days * 86400 + '; path=/; SameSite=Lax' + (location.protocol === 'https:' ? '; Secure' : '')
+    } catch (e) {}
+  }
+  function load(name) {
+    try {
+      var v = w.localStorage.getItem(KEY + name)
+      return v === null ? null : JSON.parse(v)
+    } catch (e) {
+      return null
+    }
+  }
+  function save(name, value) {
+    try {
+      if (value === null || value === undefined) w.localStorage.removeItem(KEY + name)
+      else w.localStorage.setItem(KEY + name, JSON.stringify(value))
+    } catch (e) {}
+  }
+
+  function uuid() {
+    if (w.crypto && w.crypto.randomUUID) return w.crypto.randomUUID()
+    var b = new Uint8Array(16)
+    if (w.crypto && w.crypto.getRandomValues) w.crypto.getRandomValues(b)
+    else for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256)
+    b[6] = (b[6] & 15) | 64
+    b[8] = (b[8] & 63) | 128
+    var h = ''
+    for (var j = 0; j < 16; j++) h += (b[j] + 256).toString(16).slice(1) + (j === 3 || j === 5 || j === 7 || j === 9 ? '-' : '')
+    return h
+  }
+
+  function anonymousId() {
+    var id = getCookie('ajs_anonymous_id') || load('anonymousId')
+    if (id && id.charAt(0) === '"') id = id.slice(1, -1) // analytics.js stores it JSON-quoted
+    if (!id) id = uuid()
+    setCookie('ajs_anonymous_id', id, cfg.cookieDays)
+    save('anonymousId', id)
+    return id
+  }
+  function userId() {
+    return load('userId')
+  }
+
+  function context() {
+    return {
+      library: { name: 'attune.js', version: VERSION },
+      page: { path: location.pathname, referrer: d.referrer, search: location.search, title: d.title, url: location.href },
+      userAgent: navigator.userAgent,
+      locale: navigator.language,
+      screen: { width: w.screen && w.screen.width, height: w.screen && w.screen.height },
+    }
+  }
+
+  // ---- the queue: batches to /v1/batch, retries with backoff, beacon on page hide ----
+  function enqueue(type, fields) {
+    var event = fields
+    event.type = type
+    event.messageId = uuid()
+    event.timestamp = new Date().toISOString()
+    event.anonymousId = anonymousId()
+    var uid = userId()
+    if (uid && !event.userId) event.userId = uid
+    event.context = context()
+    var necessary = type === 'track' && cfg.necessary.indexOf(event.event) >= 0
+    if (!granted && !necessary && !event._consent) return // consent mode: the event never leaves the page
+    delete event._consent
+    queue.push(event)
+    save('queue', queue)
+    if (queue.length >= cfg.flushAt) flush()
+    else schedule(cfg.flushInterval)
+  }
+
+  function schedule(ms) {
+    if (timer) return
+    timer = setTimeout(function () {
+      timer = null
+      flush()
+    }, ms)
+  }
+
+  function endpoint() {
+    return cfg.host.replace(/\/$/, '') + '/v1/batch'
+  }
+
+  function flush() {
+    if (sending || queue.length === 0 || !cfg.writeKey) return Promise.resolve()
+    if (navigator.onLine === false) return Promise.resolve() // sent again on the 'online' event
+    sending = true
+    var batch = queue.slice(0, 100)
+    var body = JSON.stringify({ batch: batch, sentAt: new Date().toISOString() })
+    return w
+      .fetch(endpoint(), { method: 'POST', keepalive: body.length < 60000, headers: { 'content-type': 'application/json', authorization: 'Basic ' + w.btoa(cfg.writeKey + ':') }, body: body })
+      .then(function (res) {
+        // 2xx: stored. 4xx other than 429: the good events were stored and the bad ones never will be.
+        if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 429)) return true
+        return false
+      }, function () {
+        return false
+      })
+      .then(function (done) {
+        sending = false
+        if (done) {
+          drop(batch)
+          retries = 0
+          if (queue.length > 0) schedule(0)
+        } else {
+          // The same messageIds go again, so the engine never counts an event twice.
+          retries++
+          schedule(Math.min(60000, 1000 * Math.pow(2, retries - 1)) * (0.5 + Math.random() / 2))
+        }
+      })
+  }
+
+  function drop(sent) {
+    var ids = {}
+    for (var i = 0; i < sent.length; i++) ids[sent[i].messageId] = true
+    queue = queue.filter(function (e) {
+      return !ids[e.messageId]
+    })
+    save('queue', queue)
+  }
+
+  // Leaving the page: whatever is queued goes by sendBeacon (no custom headers there: the key rides in the body).
+  function beacon() {
+    if (queue.length === 0 || !cfg.writeKey || !navigator.sendBeacon) return
+    var batch = queue.slice(0, 100)
+    var body = JSON.stringify({ batch: batch, sentAt: new Date().toISOString(), writeKey: cfg.writeKey })
+    if (navigator.sendBeacon(endpoint(), new Blob([body], { type: 'text/plain' }))) drop(batch)
+  }
+
+  // ---- the Segment-style calls ----
+  function props(o) {
+    return o && typeof o === 'object' ? o : {}
+  }
+  var api = {
+    loaded: false,
+    VERSION: VERSION,
+    load: function (options) {
+      for (var k in options) if (Object.prototype.hasOwnProperty.call(options, k) && options[k] !== undefined) cfg[k] = options[k]
+      granted = cfg.consent !== 'required' || load('consent') !== null
+      queue = load('queue') || []
+      api.loaded = true
+      w.addEventListener('online', function () {
+        flush()
+      })
+      d.addEventListener('visibilitychange', function () {
+        if (d.visibilityState === 'hidden') beacon()
+      })
+      w.addEventListener('pagehide', beacon)
+      while (stash.length) {
+        var call = stash.shift()
+        if (api[call[0]]) api[call[0]].apply(api, call.slice(1))
+      }
+      if (cfg.autoPage) api.page()
+      if (cfg.widgets) {
+        if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', function () { api.widgets() })
+        else api.widgets()
+      }
+      if (queue.length) schedule(0)
+      return api
+    },
+    track: function (event, properties) {
+      enqueue('track', { event: event, properties: props(properties) })
+    },
+    page: function (name, properties) {
+      if (typeof name === 'object') (properties = name), (name = undefined)
+      enqueue('page', { name: name || d.title, properties: Object.assign({ path: location.pathname, url: location.href, title: d.title, referrer: d.referrer }, props(properties)) })
+    },
+    identify: function (id, traits) {
+      if (typeof id === 'object' && id !== null) (traits = id), (id = undefined)
+      if (id) save('userId', String(id))
+      enqueue('identify', { userId: id ? String(id) : userId() || undefined, traits: props(traits) })
+    },
+    alias: function (newId, previousId) {
+      enqueue('alias', { userId: String(newId), previousId: previousId || userId() || anonymousId() })
+      save('userId', String(newId))
+    },
+    reset: function () {
+      save('userId', null)
+      setCookie('ajs_anonymous_id', '', -1)
+      save('anonymousId', null)
+    },
+    /** Grants (or refuses) consent: the purposes go to the engine as identify traits. */
+    consent: function (purposes) {
+      var p = purposes === false ? { analytics: false, personalization: false } : purposes === true || !purposes ? { analytics: true, personalization: true } : purposes
+      save('consent', p)
+      granted = cfg.consent !== 'required' || p.analytics !== false
+      if (granted) enqueue('identify', { userId: userId() || undefined, traits: { consent: p }, _consent: true })
+      else {
+        queue = []
+        save('queue', queue)
+      }
+    },
+    flush: flush,
+    anonymousId: anonymousId,
+    userId: userId,
+    /** One POST /v1/recommendations for the given placements (the page's widgets use it). */
+    recommend: function (placements, options) {
+      var body = { placements: placements, anonymousId: anonymousId() }
+      var uid = userId()
+      if (uid) body.userId = uid
+      if (options && options.fields) body.fields = options.fields
+      return w
+        .fetch(cfg.host.replace(/\/$/, '') + '/v1/recommendations', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Basic ' + w.btoa(cfg.writeKey + ':') }, body: JSON.stringify(body) })
+        .then(function (res) {
+          if (!res.ok) throw new Error('recommendations: HTTP ' + res.status)
+          return res.json()
+        })
+    },
+    widgets: function (root) {
+      return renderWidgets(root || d)
+    },
+  }
+
+  // ---- widgets: every [data-attune-placement] of the page in one request, rendered as a carousel ----
+  function attr(el, name) {
+    return el.getAttribute('data-attune-' + name)
+  }
+  function renderWidgets(root) {
+    var els = [].slice.call(root.querySelectorAll('[data-attune-placement]'))
+    if (!els.length || !cfg.writeKey) return Promise.resolve(null)
+    var placements = els.map(function (el) {
+      var p = { id: attr(el, 'placement'), strategy: attr(el, 'strategy') || 'for-you', count: Number(attr(el, 'count')) || 8 }
+      if (attr(el, 'item-id')) p.itemId = attr(el, 'item-id')
+      if (attr(el, 'item-ids')) p.itemIds = attr(el, 'item-ids').split(',').filter(Boolean)
+      if (attr(el, 'category')) p.category = attr(el, 'category')
+      return p
+    })
+    return api.recommend(placements).then(
+      function (answer) {
+        answer.placements.forEach(function (p, i) {
+          carousel(els[i], p, answer.recommId)
+        })
+        return answer
+      },
+      function () {
+        els.forEach(function (el) {
+          el.setAttribute('data-attune-state', 'failed')
+        })
+        return null
+      },
+    )
+  }
+  function node(tag, cls, text) {
+    var n = d.createElement(tag)
+    if (cls) n.className = cls
+    if (text !== undefined && text !== null) n.textContent = text
+    return n
+  }
+  function money(price, currency) {
+    if (price === null || price === undefined) return ''
+    try {
+      return new Intl.NumberFormat(navigator.language, { style: 'currency', currency: currency || 'USD' }).format(price)
+    } catch (e) {
+      return String(price)
+    }
+  }
+  function carousel(el, p, recommId) {
+    var title = attr(el, 'title') || 'Recommended for you'
+    var href = attr(el, 'href') // e.g. "/demo/product/{id}"
+    var section = node('section', 'attune-carousel')
+    section.setAttribute('aria-label', title)
+    section.appendChild(node('h2', 'attune-title', title))
+    var list = node('ul', 'attune-items')
+    list.setAttribute('role', 'list')
+    list.tabIndex = 0
+    p.items.forEach(function (item, i) {
+      var li = node('li', 'attune-item')
+      var a = node('a', 'attune-link')
+      a.href = href ? href.replace('{id}', encodeURIComponent(item.id)) : item.url || '#'
+      a.setAttribute('data-attune-item', item.id)
+      if (item.imageUrl) {
+        var img = node('img', 'attune-image')
+        img.loading = 'lazy'
+        img.decoding = 'async'
+        img.src = item.imageUrl
+        img.alt = item.title || ''
+        a.appendChild(img)
+      }
+      a.appendChild(node('span', 'attune-name', item.title || item.id))
+      a.appendChild(node('span', 'attune-price', money(item.price, item.currency)))
+      a.appendChild(node('span', 'attune-reason', item.reason))
+      a.addEventListener('click', function () {
+        // Queued and saved before the page goes: the next page (or the beacon on page hide) sends it.
+        api.track('Product Clicked', { product_id: item.id, name: item.title, price: item.price, recommId: recommId, strategy: p.strategy, placement: p.id, position: i + 1 })
+      })
+      li.appendChild(a)
+      list.appendChild(li)
+    })
+    var prev = node('button', 'attune-prev', '\u2039')
+    var next = node('button', 'attune-next', '\u203a')
+    prev.type = next.type = 'button'
+    prev.setAttribute('aria-label', 'Previous items')
+    next.setAttribute('aria-label', 'Next items')
+    prev.addEventListener('click', function () {
+      list.scrollBy({ left: -list.clientWidth, behavior: 'smooth' })
+    })
+    next.addEventListener('click', function () {
+      list.scrollBy({ left: list.clientWidth, behavior: 'smooth' })
+    })
+    section.appendChild(prev)
+    section.appendChild(list)
+    section.appendChild(next)
+    el.textContent = ''
+    el.appendChild(section)
+    el.setAttribute('data-attune-state', p.items.length ? 'ready' : 'empty')
+    el.setAttribute('data-attune-recomm-id', recommId)
+    el.setAttribute('data-attune-served-by', p.servedBy.join(' '))
+  }
+  w.attune = api
+  w.analytics = api
+
+  var s = d.currentScript
+  if (s && s.getAttribute('data-write-key')) {
+    var nec = s.getAttribute('data-necessary')
+    api.load({
+      writeKey: s.getAttribute('data-write-key'),
+      host: s.getAttribute('data-host') || s.src.replace(/\/sdk\/[^/]*$/, ''),
+      consent: s.getAttribute('data-consent') || 'granted',
+      necessary: nec ? nec.split(',').map(function (x) { return x.trim() }) : [],
+      autoPage: s.getAttribute('data-auto-page') !== 'false',
+      widgets: s.getAttribute('data-widgets') !== 'false',
+    })
+  }
+})(window, document)
