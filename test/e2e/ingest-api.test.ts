@@ -117,6 +117,24 @@ describe('write key', () => {
     const bad = await request(`${server.url}/v1/track`, { body: '{"userId": "x", ', contentType: 'text/plain', auth: basicAuth(server.writeKey) })
     assertError(bad, 400, 'invalid_json')
   })
+
+  it("answers on analytics.js 2.0's one-letter paths (/v1/t, /v1/i, /v1/p, /v1/b), text/plain with the key in the body", async () => {
+    const userId = uniqueId('ajs')
+    const sent: string[] = []
+    for (const [path, call] of [
+      ['/v1/t', anEvent({ userId, writeKey: server.writeKey })],
+      ['/v1/i', { type: 'identify', userId, messageId: uniqueId('m'), traits: { plan: 'pro' }, writeKey: server.writeKey }],
+      ['/v1/p', { type: 'page', userId, messageId: uniqueId('m'), name: 'Home', writeKey: server.writeKey }],
+    ] as const) {
+      const reply = await request(`${server.url}${path}`, { body: JSON.stringify(call), contentType: 'text/plain' })
+      assert.equal(reply.status, 200, `${path}: ${JSON.stringify(reply.body)}`)
+      sent.push(String(call.messageId))
+    }
+    const batched = anEvent({ userId })
+    const reply = await request(`${server.url}/v1/b`, { body: JSON.stringify({ batch: [batched], writeKey: server.writeKey }), contentType: 'text/plain' })
+    assert.equal(reply.status, 200, JSON.stringify(reply.body))
+    await assertStored(userId, [...sent, String(batched.messageId)])
+  })
 })
 
 describe('clock-skew correction', () => {

@@ -39,14 +39,17 @@ export function ingestRoutes(ctx: RouteContext) {
   }
 
   return async (app: FastifyInstance) => {
+    // Segment's analytics.js 2.0 posts to one-letter paths (/v1/t, /v1/i, ..., /v1/b for batches): the
+    // same routes answer there, so its browser SDK works with only its apiHost changed.
     for (const [type, schema] of Object.entries(SINGLE) as [CallType, object][]) {
-      app.post(
-        `/v1/${type}`,
+      for (const url of [`/v1/${type}`, `/v1/${type[0]}`]) app.post(
+        url,
         {
           bodyLimit: engine.config.maxEventBytes + 1024,
           validatorCompiler: documentOnly,
           preHandler: requireScope(ctx, 'write'),
           schema: {
+            ...(url.length === 5 && { hide: true }),
             tags: ['tracking'],
             summary: `Segment ${type} call`,
             security: writeKeySecurity,
@@ -62,13 +65,14 @@ export function ingestRoutes(ctx: RouteContext) {
       )
     }
 
-    app.post(
-      '/v1/batch',
+    for (const url of ['/v1/batch', '/v1/b']) app.post(
+      url,
       {
         bodyLimit: engine.config.maxBatchBytes,
         validatorCompiler: documentOnly,
         preHandler: requireScope(ctx, 'write'),
         schema: {
+          ...(url === '/v1/b' && { hide: true }),
           tags: ['tracking'],
           summary: 'Several calls in one request (Segment batch, up to 500 KB)',
           description:
