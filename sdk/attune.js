@@ -165,7 +165,8 @@
     VERSION: VERSION,
     load: function (options) {
       for (var k in options) if (Object.prototype.hasOwnProperty.call(options, k) && options[k] !== undefined) cfg[k] = options[k]
-      granted = cfg.consent !== 'required' || load('consent') !== null
+      var stated = load('consent')
+      granted = cfg.consent !== 'required' || (stated !== null && stated.analytics !== false)
       queue = load('queue') || []
       api.loaded = true
       w.addEventListener('online', function () {
@@ -211,13 +212,15 @@
     /** Grants (or refuses) consent: the purposes go to the engine as identify traits. */
     consent: function (purposes) {
       var p = purposes === false ? { analytics: false, personalization: false } : purposes === true || !purposes ? { analytics: true, personalization: true } : purposes
+      var before = load('consent')
       save('consent', p)
       granted = cfg.consent !== 'required' || p.analytics !== false
-      if (granted) enqueue('identify', { userId: userId() || undefined, traits: { consent: p }, _consent: true })
-      else {
+      if (!granted) {
         queue = []
         save('queue', queue)
       }
+      // A grant, or the withdrawal of an earlier one, goes to the engine; a first refusal sends nothing.
+      if (granted || (before && before.analytics !== false)) enqueue('identify', { userId: userId() || undefined, traits: { consent: p }, _consent: true })
     },
     flush: flush,
     anonymousId: anonymousId,

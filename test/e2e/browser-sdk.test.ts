@@ -18,7 +18,7 @@ import { waitFor } from '../support/child-server.ts'
 /** The SDK's calls used here (the callbacks below run in the page, where `attune` is a global). */
 interface Sdk {
   track(event: string, properties: object): void
-  consent(purposes: object): void
+  consent(purposes: object | boolean): void
   anonymousId(): string
 }
 
@@ -153,6 +153,29 @@ describe('browser SDK', () => {
     await p.evaluate(() => (globalThis as unknown as { attune: Sdk }).attune.consent({ analytics: true, personalization: true }))
     await waitFor(async () => sent.length === 2, 3000)
     assert.match(sent[1]!, /"consent":\{"analytics":true,"personalization":true\}/)
+    // Withdrawn: the withdrawal is the last thing sent, and later events stay in the page, also after a reload.
+    await p.evaluate(() => (globalThis as unknown as { attune: Sdk }).attune.consent(false))
+    await waitFor(async () => sent.length === 3, 3000)
+    assert.match(sent[2]!, /"consent":\{"analytics":false,"personalization":false\}/)
+    await p.reload()
+    await p.waitForFunction(() => (globalThis as unknown as { attune?: { loaded: boolean } }).attune?.loaded === true)
+    await p.evaluate(() => (globalThis as unknown as { attune: Sdk }).attune.track('Product Viewed', { product_id: 'p-4' }))
+    await p.waitForTimeout(1500)
+    assert.equal(sent.length, 3, 'nothing after the withdrawal')
+    await context.close()
+  })
+
+  it('sends nothing at all when a first-time visitor declines', async () => {
+    context = await browser.newContext()
+    const sent: string[] = []
+    context.on('request', (r) => {
+      if (r.url().startsWith(server.url) && r.url().includes('/v1/')) sent.push(r.postData() ?? '')
+    })
+    const p = await open('/consent')
+    await p.evaluate(() => (globalThis as unknown as { attune: Sdk }).attune.consent(false))
+    await p.evaluate(() => (globalThis as unknown as { attune: Sdk }).attune.track('Product Viewed', { product_id: 'p-5' }))
+    await p.waitForTimeout(1500)
+    assert.deepEqual(sent, [])
     await context.close()
   })
 
