@@ -1,6 +1,7 @@
 /** The `attune` command line. Each subcommand lives in its own file. */
 import { Command, InvalidArgumentError } from 'commander'
 import { AttuneError } from '../core/index.ts'
+import { demo, type DemoCommandOptions } from './demo.ts'
 import { evalCommand } from './eval.ts'
 import { importCommand } from './import.ts'
 import { createKey, listKeys, revokeKey } from './keys.ts'
@@ -15,6 +16,14 @@ function port(value: string): number {
   return n
 }
 
+function atLeast(min: number) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`an integer of at least ${min}`)
+    return n
+  }
+}
+
 const program = new Command()
 program.name('attune').description('Attune, a self-hosted personalization engine').version('0.1.0')
 
@@ -23,7 +32,17 @@ program
   .description('start the HTTP API (embedded SQLite unless ATTUNE_DATABASE_URL says otherwise)')
   .option('-p, --port <port>', 'port to listen on (default: PORT or 8787)', port)
   .option('--host <host>', 'address to bind (default: ATTUNE_HOST or 0.0.0.0)')
-  .action(async (opts: { port?: number; host?: string }) => serve(opts))
+  .option('--demo', 'load the demo store first when the catalogue is empty (embedded SQLite only)')
+  .action(async (opts: { port?: number; host?: string; demo?: boolean }) => serve(opts))
+
+program
+  .command('demo')
+  .description('load the demo store (synthetic catalogue, shoppers and a trained model) into the data dir; pages at /demo/')
+  .option('--force', 'load even when the catalogue is not empty')
+  .option('--people <n>', 'shoppers to simulate (default 1500)', atLeast(1))
+  .option('--items <n>', 'catalogue size, one item per leaf category at least (default 240)', atLeast(25))
+  .option('--days <n>', 'days of history, ending now (default 45)', atLeast(2))
+  .action((opts: DemoCommandOptions) => demo(opts))
 
 program
   .command('worker')

@@ -1,15 +1,28 @@
 /** `attune serve`: the HTTP API. Prints generated keys once, shuts down gracefully on SIGTERM/SIGINT. */
 import { loadConfig } from '../core/index.ts'
+import { readDemoFile } from '../demo/index.ts'
 import { buildApp, createEngine, startWorkerThread, type WorkerThread } from '../server/index.ts'
+import { demoUrl, offerDemo } from './demo.ts'
 
 export interface ServeOptions {
   port?: number
   host?: string
+  /** Load the demo store first when the catalogue is empty (`npm start`). */
+  demo?: boolean
 }
 
 export async function serve(options: ServeOptions = {}): Promise<void> {
   const config = loadConfig({ ...(options.port !== undefined && { port: options.port }), ...(options.host && { host: options.host }) })
   const engine = await createEngine(config, 'serve')
+  // Before the app is built: it serves the demo's pages only when the demo is in place.
+  if (options.demo) {
+    try {
+      await offerDemo(engine)
+    } catch (error) {
+      await engine.close()
+      throw error
+    }
+  }
   const app = await buildApp(engine)
   // The embedded worker gets a thread of its own: applying events then uses the second core instead of
   // taking turns with HTTP on this one.
@@ -52,4 +65,8 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
 
   const address = await app.listen({ port: config.port, host: config.host })
   app.log.info({ address, store: engine.store.kind, dataDir: config.dataDir }, `Attune listening on ${address} (docs at ${address}/docs)`)
+  if (readDemoFile(config.dataDir)) {
+    const port = (app.server.address() as { port?: number } | null)?.port ?? config.port
+    process.stderr.write(`\nDemo store: ${demoUrl(config, port)}\n\n`)
+  }
 }

@@ -9,6 +9,7 @@ import addFormats from 'ajv-formats'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
 import { AttuneError } from '../core/index.ts'
+import { demoRoutes, readDemoFile } from '../demo/index.ts'
 import type { Engine } from './engine.ts'
 import { installErrorHandling } from './http-errors.ts'
 import { Metrics } from './metrics.ts'
@@ -113,5 +114,8 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(recommendationRoutes(ctx))
   await app.register(reportRoutes(ctx))
   await app.register(sdkRoutes())
+  // The demo shop's pages, when `attune demo` (or `serve --demo`) loaded it into this data dir.
+  const demo = readDemoFile(engine.config.dataDir)
+  if (demo) await app.register(demoRoutes(engine, demo))
   return app
 }
