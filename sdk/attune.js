@@ -57,10 +57,12 @@
     return h
   }
 
+  var pageId = null // without consent: an id for this page only, never stored
   function anonymousId() {
+    if (!granted) return (pageId = pageId || uuid())
     var id = getCookie('ajs_anonymous_id') || load('anonymousId')
     if (id && id.charAt(0) === '"') id = id.slice(1, -1) // analytics.js stores it JSON-quoted
-    if (!id) id = uuid()
+    if (!id) id = pageId || uuid()
     setCookie('ajs_anonymous_id', id, cfg.cookieDays)
     save('anonymousId', id)
     return id
@@ -227,9 +229,11 @@
     userId: userId,
     /** One POST /v1/recommendations for the given placements (the page's widgets use it). */
     recommend: function (placements, options) {
-      var body = { placements: placements, anonymousId: anonymousId() }
+      // Without consent the request names nobody: the answer is the non-personalized one.
+      var body = { placements: placements }
+      if (granted) body.anonymousId = anonymousId()
       var uid = userId()
-      if (uid) body.userId = uid
+      if (uid && granted) body.userId = uid
       if (options && options.fields) body.fields = options.fields
       return w
         .fetch(cfg.host.replace(/\/$/, '') + '/v1/recommendations', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Basic ' + w.btoa(cfg.writeKey + ':') }, body: JSON.stringify(body) })
@@ -288,7 +292,7 @@
   }
   function carousel(el, p, recommId) {
     var title = attr(el, 'title') || 'Recommended for you'
-    var href = attr(el, 'href') // e.g. "/demo/product/{id}"
+    var href = attr(el, 'href') // e.g. "/products/{id}"
     var section = node('section', 'attune-carousel')
     section.setAttribute('aria-label', title)
     section.appendChild(node('h2', 'attune-title', title))
