@@ -1,0 +1,164 @@
+/**
+ * The demo storefront in Debian's Chromium against a real engine with the demo loaded: a new visitor gets
+ * the fallback; three running-shoe views turn "for you" to running within a second; a sign-in on a second
+ * browser brings the same person's history; a clicked recommendation that is bought is attributed to its
+ * strategy; without consent no event leaves the page. Screenshots of the main pages go to
+ * test/artifacts/screenshots/ for review.
+ */
+import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { loadDemo } from '../../src/demo/index.ts'
+import { bearer, request } from '../builders/http.ts'
+import { startServer, type TestServer } from '../builders/server.ts'
+import { launchBrowser } from '../support/browser.ts'
+import { waitFor } from '../support/child-server.ts'
+
+const SHOTS = new URL('../artifacts/screenshots/', import.meta.url)
+const RUNNING = 'Shoes > Running'
+
+describe('demo storefront in a browser', () => {
+  let server: TestServer
+  let browser: Browser
+  let runningIds: Set<string>
+  let runningShoes: string[]
+
+  const shot = (p: Page, name: string) => p.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true })
+  const at = (p: Page, path: string) => p.goto(`${server.url}${path}`)
+  const accept = async (p: Page) => {
+    await p.click('[data-consent-choice="accept"]')
+    await p.waitForFunction(() => (globalThis as unknown as { attune: { anonymousId(): string } }).attune.anonymousId() !== '')
+  }
+  /** The ids in the home page's "for you" carousel once rendered, and which levels served it. */
+  const forYou = async (p: Page) => {
+    await at(p, '/demo/')
+    const widget = p.locator('[data-attune-placement="home-for-you"]')
+    await p.waitForSelector('[data-attune-placement="home-for-you"][data-attune-state]')
+    const ids = await widget.locator('a[data-attune-item]').evaluateAll((links) => links.map((a) => a.getAttribute('data-attune-item')!))
+    return { ids, servedBy: (await widget.getAttribute('data-attune-served-by')) ?? '' }
+  }
+  const report = async () => (await request(`${server.url}/v1/reports/recommendations`, { auth: bearer(server.secretKey) })).body as { strategies: { strategy: string; clicks: number; orders: number; revenue: number }[] }
+
+  before(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true })
+    const loading = await startServer()
+    await loadDemo(loading.engine, { people: 600, items: 160, days: 30 })
+    await loading.stop()
+    server = await startServer({ dataDir: loading.dataDir }) // demo.json exists now: the pages are served
+    server.engine.startWorkers() // the projector, as `attune serve` runs it
+    const listed = await request(`${server.url}/v1/items?limit=200&category=${encodeURIComponent(RUNNING)}`, { auth: bearer(server.secretKey) })
+    const running = (listed.body.data as { id: string; available: boolean }[]).filter((it) => it.available)
+    runningIds = new Set(running.map((it) => it.id))
+    runningShoes = running.slice(0, 3).map((it) => it.id)
+    assert.equal(runningShoes.length, 3)
+    browser = await launchBrowser()
+  })
+  after(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  let visitor: BrowserContext
+  const user = `shopper-${Date.now()}`
+
+  it('shows a new visitor the non-personalized fallback', async () => {
+    visitor = await browser.newContext()
+    const p = await visitor.newPage()
+    await at(p, '/demo/')
+    await accept(p)
+    const { ids, servedBy } = await forYou(p)
+    assert.ok(ids.length > 0)
+    assert.doesNotMatch(servedBy, /personal/)
+    assert.match(servedBy.split(' ')[0]!, /^(trending|bestsellers|category-bestsellers)$/, servedBy)
+    await shot(p, 'home-new-visitor')
+  })
+
+  it("turns 'for you' to running shoes within a second of viewing three of them", async () => {
+    const p = visitor.pages()[0]!
+    for (const id of runningShoes) {
+      await at(p, `/demo/p/${id}`)
+      await p.waitForSelector('[data-attune-placement="product-also-bought"][data-attune-state]')
+    }
+    await shot(p, 'product')
+    const left = Date.now()
+    let answer = await forYou(p)
+    while (!answer.servedBy.startsWith('personal') && Date.now() - left < 5000) answer = await forYou(p)
+    const ms = Date.now() - left
+    console.log(`# 'for you' turned personal ${ms} ms after the last product page was left`)
+    assert.match(answer.servedBy, /^personal/)
+    const running = answer.ids.filter((id) => runningIds.has(id))
+    assert.ok(running.length >= answer.ids.length / 2, `${running.length} of ${answer.ids.length} running items: ${answer.ids.join(', ')}`)
+    assert.ok(ms < 1000, `${ms} ms`)
+    await shot(p, 'home-after-running-views')
+  })
+
+  it('brings the same history to a second browser once the shopper signs in on both', async () => {
+    const first = visitor.pages()[0]!
+    await at(first, '/demo/login')
+    await first.fill('#user-id', user)
+    await Promise.all([first.waitForURL(`${server.url}/demo/`), first.click('form[data-login] button[type="submit"]')])
+    await shot(first, 'login-done')
+
+    const other = await browser.newContext()
+    const p = await other.newPage()
+    await at(p, '/demo/login')
+    await accept(p)
+    await p.fill('#user-id', user)
+    await Promise.all([p.waitForURL(`${server.url}/demo/`), p.click('form[data-login] button[type="submit"]')])
+    await waitFor(async () => (await forYou(p)).servedBy.startsWith('personal'), 5000)
+    const { ids } = await forYou(p)
+    assert.ok(ids.filter((id) => runningIds.has(id)).length >= ids.length / 2, ids.join(', '))
+    const person = await request(`${server.url}/v1/people/${encodeURIComponent(user)}`, { auth: bearer(server.secretKey) })
+    assert.ok(runningShoes.every((id) => JSON.stringify(person.body).includes(id)), 'the first browser’s views are in the profile')
+    await other.close()
+  })
+
+  it('attributes a clicked recommendation that is bought to its strategy', async () => {
+    const p = visitor.pages()[0]!
+    const before = (await report()).strategies.find((s) => s.strategy === 'for-you') ?? { clicks: 0, orders: 0, revenue: 0 }
+    await forYou(p)
+    const first = p.locator('[data-attune-placement="home-for-you"] a[data-attune-item]').first()
+    const id = await first.getAttribute('data-attune-item')
+    await Promise.all([p.waitForURL(`**/demo/p/${id}`), first.click()])
+    await p.click('[data-add-to-cart]')
+    await at(p, '/demo/cart')
+    await p.waitForSelector('[data-cart] table')
+    await shot(p, 'cart')
+    await Promise.all([p.waitForURL('**/demo/checkout'), p.click('[data-checkout-link]')])
+    await p.waitForFunction(() => !/Placing/.test((globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector('[data-checkout-status]')?.textContent ?? ''))
+    await shot(p, 'checkout')
+    await waitFor(async () => {
+      await server.engine.impressions.flush()
+      const now = (await report()).strategies.find((s) => s.strategy === 'for-you')
+      return !!now && now.clicks > before.clicks && now.orders > before.orders && now.revenue > before.revenue
+    }, 5000)
+  })
+
+  it('sends no event without consent', async () => {
+    const context = await browser.newContext()
+    const sent: string[] = []
+    context.on('request', (r) => {
+      if (/\/v1\/(batch|b|track|t|identify|i|page|p|alias|a|group|g|screen|s)$/.test(new URL(r.url()).pathname)) sent.push(r.url())
+    })
+    const recommendBodies: string[] = []
+    context.on('request', (r) => {
+      if (r.url().endsWith('/v1/recommendations')) recommendBodies.push(r.postData() ?? '')
+    })
+    const p = await context.newPage()
+    await at(p, '/demo/')
+    await p.waitForSelector('[data-consent-banner]:not([hidden])')
+    await shot(p, 'home-consent-banner')
+    await at(p, `/demo/p/${runningShoes[0]}`)
+    await p.click('[data-add-to-cart]')
+    await at(p, '/demo/c/Shoes/Running')
+    await p.waitForTimeout(1500)
+    await shot(p, 'category')
+    assert.deepEqual(sent, [])
+    assert.ok(recommendBodies.length > 0, 'widgets still ask for (non-personalized) recommendations')
+    assert.ok(recommendBodies.every((b) => !/anonymousId|userId/.test(b)), recommendBodies.join('\n'))
+    assert.deepEqual((await context.cookies()).filter((c) => c.name === 'ajs_anonymous_id'), [])
+    await context.close()
+    await visitor.close()
+  })
+})
