@@ -235,16 +235,64 @@
       var uid = userId()
       if (uid && granted) body.userId = uid
       if (options && options.fields) body.fields = options.fields
-      return w
-        .fetch(cfg.host.replace(/\/$/, '') + '/v1/recommendations', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Basic ' + w.btoa(cfg.writeKey + ':') }, body: JSON.stringify(body) })
-        .then(function (res) {
-          if (!res.ok) throw new Error('recommendations: HTTP ' + res.status)
-          return res.json()
-        })
+      return post('/v1/recommendations', body)
+    },
+    /** POST /v1/decisions: which of `variants` ({ id, category?, brand?, default? }) this visitor sees. */
+    decide: function (placement, variants) {
+      var body = { placement: placement, variants: variants }
+      if (granted) body.anonymousId = anonymousId()
+      if (granted && userId()) body.userId = userId()
+      return post('/v1/decisions', body)
     },
     widgets: function (root) {
-      return renderWidgets(root || d)
+      return Promise.all([renderWidgets(root || d), renderContent(root || d)])
     },
+  }
+
+  function post(path, body) {
+    return w
+      .fetch(cfg.host.replace(/\/$/, '') + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Basic ' + w.btoa(cfg.writeKey + ':') }, body: JSON.stringify(body) })
+      .then(function (res) {
+        if (!res.ok) throw new Error(path + ': HTTP ' + res.status)
+        return res.json()
+      })
+  }
+
+  // ---- content placements: <div data-attune-content="home-banner"> with <template data-attune-variant="..."> children ----
+  function renderContent(root) {
+    var els = [].slice.call(root.querySelectorAll('[data-attune-content]'))
+    return Promise.all(
+      els.map(function (el) {
+        var templates = [].slice.call(el.querySelectorAll('template[data-attune-variant]'))
+        var variants = templates.map(function (t) {
+          var v = { id: attr(t, 'variant') }
+          if (attr(t, 'category')) v.category = attr(t, 'category')
+          if (attr(t, 'brand')) v.brand = attr(t, 'brand')
+          if (t.hasAttribute('data-attune-default')) v.default = true
+          return v
+        })
+        if (!variants.length || !cfg.writeKey) return null
+        var show = function (id, decisionId) {
+          var t = templates.filter(function (x) { return attr(x, 'variant') === id })[0] || templates[0]
+          var slot = el.querySelector('[data-attune-slot]') || el.appendChild(node('div', 'attune-content'))
+          slot.setAttribute('data-attune-slot', '')
+          slot.textContent = ''
+          slot.appendChild(t.content.cloneNode(true))
+          el.setAttribute('data-attune-variant', attr(t, 'variant'))
+          if (decisionId) el.setAttribute('data-attune-decision-id', decisionId)
+        }
+        return api.decide(attr(el, 'content'), variants).then(
+          function (answer) {
+            show(answer.variant, answer.decisionId)
+            return answer
+          },
+          function () {
+            show(variants.filter(function (v) { return v.default })[0] ? variants.filter(function (v) { return v.default })[0].id : variants[0].id)
+            return null
+          },
+        )
+      }),
+    )
   }
 
   // ---- widgets: every [data-attune-placement] of the page in one request, rendered as a carousel ----

@@ -31,6 +31,10 @@ export interface Engine {
   readonly models: ModelRegistry
   readonly trainer: Trainer
   readonly recommender: Recommender
+  /** The people requests are answered for (recommendations, content decisions). */
+  readonly people: PeopleCache
+  /** Which category paths are sensitive (re-read every 30 s). */
+  readonly sensitive: () => Promise<(path: string) => boolean>
   /** Buffers what recommendations showed and writes it in batches (flushed on close). */
   readonly impressions: ImpressionRecorder
   readonly keys: KeyRing
@@ -81,6 +85,9 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
     const impressions = new ImpressionRecorder(store, (ref, type) => profiles.find(ref, type), {
       onError: (error) => process.emitWarning(`recommendation impressions not recorded: ${(error as Error).message}`),
     })
+    // Shared by recommendations and content decisions: the people served, and which categories are sensitive.
+    const people = new PeopleCache(profiles, hot)
+    const sensitive = sensitivityCache(store)
     const consumptions: Consumption[] = []
     let closed: Promise<void> | null = null
 
@@ -96,7 +103,9 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       profiles,
       models,
       trainer,
-      recommender: new Recommender(store, models, new PeopleCache(profiles, hot), config.consentDefaults, sensitivityCache(store), { answerCacheMs: config.recommendationCacheMs }),
+      people,
+      sensitive,
+      recommender: new Recommender(store, models, people, config.consentDefaults, sensitive, { answerCacheMs: config.recommendationCacheMs }),
       impressions,
       keys: ring,
       generatedKeys: generated,

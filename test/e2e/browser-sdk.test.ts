@@ -53,6 +53,14 @@ describe('browser SDK', () => {
       '/consent': page(tag('data-consent="required" data-necessary="Order Completed"')),
       '/widget': page(tag(), '<div id="w" data-attune-placement="home" data-attune-strategy="trending" data-attune-count="4" data-attune-title="Trending" data-attune-href="/product/{id}"></div>'),
       '/product/x': page('', 'a product'),
+      '/content': page(
+        tag(),
+        `<div id="banner" data-attune-content="home-banner">
+           <template data-attune-variant="welcome" data-attune-default><h2>Welcome</h2></template>
+           <template data-attune-variant="shoes" data-attune-category="Shoes"><h2>Fresh miles ahead</h2></template>
+           <template data-attune-variant="outdoor" data-attune-category="Outdoor"><h2>Into the hills</h2></template>
+         </div>`,
+      ),
       '/elsewhere': page('', 'another site page'),
     })
     browser = await launchBrowser()
@@ -176,6 +184,26 @@ describe('browser SDK', () => {
     await p.evaluate(() => (globalThis as unknown as { attune: Sdk }).attune.track('Product Viewed', { product_id: 'p-5' }))
     await p.waitForTimeout(1500)
     assert.deepEqual(sent, [])
+    await context.close()
+  })
+
+  it('fills a content placement with the variant of the visitor’s interest, and the default for a newcomer', async () => {
+    context = await browser.newContext()
+    const p = await open('/content')
+    await p.waitForSelector('#banner[data-attune-variant]')
+    assert.equal(await p.locator('#banner').getAttribute('data-attune-variant'), 'welcome')
+    assert.equal(await p.locator('#banner [data-attune-slot] h2').textContent(), 'Welcome')
+    const shoes = (await request(`${server.url}/v1/items?limit=100&category=Shoes`, { auth: bearer(server.secretKey) })).body.data as { id: string }[]
+    assert.ok(shoes.length >= 3)
+    const anon = await anonymousIdOf(p)
+    await p.evaluate((ids) => {
+      for (const id of ids) (globalThis as unknown as { attune: Sdk }).attune.track('Product Viewed', { product_id: id })
+    }, shoes.slice(0, 3).map((it) => it.id))
+    await waitFor(async () => (await request(`${server.url}/v1/people/${anon}`, { auth: bearer(server.secretKey) })).body?.recentlyViewed?.length === 3, 5000)
+    await p.reload()
+    await p.waitForSelector('#banner[data-attune-variant]')
+    assert.equal(await p.locator('#banner').getAttribute('data-attune-variant'), 'shoes')
+    assert.equal(await p.locator('#banner [data-attune-slot] h2').textContent(), 'Fresh miles ahead')
     await context.close()
   })
 
