@@ -8,6 +8,7 @@ import path from 'node:path'
 import { createGunzip } from 'node:zlib'
 import { parse } from 'csv-parse'
 import { AttuneError } from '../core/index.ts'
+import { DEFAULT_WEIGHTS } from '../profiles/index.ts'
 
 /**
  * One interaction. `kind` uses the engine's event kinds (product_rated, product_viewed, product_clicked,
@@ -41,12 +42,15 @@ export interface Dataset {
 export const DATASETS = ['movielens-100k', 'movielens-latest-small', 'online-retail', 'online-retail-repurchase', 'otto'] as const
 export type DatasetName = (typeof DATASETS)[number]
 
-/** The engine's affinity weights per event kind (docs/profiles.md), reused as training confidence. */
+/**
+ * Training confidence per event kind: the profiles' default affinity weights (docs/profiles.md), the same
+ * numbers training uses unless ATTUNE_AFFINITY_WEIGHTS changes them; a rating counts once.
+ */
 export const KIND_WEIGHTS: Readonly<Record<string, number>> = {
-  product_viewed: 1,
-  product_clicked: 2,
-  product_added: 4,
-  order_completed: 8,
+  product_viewed: DEFAULT_WEIGHTS.view,
+  product_clicked: DEFAULT_WEIGHTS.click,
+  product_added: DEFAULT_WEIGHTS.cart,
+  order_completed: DEFAULT_WEIGHTS.purchase,
   product_rated: 1,
 }
 
