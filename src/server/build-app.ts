@@ -102,7 +102,8 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
     await app.register(cors, {
       origin: engine.config.corsOrigins.includes('*') ? '*' : engine.config.corsOrigins,
       methods: ['GET', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'content-encoding'],
+      // No list of headers: the ones a preflight asks for are allowed (RudderStack's SDK sends AnonymousId and
+      // RSA-* retry headers); no credentials are ever involved, keys travel in Authorization or the body.
       maxAge: 86_400,
     })
   }
