@@ -71,6 +71,10 @@ describe('demo storefront in a browser', () => {
     assert.ok(ids.length > 0)
     assert.doesNotMatch(servedBy, /personal/)
     assert.match(servedBy.split(' ')[0]!, /^(trending|bestsellers|category-bestsellers)$/, servedBy)
+    const bestsellers = p.locator('[data-attune-placement="home-bestsellers"]')
+    await p.waitForSelector('[data-attune-placement="home-bestsellers"][data-attune-state="ready"]')
+    assert.equal(await bestsellers.getAttribute('data-attune-served-by'), 'bestsellers')
+    assert.ok((await bestsellers.locator('a[data-attune-item]').count()) > 0)
     await shot(p, 'home-new-visitor')
   })
 
