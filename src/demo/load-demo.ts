@@ -81,8 +81,8 @@ export async function loadDemo(engine: DemoEngine, options: LoadDemoOptions = {}
 
   report({ step: 'catalogue', message: `${shop.items.length} items` })
   await store.setCategorySensitivity(shop.categories)
-  const items = shop.items.map((item) => ({ ...item, imageUrl: `/demo/img/${item.id}.svg`, url: `/demo/p/${item.id}` }))
-  for (let i = 0; i < items.length; i += 1000) await store.upsertItems(items.slice(i, i + 1000), new Date(now))
+  // The generator's items already point at the demo's pictures (/demo/img/<id>.svg) and pages (/demo/p/<id>).
+  for (let i = 0; i < shop.items.length; i += 1000) await store.upsertItems(shop.items.slice(i, i + 1000), new Date(now))
 
   const records = toRecords(shop.events, now, config.maxEventBytes)
   for (let i = 0; i < records.length; i += 5000) {
@@ -102,7 +102,7 @@ export async function loadDemo(engine: DemoEngine, options: LoadDemoOptions = {}
 
   const writeKey = await replaceDemoKey(engine, now)
   const shoppers = shop.people.filter((p) => p.kind === 'regular' && p.userId !== null).slice(0, 3).map((p) => p.userId!)
-  const demo: DemoFile = { writeKey, loadedAt: new Date(now).toISOString(), people, items: items.length, days, shoppers }
+  const demo: DemoFile = { writeKey, loadedAt: new Date(now).toISOString(), people, items: shop.items.length, days, shoppers }
   // Last: the demo pages appear (at the next server start) only once everything above is in place.
   writeDemoFile(config.dataDir, demo)
   const seconds = Math.round((performance.now() - started) / 100) / 10

@@ -199,7 +199,7 @@ export function generateCatalog(seed: number, count: number, currency = 'EUR'): 
     const available = !rng.chance(0.03)
     const item: ItemInput = {
       id, title, description, categories: [leaf.path], brand, price, currency,
-      imageUrl: `/demo/images/${id}.svg`, url: `/demo/products/${id}`, tags: tagSet, available,
+      imageUrl: `/demo/img/${id}.svg`, url: `/demo/p/${id}`, tags: tagSet, available,
       inventory: available ? 5 + rng.int(196) : 0,
       attributes: { ...(colour ? { colour } : {}), material, priceBand: band },
     }

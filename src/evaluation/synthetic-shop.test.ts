@@ -88,7 +88,7 @@ describe('synthetic shop', () => {
     const out = shop.items.filter((i) => !i.available)
     assert.ok(out.length > 0 && out.length < 50 && out.every((i) => i.inventory === 0))
     for (const i of shop.items) {
-      assert.equal(i.imageUrl, `/demo/images/${i.id}.svg`)
+      assert.equal(i.imageUrl, `/demo/img/${i.id}.svg`)
       assert.ok(i.title!.startsWith(i.brand!) && i.description!.includes(i.brand!) && i.tags!.length >= 2)
     }
     // Price bands are tertiles of each leaf's price range: no budget item costs more than a premium one.
