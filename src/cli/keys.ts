@@ -26,7 +26,7 @@ export async function createKey(scope: KeyScope, label: string): Promise<void> {
     const id = newId()
     await store.insertApiKey({ id, scope, hash: hashKey(key), label, createdAt: new Date().toISOString(), revokedAt: null })
     process.stdout.write(`${key}\n`)
-    process.stderr.write(`created ${scope} key ${id}; store it now, it is not shown again. Running servers pick it up on restart.\n`)
+    process.stderr.write(`created ${scope} key ${id}; store it now, it is not shown again. Running servers accept it within 10 s.\n`)
   })
 }
 
@@ -37,6 +37,6 @@ export async function revokeKey(id: string): Promise<void> {
       process.exitCode = 1
       return
     }
-    process.stderr.write(`revoked ${id}; running servers stop accepting it on restart\n`)
+    process.stderr.write(`revoked ${id}; running servers refuse it within 10 s\n`)
   })
 }

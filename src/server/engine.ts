@@ -52,6 +52,8 @@ export interface Engine {
 export interface EngineOptions {
   /** Hot state to use instead of the configured one (the embedded worker thread forwards its writes). */
   hot?: HotState
+  /** How often the API re-reads its keys (default 10 s): a key revoked or made elsewhere counts by then. */
+  keyRefreshMs?: number
 }
 
 export async function createEngine(config: Config, role: EngineRole = 'serve', options: EngineOptions = {}): Promise<Engine> {
@@ -73,9 +75,13 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
     const projector = new ProfileProjector(store, hot, settings)
     const models = new ModelRegistry(store)
     const trainer = new Trainer(store, config, settings, { threads: config.trainThreads })
+    let keyRefresh: NodeJS.Timeout | null = null
     if (role === 'serve') {
       await models.refresh().catch(() => {}) // no model yet, or the store has none: serving falls back
       models.start(MODEL_POLL_MS)
+      // `attune keys revoke` runs in another process (or on another node): every API node re-reads the keys.
+      keyRefresh = setInterval(() => void store.listApiKeys().then((records) => ring.replace(records), () => {}), options.keyRefreshMs ?? KEY_REFRESH_MS)
+      keyRefresh.unref()
     }
     let schedule: NodeJS.Timeout | null = null
     const profiles = new ProfileService(store, hot, projector, async (records) => {
@@ -135,6 +141,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
         // Order matters: stop consuming, drain the writer (acknowledged events), then close what they use.
         closed ??= (async () => {
           if (schedule) clearInterval(schedule)
+          if (keyRefresh) clearInterval(keyRefresh)
           models.stop()
           await trainer.stop()
           await Promise.all(consumptions.map((c) => c.stop()))
@@ -164,6 +171,7 @@ export function profileSettings(config: Config): ProfileSettings {
 }
 
 const MODEL_POLL_MS = 10_000
+const KEY_REFRESH_MS = 10_000
 const FIRST_TRAINING_CHECK_MS = 60_000
 
 /**

@@ -7,7 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { type Config, loadConfig } from '../../src/core/index.ts'
-import { buildApp, createEngine, type Engine } from '../../src/server/index.ts'
+import { buildApp, createEngine, type Engine, type EngineOptions } from '../../src/server/index.ts'
 import { uniqueId } from './events.ts'
 
 export interface TestServer {
@@ -32,6 +32,8 @@ export interface StartServerOptions {
    * Set a key to undefined to start without it (the server then generates one).
    */
   env?: Record<string, string | undefined>
+  /** Engine options (e.g. a short key refresh). */
+  engine?: EngineOptions
 }
 
 /** Makes a fresh temp dir under the OS temp dir (removed by TestServer.close()). */
@@ -52,7 +54,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
     ...options.env,
   }
   const config = loadConfig({ ...overrides, dataDir, port: 0, host: '127.0.0.1' }, env)
-  const engine = await createEngine(config, 'serve')
+  const engine = await createEngine(config, 'serve', options.engine)
   let app: FastifyInstance
   try {
     app = await buildApp(engine, { logger: false })
