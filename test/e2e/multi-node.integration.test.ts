@@ -153,6 +153,7 @@ describe('misconfigured backends at start-up', () => {
       assert.equal(code, exitCode, child.output())
       assert.match(child.output(), new RegExp(`attune: ${name}`))
       assert.doesNotMatch(child.output(), /\n\s+at /, 'no stack trace')
+      fs.rmSync(dataDir, { recursive: true, force: true })
     }
   })
 })

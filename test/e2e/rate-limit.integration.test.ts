@@ -14,9 +14,11 @@ const WRITE = 'wk_rate_limit_test_0001'
 describe('rate limit across nodes', () => {
   const apps: FastifyInstance[] = []
   const urls: string[] = []
+  const dirs: string[] = []
   before(async () => {
     for (let i = 0; i < 2; i++) {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attune-rate-'))
+      dirs.push(dataDir)
       const config = loadConfig(
         { dataDir },
         { ATTUNE_REDIS_URL: 'redis://127.0.0.1:6379', ATTUNE_REDIS_PREFIX: prefix, ATTUNE_RATE_LIMIT: '5', ATTUNE_WRITE_KEY: WRITE, ATTUNE_SECRET_KEY: 'sk_rate_limit_test_0001' },
@@ -26,7 +28,10 @@ describe('rate limit across nodes', () => {
       apps.push(app)
     }
   })
-  after(() => Promise.all(apps.map((a) => a.close())))
+  after(async () => {
+    await Promise.all(apps.map((a) => a.close()))
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true })
+  })
 
   it('answers 429 with Retry-After once one client passes the limit, whichever node it calls', async () => {
     const send = (url: string, i: number) =>
