@@ -1,10 +1,12 @@
 /**
- * The home page's banner, chosen on the server: the visitor's strongest top-level category affinity
- * picks it when a profile is known by their cookies and allows personalization; everyone else sees
- * the default one. Sensitive categories never headline a banner (a shop window is seen by others too).
+ * The home page's banner, chosen on the server by the content decider (content/decide.ts): the
+ * department of the visitor's strongest interest when a profile is known by their cookies and allows
+ * personalization; everyone else sees the default one. Sensitive departments have no banner: a shop
+ * window is seen by others too.
  */
 import type { Config } from '../core/index.ts'
-import { consentGiven, type ProfileService, rankAffinities } from '../profiles/index.ts'
+import { chooseVariant, type Variant } from '../content/index.ts'
+import type { PeopleCache } from '../recommend/index.ts'
 import { categoryUrl } from './shop-views.ts'
 
 export interface Banner {
@@ -41,21 +43,19 @@ export interface Visitor {
 
 export interface BannerSources {
   config: Config
-  profiles: ProfileService
+  /** The people the engine serves (the recommender's cache: hot state first). */
+  people: Pick<PeopleCache, 'get'>
 }
 
+// One content variant per department with a banner; the content decider picks among them.
+const VARIANTS: Variant[] = [...Object.keys(BANNERS).map((name) => ({ id: name, category: name })), { id: 'default', default: true }]
+
 export async function chooseBanner(engine: BannerSources, visitor: Visitor, isSensitive: (path: string) => boolean, now = Date.now()): Promise<Banner> {
-  const root =
-    (visitor.userId ? await engine.profiles.find(visitor.userId, 'user_id') : null) ??
-    (visitor.anonymousId ? await engine.profiles.find(visitor.anonymousId, 'anonymous_id') : null)
-  if (!root) return DEFAULT_BANNER
-  const state = await engine.profiles.state(root)
-  if (!state || !consentGiven(state, 'personalization', engine.config.consentDefaults)) return DEFAULT_BANNER
-  const prefs = state.preferences.categories
-  const halfLifeMs = engine.config.affinityHalfLifeDays * 24 * 3600 * 1000
-  const ranked = rankAffinities(state.categories, prefs.liked, prefs.disliked, now, halfLifeMs, Number.MAX_SAFE_INTEGER)
-  const top = ranked.find((a) => !a.name.includes(' > ') && BANNERS[a.name] && !isSensitive(a.name))
-  if (!top) return DEFAULT_BANNER
-  const banner = BANNERS[top.name]!
-  return { category: top.name, ...banner, url: categoryUrl(top.name), action: `Shop ${top.name}` }
+  const served =
+    (visitor.userId ? await engine.people.get(visitor.userId, 'user_id') : null) ??
+    (visitor.anonymousId ? await engine.people.get(visitor.anonymousId, 'anonymous_id') : null)
+  const settings = { consentDefaults: engine.config.consentDefaults, halfLifeMs: engine.config.affinityHalfLifeDays * 86_400_000 }
+  const { variant } = chooseVariant(VARIANTS, served?.state ?? null, settings, isSensitive, now)
+  const banner = BANNERS[variant.id]
+  return banner ? { category: variant.id, ...banner, url: categoryUrl(variant.id), action: `Shop ${variant.id}` } : DEFAULT_BANNER
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Category, Config } from '../core/index.ts'
-import type { ProfileService } from '../profiles/index.ts'
+import type { PeopleCache } from '../recommend/index.ts'
 import type { Store } from '../storage/index.ts'
 import { chooseBanner } from './banner.ts'
 import type { DemoFile } from './demo-file.ts'
@@ -17,7 +17,7 @@ import { categoryFromUrl, createViews, frame, productProperties, readCookie } fr
 export interface DemoServing {
   readonly config: Config
   readonly store: Store
-  readonly profiles: ProfileService
+  readonly people: Pick<PeopleCache, 'get'>
 }
 
 const PAGE_SIZE = 24

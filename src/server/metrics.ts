@@ -47,7 +47,6 @@ export class Metrics {
         this.set(pending())
       },
     })
-    // Counters read from the projector at scrape time, so the projector needs no metrics library.
     const totals: [string, string, string][] = [
       ['attune_profile_events_applied_total', 'Events applied to identities and profiles by this process', 'events'],
       ['attune_identity_merges_total', 'People merged by the identity rules or the API', 'merges'],
@@ -56,29 +55,20 @@ export class Metrics {
       ['attune_identity_links_refused_total', 'New identifiers not linked because a person reached the limit for their type', 'refusedLinks'],
       ['attune_profiles_recomputed_total', 'Profiles recomputed from the log (merges, unmerges, gifts marked later)', 'recomputed'],
     ]
-    const cache: [string, string, 'hits' | 'misses'][] = [
-      ['attune_recommendation_cache_hits_total', 'Non-personalized recommendation answers reused for an identical request', 'hits'],
-      ['attune_recommendation_cache_misses_total', 'Non-personalized recommendation answers computed (not found in the answer cache)', 'misses'],
+    // Counters read from their owners at scrape time: the projector's totals and the answer cache's.
+    const read: [string, string, () => number][] = [
+      ...totals.map(([name, help, key]): [string, string, () => number] => [name, help, () => identity?.()[key] ?? 0]),
+      ['attune_recommendation_cache_hits_total', 'Non-personalized recommendation answers reused for an identical request', () => answers?.().hits ?? 0],
+      ['attune_recommendation_cache_misses_total', 'Non-personalized recommendation answers computed (not found in the answer cache)', () => answers?.().misses ?? 0],
     ]
-    for (const [name, help, key] of cache) {
+    for (const [name, help, value] of read) {
       new Counter({
         name,
         help,
         registers: [this.registry],
         collect() {
           this.reset()
-          this.inc(answers?.()[key] ?? 0)
-        },
-      })
-    }
-    for (const [name, help, key] of totals) {
-      new Counter({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.reset()
-          this.inc(identity?.()[key] ?? 0)
+          this.inc(value())
         },
       })
     }

@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { bearer, request } from '../builders/http.ts'
+import { Api } from '../builders/http.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
 import { uniqueId } from '../builders/events.ts'
 import { launchBrowser, shopOrigin, type ShopOrigin } from '../support/browser.ts'
@@ -50,10 +50,7 @@ describe("RudderStack's browser SDK against the engine", () => {
     const context = await browser.newContext()
     const p = await context.newPage()
     await p.goto(`${shop.url}/`)
-    const events = async () => {
-      const reply = await request(`${server.url}/v1/people/${encodeURIComponent(user)}/events?limit=50`, { auth: bearer(server.secretKey) })
-      return reply.status === 200 ? (reply.body.data as { type: string; event: string | null; userId: string | null }[]) : []
-    }
+    const events = async () => (await new Api(server).eventsPage(user, 50)).data
     await waitFor(async () => (await events()).length === 3, 15_000)
     const stored = await events()
     assert.deepEqual(stored.map((e) => e.type).sort(), ['identify', 'page', 'track'])

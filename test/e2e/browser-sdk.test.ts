@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { generateShop } from '../../src/evaluation/index.ts'
-import { bearer, request } from '../builders/http.ts'
+import { Api, bearer, request } from '../builders/http.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
 import { loadShop, trainActiveModel } from '../builders/shop.ts'
 import { launchBrowser, shopOrigin, type ShopOrigin } from '../support/browser.ts'
@@ -31,10 +31,7 @@ describe('browser SDK', () => {
   const page = (script: string, body = '') =>
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Test shop</title>${script}</head><body>${body}</body></html>`
   const tag = (attributes = '') => `<script src="${server.url}/sdk/attune.js" data-write-key="${server.writeKey}" data-host="${server.url}" ${attributes}></script>`
-  const eventsOf = async (anonymousId: string) => {
-    const reply = await request(`${server.url}/v1/people/${encodeURIComponent(anonymousId)}/events?limit=100`, { auth: bearer(server.secretKey) })
-    return reply.status === 200 ? (reply.body.data as { type: string; event: string | null; messageId: string }[]) : []
-  }
+  const eventsOf = async (anonymousId: string) => (await new Api(server).eventsPage(anonymousId, 100)).data
   const open = async (path: string): Promise<Page> => {
     const p = await context.newPage()
     await p.goto(`${shop.url}${path}`)

@@ -11,7 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { bearer, request } from '../builders/http.ts'
+import { Api } from '../builders/http.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
 import { uniqueId } from '../builders/events.ts'
 import { launchBrowser } from '../support/browser.ts'
@@ -73,10 +73,7 @@ describe("Segment's browser SDK against the engine", () => {
     const context = await browser.newContext()
     const p = await context.newPage()
     await p.goto(`${shopUrl}/?user=${user}`)
-    const events = async () => {
-      const reply = await request(`${server.url}/v1/people/${encodeURIComponent(user)}/events?limit=50`, { auth: bearer(server.secretKey) })
-      return reply.status === 200 ? (reply.body.data as { type: string; event: string | null; userId: string | null }[]) : []
-    }
+    const events = async () => (await new Api(server).eventsPage(user, 50)).data
     await waitFor(async () => (await events()).length === 3, 15_000)
     const stored = await events()
     assert.deepEqual(stored.map((e) => e.type).sort(), ['identify', 'page', 'track'])
