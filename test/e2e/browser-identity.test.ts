@@ -63,7 +63,7 @@ describe('browser SDK: identity verification', () => {
     for (const person of synthetic.people) {
       const asked = person.userId ? await request(`${server.url}/v1/recommendations`, { auth: bearer(server.secretKey), json: { userId: person.userId, strategy: 'for-you', count: 3 } }) : null
       if (asked?.body.placements[0].servedBy[0] === 'personal') {
-        user = person.userId
+        user = person.userId!
         break
       }
     }
@@ -98,7 +98,7 @@ describe('browser SDK: identity verification', () => {
     await servedFor(again)
     await again.evaluate(() => (globalThis as unknown as { attune: Sdk }).attune.reset())
     await servedFor(again)
-    assert.equal(await again.evaluate(() => localStorage.getItem('attune.userToken')), null, 'reset() forgot the token')
+    assert.equal(await again.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('attune.userToken')), null, 'reset() forgot the token')
     const bodies = sent.map((s) => [s.path, s.body.userId ?? null, s.body.userToken ?? null])
     assert.deepEqual(bodies, [
       ['/v1/recommendations', null, null],
@@ -125,6 +125,6 @@ describe('browser SDK: identity verification', () => {
     assert.equal(await p.getAttribute('#w', 'data-attune-state'), 'ready')
     assert.doesNotMatch((await p.getAttribute('#w', 'data-attune-served-by')) ?? '', /personal/)
     assert.deepEqual(sent.map((s) => s.body.userToken ?? null), ['0'.repeat(64), null])
-    assert.equal(await p.evaluate(() => localStorage.getItem('attune.userToken')), null)
+    assert.equal(await p.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('attune.userToken')), null)
   })
 })
