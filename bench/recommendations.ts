@@ -23,16 +23,16 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import BetterSqlite3 from 'better-sqlite3'
-import { loadConfig } from '../src/core/index.ts'
+import { hashKey, loadConfig } from '../src/core/index.ts'
 import { generateShop, type SyntheticShop } from '../src/evaluation/index.ts'
 import { MemoryHotState } from '../src/hot-state/index.ts'
 import { toEventRecord } from '../src/ingest/index.ts'
 import { PROFILE_CONSUMER, ProfileProjector } from '../src/profiles/index.ts'
-import { profileSettings } from '../src/server/index.ts'
+import { profileSettings, signUserId } from '../src/server/index.ts'
 import { openStore } from '../src/storage/index.ts'
 import { Trainer } from '../src/training/index.ts'
 import type { EventRecord } from '../src/core/index.ts'
-import { batchHeaders, cleanEnv, cpuSeconds, type Ledger, readMetrics, runRequests, type Server, startBare, startServe } from './harness.ts'
+import { batchHeaders, cleanEnv, SECRET_KEY, cpuSeconds, type Ledger, readMetrics, runRequests, type Server, startBare, startServe } from './harness.ts'
 import { f0, f2, type LoadResult, machine, percentile, writeResults } from './ingest-report.ts'
 import { GRACE_MS, type Paced, pacedClient } from './paced-client.ts'
 
@@ -183,7 +183,8 @@ function scenarios(shop: SyntheticShop): Scenario[] {
   const body = (x: unknown) => JSON.stringify(x)
   const count = 10
   return [
-    { name: 'for-you (known people)', description: `userId of ${f0(known.length)} registered people, cycled at random`, bodies: pick(known, N, 1).map((userId) => body({ strategy: 'for-you', userId, count })) },
+    // With the write key a userId counts only with its identity token, as the SDK sends it.
+    { name: 'for-you (known people)', description: `userId (with its userToken) of ${f0(known.length)} registered people, cycled at random`, bodies: pick(known, N, 1).map((userId) => body({ strategy: 'for-you', userId, userToken: signUserId(hashKey(SECRET_KEY), userId), count })) },
     { name: 'for-you (anonymous)', description: 'no person', bodies: [body({ strategy: 'for-you', count })] },
     { name: 'also-bought', description: 'itemId of available items at random', bodies: pick(items, N, 2).map((itemId) => body({ strategy: 'also-bought', itemId, count })) },
     { name: 'similar', description: 'itemId at random', bodies: pick(items, N, 3).map((itemId) => body({ strategy: 'similar', itemId, count })) },

@@ -3,7 +3,8 @@
  * anonymous id, batching with retries and an offline queue, consent mode, and recommendation widgets.
  * No dependencies. Load it with
  *   <script src="https://attune.example/sdk/attune.js" data-write-key="wk_..." defer></script>
- * (data-host, data-consent="required", data-necessary="Order Completed", data-auto-page="false" optional)
+ * (data-host, data-consent="required", data-necessary="Order Completed", data-auto-page="false" optional;
+ * data-user-id with data-user-token for the signed-in shopper of a page your backend renders)
  * or call attune.load({ writeKey, host, ... }) yourself. `window.analytics` is the same object, so pages
  * instrumented for Segment's analytics.js keep working.
  */
@@ -69,6 +70,15 @@
   }
   function userId() {
     return load('userId')
+  }
+  // The shop backend's identity token for the userId (docs/sdk.md#identity-verification): without it the
+  // engine does not use the userId for recommendations and decisions. Kept with the userId it signs.
+  function userToken() {
+    var t = load('userToken')
+    return t && t.userId === userId() ? t.token : null
+  }
+  function keepUserToken(id, token) {
+    save('userToken', id && token ? { userId: String(id), token: String(token) } : null)
   }
 
   function context() {
@@ -170,6 +180,9 @@
       var stated = load('consent')
       granted = cfg.consent !== 'required' || (stated !== null && stated.analytics !== false)
       queue = load('queue') || []
+      // The page was rendered for a signed-in shopper: their userId, with its token.
+      if (cfg.userId) save('userId', String(cfg.userId))
+      if (cfg.userToken) keepUserToken(cfg.userId || userId(), cfg.userToken)
       api.loaded = true
       w.addEventListener('online', function () {
         flush()
@@ -197,9 +210,11 @@
       if (typeof name === 'object') (properties = name), (name = undefined)
       enqueue('page', { name: name || d.title, properties: Object.assign({ path: location.pathname, url: location.href, title: d.title, referrer: d.referrer }, props(properties)) })
     },
-    identify: function (id, traits) {
-      if (typeof id === 'object' && id !== null) (traits = id), (id = undefined)
+    /** identify(userId?, traits?, { userToken }?): the token is kept for that userId until reset(). */
+    identify: function (id, traits, options) {
+      if (typeof id === 'object' && id !== null) (options = traits), (traits = id), (id = undefined)
       if (id) save('userId', String(id))
+      if (options && options.userToken) keepUserToken(id || userId(), options.userToken)
       enqueue('identify', { userId: id ? String(id) : userId() || undefined, traits: props(traits) })
     },
     alias: function (newId, previousId) {
@@ -208,6 +223,7 @@
     },
     reset: function () {
       save('userId', null)
+      save('userToken', null)
       setCookie('ajs_anonymous_id', '', -1)
       save('anonymousId', null)
     },
@@ -232,8 +248,7 @@
       // Without consent the request names nobody: the answer is the non-personalized one.
       var body = { placements: placements }
       if (granted) body.anonymousId = anonymousId()
-      var uid = userId()
-      if (uid && granted) body.userId = uid
+      withUser(body)
       if (options && options.fields) body.fields = options.fields
       return post('/v1/recommendations', body)
     },
@@ -241,7 +256,7 @@
     decide: function (placement, variants) {
       var body = { placement: placement, variants: variants }
       if (granted) body.anonymousId = anonymousId()
-      if (granted && userId()) body.userId = userId()
+      withUser(body)
       return post('/v1/decisions', body)
     },
     widgets: function (root) {
@@ -249,12 +264,32 @@
     },
   }
 
+  function withUser(body) {
+    var uid = userId()
+    if (!uid || !granted) return
+    body.userId = uid
+    if (userToken()) body.userToken = userToken()
+  }
+
   function post(path, body) {
+    return send(path, body).then(null, function (error) {
+      // A token the engine no longer accepts (its secret key was revoked): forget it and ask without it.
+      if (error.code !== 'invalid_user_token' || !body.userToken) throw error
+      keepUserToken(null)
+      delete body.userToken
+      return send(path, body)
+    })
+  }
+  function send(path, body) {
     return w
       .fetch(cfg.host.replace(/\/$/, '') + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Basic ' + w.btoa(cfg.writeKey + ':') }, body: JSON.stringify(body) })
       .then(function (res) {
-        if (!res.ok) throw new Error(path + ': HTTP ' + res.status)
-        return res.json()
+        if (res.ok) return res.json()
+        return res.json().then(null, function () { return null }).then(function (answer) {
+          var error = new Error(path + ': HTTP ' + res.status)
+          error.code = answer && answer.error && answer.error.code
+          throw error
+        })
       })
   }
 
@@ -403,6 +438,8 @@
       necessary: nec ? nec.split(',').map(function (x) { return x.trim() }) : [],
       autoPage: s.getAttribute('data-auto-page') !== 'false',
       widgets: s.getAttribute('data-widgets') !== 'false',
+      userId: s.getAttribute('data-user-id') || undefined,
+      userToken: s.getAttribute('data-user-token') || undefined,
     })
   }
 })(window, document)

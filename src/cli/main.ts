@@ -7,6 +7,7 @@ import { importCommand } from './import.ts'
 import { createKey, listKeys, revokeKey } from './keys.ts'
 import { rebuild } from './rebuild.ts'
 import { serve } from './serve.ts'
+import { printUserToken } from './token.ts'
 import { train } from './train.ts'
 import { worker } from './worker.ts'
 
@@ -72,6 +73,15 @@ keys
   .option('--label <label>', 'a note for whoever reads `keys list`', 'created with attune keys')
   .action((opts: { scope: 'write' | 'secret'; label: string }) => createKey(opts.scope, opts.label))
 keys.command('revoke <id>').description('revoke a key by id').action(revokeKey)
+
+program
+  .command('token')
+  .description("print a signed-in shopper's identity token (userToken), signed with the store's newest secret key")
+  .argument('<userId>', "the shopper's userId, exactly as the SDK sends it", (v: string) => {
+    if (v === '' || v.length > 255) throw new InvalidArgumentError('a userId is 1 to 255 characters')
+    return v
+  })
+  .action((userId: string) => printUserToken(userId))
 
 program.addCommand(importCommand())
 program.addCommand(evalCommand())

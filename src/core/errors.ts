@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   missing_key: 401,
   invalid_key: 401,
   insufficient_scope: 403,
+  invalid_user_token: 403,
   not_found: 404,
   conflict: 409,
   rate_limited: 429,

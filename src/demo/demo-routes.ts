@@ -18,6 +18,8 @@ export interface DemoServing {
   readonly config: Config
   readonly store: Store
   readonly people: Pick<PeopleCache, 'get'>
+  /** Signs a userId's identity token (docs/sdk.md#identity-verification) with the newest secret key. */
+  readonly keys: { signUserToken(userId: string): string | null }
 }
 
 const PAGE_SIZE = 24
@@ -47,7 +49,12 @@ export function demoRoutes(engine: DemoServing, demo: DemoFile) {
     /** The layout's data for a page; reads the category list once per page. */
     const page = async (request: FastifyRequest, name: string, title: string, currentTop: string | null = null) => {
       const categories = await store.listCategories()
-      return { categories, frame: frame(categories, demo.writeKey, readCookie(request.headers.cookie, 'demo_user'), name, title, currentTop) }
+      const user = readCookie(request.headers.cookie, 'demo_user')
+      // The engine is this shop's backend: it signs the signed-in shopper's token into the page, so the
+      // SDK's requests may use their history. (The demo's sign-in asks no password: a real shop signs only
+      // after its own login.)
+      const userToken = user ? engine.keys.signUserToken(user) : null
+      return { categories, frame: { ...frame(categories, demo.writeKey, user, name, title, currentTop), user_token: userToken } }
     }
     const notFound = async (request: FastifyRequest, reply: FastifyReply, message: string) =>
       render(reply, 'not-found', { ...(await page(request, 'not-found', 'Not found')).frame, message }, 404)

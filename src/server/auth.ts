@@ -1,7 +1,10 @@
 /**
  * API keys: a write key (public, browser-safe: events, recommendations, decisions) and a secret key
  * (server side: everything). Keys are stored as SHA-256 digests and held in memory for the per-request check.
+ * User tokens (identity verification, docs/sdk.md#identity-verification): the shop's backend signs a
+ * signed-in shopper's userId with its secret key, so that a write-key request may read that shopper's history.
  */
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import {
   AttuneError,
   type ApiKeyRecord,
@@ -18,15 +21,43 @@ export interface GeneratedKey {
   key: string
 }
 
+/**
+ * The userToken of a userId: lowercase hex HMAC-SHA256 of the userId, keyed by the secret key's SHA-256
+ * hex digest (`hashKey`), which is what the store keeps, so every API node can verify without the key.
+ */
+export function signUserId(secretKeyDigest: string, userId: string): string {
+  return createHmac('sha256', secretKeyDigest).update(userId).digest('hex')
+}
+
 export class KeyRing {
   #byHash = new Map<string, ApiKeyRecord>()
+  /** Active secret keys, newest first: the first signs, any verifies (so revoking a key rotates its tokens). */
+  #secrets: ApiKeyRecord[] = []
 
   constructor(records: readonly ApiKeyRecord[]) {
     this.replace(records)
   }
 
   replace(records: readonly ApiKeyRecord[]): void {
-    this.#byHash = new Map(records.filter((r) => r.revokedAt === null).map((r) => [r.hash, r]))
+    const active = records.filter((r) => r.revokedAt === null)
+    this.#byHash = new Map(active.map((r) => [r.hash, r]))
+    this.#secrets = active.filter((r) => r.scope === 'secret').sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+  }
+
+  /** The userToken for `userId` from the newest active secret key; null when there is none. */
+  signUserToken(userId: string): string | null {
+    const newest = this.#secrets[0]
+    return newest ? signUserId(newest.hash, userId) : null
+  }
+
+  /** Whether `token` is `userId`'s userToken under any active secret key (compared in constant time). */
+  verifyUserToken(userId: string, token: string): boolean {
+    if (!/^[0-9a-f]{64}$/.test(token)) return false
+    const given = Buffer.from(token, 'hex')
+    let valid = false
+    // Every key is tried (no early exit), so the time taken does not say which key matched.
+    for (const r of this.#secrets) valid = timingSafeEqual(given, Buffer.from(signUserId(r.hash, userId), 'hex')) || valid
+    return valid
   }
 
   /** The key's record, or null when it is unknown or revoked. */

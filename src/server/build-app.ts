@@ -24,6 +24,7 @@ import { recommendationRoutes } from './routes/recommendations.ts'
 import { reportRoutes } from './routes/reports.ts'
 import { sdkRoutes } from './routes/sdk.ts'
 import { decisionRoutes } from './routes/decisions.ts'
+import { userTokenRoutes } from './routes/user-tokens.ts'
 
 export interface BuildAppOptions {
   /** A pino logger config or false; default: JSON logs at the configured level. */
@@ -116,6 +117,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(recommendationRoutes(ctx))
   await app.register(reportRoutes(ctx))
   await app.register(decisionRoutes(ctx))
+  await app.register(userTokenRoutes(ctx))
   await app.register(sdkRoutes())
   // The demo shop's pages, when `attune demo` (or `serve --demo`) loaded it into this data dir.
   const demo = readDemoFile(engine.config.dataDir)

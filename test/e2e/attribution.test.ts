@@ -111,7 +111,7 @@ describe('recommendation attribution', () => {
 
   it('stores one impression per placement with the canonical person of a known ref', async () => {
     const user = shop.people.find((p) => p.userId)!.userId!
-    const reply = await recommend({ userId: user, placements: [{ strategy: 'for-you', count: 3 }, { strategy: 'trending', count: 2 }] })
+    const reply = await recommend({ userId: user, userToken: server.engine.keys.signUserToken(user), placements: [{ strategy: 'for-you', count: 3 }, { strategy: 'trending', count: 2 }] })
     assert.equal(reply.status, 200)
     await server.engine.impressions.flush()
     const rows = (await server.engine.store.impressions.range(Date.now() - 60_000, Date.now() + 1)).filter((r) => r.recommId === reply.body.recommId)

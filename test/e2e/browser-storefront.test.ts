@@ -106,11 +106,18 @@ describe('demo storefront in a browser', () => {
 
     const other = await browser.newContext()
     const p = await other.newPage()
+    // The pages rendered for the signed-in shopper hand the SDK their identity token, which it sends along.
+    const asked: { userId?: string; userToken?: string }[] = []
+    p.on('request', (r) => {
+      if (r.url().endsWith('/v1/recommendations')) asked.push(JSON.parse(r.postData() ?? '{}'))
+    })
     await at(p, '/demo/login')
     await accept(p)
     await p.fill('#user-id', user)
     await Promise.all([p.waitForURL(`${server.url}/demo/`), p.click('form[data-login] button[type="submit"]')])
     await waitFor(async () => (await forYou(p)).servedBy.startsWith('personal'), 5000)
+    assert.equal(await p.getAttribute('script[data-write-key]', 'data-user-token'), server.engine.keys.signUserToken(user))
+    assert.ok(asked.length > 0 && asked.every((b) => b.userId === user && b.userToken === server.engine.keys.signUserToken(user)), JSON.stringify(asked))
     const { ids } = await forYou(p)
     assert.ok(ids.filter((id) => runningIds.has(id)).length >= ids.length / 2, ids.join(', '))
     const person = await request(`${server.url}/v1/people/${encodeURIComponent(user)}`, { auth: bearer(server.secretKey) })

@@ -113,7 +113,7 @@ describe('recommendation rules', () => {
     assert.equal((await track([order])).status, 200)
     await waitFor(async () => (await request(`${server.url}/v1/people/${user}`, { auth: bearer(server.secretKey) })).body?.purchases?.orders === 1, 5000)
     const filters = { categories: ['Beauty > Hair care', 'Home > Decor'] }
-    const ids = async (extra: object) => (await itemsOf({ userId: user, strategy: 'bestsellers', count: 100, filters: { ...filters, ...extra } })).map((i) => i.id)
+    const ids = async (extra: object) => (await itemsOf({ userId: user, userToken: server.engine.keys.signUserToken(user), strategy: 'bestsellers', count: 100, filters: { ...filters, ...extra } })).map((i) => i.id)
     const plain = await ids({})
     assert.ok(!plain.includes(shampoo.id) && !plain.includes(vase.id), 'both bought items are excluded by default')
     const rebuy = await ids({ rebuyCategories: ['Beauty > Hair care'] })

@@ -155,7 +155,7 @@ describe('recommendations API', () => {
   it('gives a person without personalization consent the non-personalized answer, and says so', async () => {
     const user = shop.people.find((p) => p.userId)!.userId!
     assert.equal((await request(`${server.url}/v1/people/${user}/consent`, { method: 'PUT', auth: bearer(server.secretKey), json: { personalization: false } })).status, 200)
-    const reply = await recommend({ userId: user, strategy: 'for-you', count: 4 })
+    const reply = await recommend({ userId: user, userToken: server.engine.keys.signUserToken(user), strategy: 'for-you', count: 4 })
     assert.equal(reply.body.personalized, false)
     assert.match(reply.body.note, /consent/)
     assert.ok(!reply.body.placements[0].servedBy.includes('personal'))

@@ -4,6 +4,7 @@ import Type from 'typebox'
 import { AttuneError } from '../../core/index.ts'
 import { checkConditions, CONDITION_OPS, EXTRA_FIELDS, type RecommendationRequest, SECRET_FIELDS, STRATEGIES } from '../../recommend/index.ts'
 import { keyOf, requireScope, type RouteContext, secretKeySecurity, writeKeySecurity } from './context.ts'
+import { RequestIdentity, UserToken } from './request-identity.ts'
 
 const Id = Type.String({ minLength: 1, maxLength: 255 })
 const Ids = Type.Array(Id, { maxItems: 200 })
@@ -81,6 +82,7 @@ const Placement = Type.Object(PlacementFields, { additionalProperties: false })
 const Body = Type.Object(
   {
     userId: Type.Optional(Id),
+    userToken: Type.Optional(UserToken),
     anonymousId: Type.Optional(Id),
     writeKey: Type.Optional(Type.String()),
     placements: Type.Optional(Type.Array(Placement, { minItems: 1, maxItems: 10 })),
@@ -99,6 +101,7 @@ const Body = Type.Object(
 
 export function recommendationRoutes(ctx: RouteContext) {
   const guard = requireScope(ctx, 'write')
+  const identity = new RequestIdentity(ctx.engine)
   return async (app: FastifyInstance) => {
     app.post<{ Body: Record<string, unknown> }>(
       '/v1/recommendations',
@@ -110,28 +113,32 @@ export function recommendationRoutes(ctx: RouteContext) {
           description:
             'Strategies: ' + STRATEGIES.join(', ') + '. Each runs down its fallback chain until `count` items pass the filters; `servedBy` lists the levels used. ' +
             '`filters.where` keeps only items whose attributes meet every condition. `rules` pin items first, boost or bury by attribute, boost new items and cap items per category or brand. ' +
-            'Without a person, an unknown person or without personalization consent the answer is non-personalized and says so in `note`.',
+            'Without a person, an unknown person or without personalization consent the answer is non-personalized and says so in `note`. ' +
+            'With the write key, a `userId` counts only with its `userToken` (identity verification, docs/sdk.md#identity-verification); without it the answer is the one for the rest of the request, and `note` says so.',
           security: [...writeKeySecurity, ...secretKeySecurity],
           body: Body,
         },
       },
       async (request) => {
-        const { userId, anonymousId, placements, fields, explain, writeKey: _key, ...single } = request.body as Record<string, unknown>
-        if (keyOf(request).scope !== 'secret') {
+        const { userId, userToken, anonymousId, placements, fields, explain, writeKey: _key, ...single } = request.body as Record<string, unknown>
+        const key = keyOf(request)
+        if (key.scope !== 'secret') {
           // The write key is public (it sits in every page): what it may see is limited.
           const secret = ((fields as string[] | undefined) ?? []).findIndex((f) => SECRET_FIELDS.includes(f as never))
           if (secret >= 0) throw new AttuneError('insufficient_scope', `the item field "${(fields as string[])[secret]}" needs the secret key`, `fields[${secret}]`)
           if (explain === true) throw new AttuneError('insufficient_scope', 'explain needs the secret key', 'explain')
         }
+        const who = await identity.resolve(key, { userId, anonymousId, userToken } as Record<string, string | undefined>)
         const req = {
-          ...(typeof userId === 'string' && { userId }),
-          ...(typeof anonymousId === 'string' && { anonymousId }),
+          ...(who.userId !== undefined && { userId: who.userId }),
+          ...(who.anonymousId !== undefined && { anonymousId: who.anonymousId }),
           ...(Array.isArray(fields) && { fields }),
           ...(explain === true && { explain }),
           placements: (placements as RecommendationRequest['placements'] | undefined) ?? [single as unknown as RecommendationRequest['placements'][number]],
         } as RecommendationRequest
         req.placements.forEach((p, i) => checkConditions(p.filters?.where, `${placements ? `placements[${i}].` : ''}filters.where`))
         const { answer, personId } = await ctx.engine.recommender.recommend(req)
+        if (who.notice) answer.note = answer.note ? `${who.notice}; ${answer.note}` : who.notice
         // Buffered, written in the background: attribution never holds up the answer.
         ctx.engine.impressions.record(req, answer, personId)
         return answer
