@@ -54,6 +54,43 @@ function spdxAllowed(expression: string, allowed: ReadonlySet<string>): boolean 
   return value
 }
 
+type Version = [number, number, number]
+
+function compare(a: Version, b: Version): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]
+}
+
+/**
+ * Whether `version` satisfies an npm `engines` range, in the forms npm packages write them: `||`
+ * alternatives of space-separated comparators (>=, >, <=, <, =, ^, ~, or none), partial and wildcard
+ * versions ("20", "22.x", "10.*", "*"). Enough for engines fields, not a general semver.
+ */
+function satisfies(version: Version, range: string): boolean {
+  return range.split('||').some((alternative) => {
+    const comparators = alternative.trim().replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1').split(/\s+/).filter((c) => c !== '')
+    return comparators.every((comparator) => {
+      const m = /^(>=|<=|>|<|=|\^|~)?v?(\*|x|\d+)(?:\.(\*|x|\d+))?(?:\.(\*|x|\d+))?$/.exec(comparator)
+      if (!m) throw new Error(`cannot read the engines range "${range}"`)
+      const parts = [m[2], m[3], m[4]].map((p) => (p === undefined || p === '*' || p === 'x' ? null : Number(p)))
+      const given = parts.findIndex((p) => p === null)
+      const fixed = given === -1 ? 3 : given // how many leading parts are numbers
+      const low = parts.map((p) => p ?? 0) as Version
+      // The first version above a partial one: 22 -> 23.0.0, 22.4 -> 22.5.0.
+      const above = (n: number): Version => (n === 0 ? [Infinity, 0, 0] : ([...low.slice(0, n - 1), low[n - 1]! + 1, 0, 0].slice(0, 3) as Version))
+      const c = compare(version, low)
+      switch (m[1]) {
+        case '>=': return c >= 0
+        case '>': return fixed === 3 ? c > 0 : compare(version, above(fixed)) >= 0
+        case '<': return c < 0
+        case '<=': return fixed === 3 ? c <= 0 : compare(version, above(fixed)) < 0
+        case '^': return c >= 0 && compare(version, above(low[0] !== 0 || fixed === 1 ? 1 : low[1] !== 0 || fixed === 2 ? 2 : 3)) < 0
+        case '~': return c >= 0 && compare(version, above(Math.min(fixed, 2) || 1)) < 0
+        default: return fixed === 0 || (c >= 0 && compare(version, above(fixed)) < 0)
+      }
+    })
+  })
+}
+
 describe('dependencies (offline, from package-lock.json)', () => {
   const lock = readLock()
   const packages = lockedPackages(lock)
@@ -69,6 +106,28 @@ describe('dependencies (offline, from package-lock.json)', () => {
     assert.equal(spdxAllowed('GPL-2.0+ OR Apache-2.0+', allowed), true)
     assert.throws(() => spdxAllowed('(MIT OR', allowed), /not an SPDX expression/)
     assert.throws(() => spdxAllowed('MIT Apache-2.0', allowed), /not an SPDX expression/)
+  })
+
+  it('reads engines ranges', () => {
+    const v = (text: string) => text.split('.').map(Number) as Version
+    const cases: [string, string, boolean][] = [
+      ['>=22', '20.11.0', false], ['>= 22.x', '20.11.0', false], ['>=18', '20.11.0', true], ['18 || 20 || >=22', '20.11.0', true],
+      ['20.x || 22.x', '20.11.0', true], ['20.x || 22.x', '21.0.0', false], ['^20.19.0 || >=22.12.0', '20.11.0', false],
+      ['^20.19.0 || >=22.12.0', '20.19.1', true], ['~20.11.0', '20.11.5', true], ['~20.11.0', '20.12.0', false], ['10.* || >= 12.*', '20.11.0', true],
+      ['<20', '20.0.0', false], ['<=20', '20.11.0', true], ['>20', '20.11.0', false], ['*', '20.11.0', true], ['>=16 || 14 >=14.17', '14.18.0', true],
+    ]
+    for (const [range, version, expected] of cases) assert.equal(satisfies(v(version), range), expected, `${version} in "${range}"`)
+  })
+
+  it("installs without engine warnings on the oldest Node that package.json allows", () => {
+    const floor = /^>=\s*(\d+)\.(\d+)(?:\.(\d+))?$/.exec(JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).engines.node)
+    assert.ok(floor, 'package.json engines.node is ">=X.Y"')
+    const oldest: Version = [Number(floor[1]), Number(floor[2]), Number(floor[3] ?? 0)]
+    const lockEntries = lock.packages as Record<string, { engines?: { node?: string } | string[] }>
+    const refusing = Object.entries(lockEntries)
+      .filter(([where, entry]) => where !== '' && !Array.isArray(entry.engines) && entry.engines?.node !== undefined && !satisfies(oldest, entry.engines.node))
+      .map(([where, entry]) => `${where}: ${(entry.engines as { node: string }).node}`)
+    assert.deepEqual(refusing, [], `packages that want a newer Node than ${oldest.join('.')} (npm warns EBADENGINE; pin an older release with package.json overrides)`)
   })
 
   it('gives every package a version and an integrity hash', () => {
