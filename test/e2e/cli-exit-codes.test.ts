@@ -37,6 +37,7 @@ describe('attune exit codes', () => {
 
   it('exits 2 for an unknown command, an unknown option, a bad option value or a missing argument', () => {
     const cases: [string[], RegExp][] = [
+      [[], /Usage: attune/],
       [['nosuch'], /unknown command 'nosuch'/],
       [['serve', '--bogus'], /unknown option '--bogus'/],
       [['serve', '--port', '99999'], /port/],
