@@ -24,14 +24,15 @@ describe('landing page in a browser', () => {
     page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`))
     page.on('requestfailed', (r) => problems.push(`failed ${r.url()}`))
     await page.goto(`${server.url}/`, { waitUntil: 'load' })
-    const size = await page.evaluate(async () => {
-      const link = document.querySelector<HTMLLinkElement>('link[rel="icon"]')
+    // Run in the page (a string: the tests are type-checked without the DOM's types).
+    const size = await page.evaluate(`(async () => {
+      const link = document.querySelector('link[rel="icon"]')
       if (!link) return null
       const img = new Image()
       img.src = link.href
       await img.decode()
       return [img.naturalWidth, img.naturalHeight]
-    })
+    })()`)
     assert.deepEqual(size, [32, 32])
     await page.close()
     assert.deepEqual(problems, [])
