@@ -4,8 +4,9 @@
 // Usage: node scripts/run-tests.mjs [filter]   e.g. `npm test -- ingest` runs files whose path contains "ingest".
 //
 // Files start longest first (scripts/test-order.mjs, from the durations of the last run, kept in
-// .tmp/test-durations.json), so the two workers finish together instead of one running a long file alone
-// at the end. Each file's output is printed in one piece when it ends; a summary of all files comes last.
+// .tmp/test-durations.json, else from scripts/test-durations.json when committed: a clean clone, as in CI,
+// has no last run), so the two workers finish together instead of one running a long file alone at the
+// end. Each file's output is printed in one piece when it ends; a summary of all files comes last.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -48,7 +49,7 @@ if (files.length === 0) {
   process.exit(1)
 }
 
-const durations = readDurations(DURATIONS)
+const durations = { ...readDurations(path.join(root, 'scripts', 'test-durations.json')), ...readDurations(DURATIONS) }
 files = orderFiles(files, durations, (f) => statSync(path.join(root, f)).size)
 // Children write to a pipe, where Node's runner would pick TAP; on a terminal keep the readable reporter.
 const reporter = process.stdout.isTTY ? ['--test-reporter=spec'] : []
