@@ -1,11 +1,12 @@
 /**
- * `attune eval`: offline evaluation of the recommender models on a public dataset (with the protocol of
- * its BASELINES.md), on order-line or event files (the formats of `attune import`), or on the engine's own
- * event log. A table on stdout, or one JSON document with `--json`; progress on stderr. Exit codes: 0 when
- * the evaluation ran, 2 for a bad command line or unreadable data, 3 when the store cannot be reached.
+ * `attune eval`: offline evaluation of the recommender models on a public dataset (with its published
+ * protocol, docs/evaluation.md), on order-line or event files (the formats of `attune import`), or on the engine's own
+ * event log. A table on stdout, or one JSON document with `--json`; progress on stderr. Exit codes
+ * (cli/exit-codes.ts): 0 when the evaluation ran, 2 for a bad command line or unreadable data, 3 when the
+ * store cannot be reached.
  */
 import cliProgress from 'cli-progress'
-import { Command, type CommanderError, InvalidArgumentError, Option } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { loadConfig } from '../core/index.ts'
 import {
   DATASETS,
@@ -209,16 +210,12 @@ async function runEval(raw: RawOptions): Promise<void> {
   }
 }
 
-/** Commander's own errors (unknown option, bad value) exit 2 like ours. */
-function exitWithUsageCode(error: CommanderError): never {
-  process.exit(error.exitCode === 0 ? 0 : 2)
-}
 
 export function evalCommand(): Command {
   return new Command('eval')
     .description('measure the recommender models offline, next to the bestseller baseline')
-    .exitOverride(exitWithUsageCode)
-    .addOption(new Option('--dataset <name>', 'a public dataset, split by the protocol of its BASELINES.md').choices(DATASETS))
+    .exitOverride() // usage errors exit 2 (cli/exit-codes.ts)
+    .addOption(new Option('--dataset <name>', 'a public dataset, split by its published protocol (docs/evaluation.md)').choices(DATASETS))
     .option('--data <path>', 'the dataset folder (or its main file)')
     .option('--orders <file>', 'order lines (CSV/TSV) as `attune import orders` reads them')
     .option('--events <file>', 'interactions (CSV/TSV/JSONL) as `attune import events` reads them')

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs'
 import cliProgress from 'cli-progress'
-import { Command, type CommanderError, Option } from 'commander'
+import { Command, Option } from 'commander'
 import { loadConfig } from '../core/index.ts'
 import {
   EVENT_FIELDS,
@@ -166,15 +166,11 @@ function timezone(cmd: Command): Command {
   return cmd.option('--timezone-offset <offset>', 'zone of date-times written without one, e.g. +01:00 (default UTC)')
 }
 
-/** Commander reports its own errors (unknown option, bad choice, missing FILE); make those exit 2. */
-function exitWithUsageCode(error: CommanderError): never {
-  process.exit(error.exitCode === 0 ? 0 : 2)
-}
 
 export function importCommand(): Command {
   const cmd = new Command('import')
     .description("load a shop's history from files: catalogue, order lines, interactions")
-    .exitOverride(exitWithUsageCode)
+    .exitOverride() // usage errors exit 2 (cli/exit-codes.ts)
   const presets = Object.entries(PRESETS)
     .map(([name, p]) => `  ${name.padEnd(15)} ${p.description}`)
     .join('\n')

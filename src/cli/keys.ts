@@ -1,6 +1,7 @@
 /** `attune keys`: list, create and revoke API keys (only hashes are stored, so a lost key is replaced, not shown). */
 import { type KeyScope, hashKey, loadConfig, newApiKey, newId } from '../core/index.ts'
 import { openStore } from '../storage/index.ts'
+import { EXIT } from './exit-codes.ts'
 
 async function withStore<T>(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
   const config = loadConfig()
@@ -34,7 +35,7 @@ export async function revokeKey(id: string): Promise<void> {
   await withStore(async (store) => {
     if (!(await store.revokeApiKey(id, new Date()))) {
       process.stderr.write(`no active key with id ${id}\n`)
-      process.exitCode = 1
+      process.exitCode = EXIT.failed
       return
     }
     process.stderr.write(`revoked ${id}; running servers refuse it within 10 s\n`)

@@ -1,8 +1,9 @@
 /** The `attune` command line. Each subcommand lives in its own file. */
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { AttuneError } from '../core/index.ts'
 import { demo, type DemoCommandOptions } from './demo.ts'
 import { evalCommand } from './eval.ts'
+import { EXIT, exitCodeOf } from './exit-codes.ts'
 import { importCommand } from './import.ts'
 import { createKey, listKeys, revokeKey } from './keys.ts'
 import { rebuild } from './rebuild.ts'
@@ -27,6 +28,9 @@ function atLeast(min: number) {
 
 const program = new Command()
 program.name('attune').description('Attune, a self-hosted personalization engine').version('0.1.0')
+// Commander's usage errors are thrown instead of exiting 1, so they get the exit code of bad usage (2)
+// below; subcommands defined with .command() inherit this.
+program.exitOverride()
 
 program
   .command('serve')
@@ -89,10 +93,12 @@ program.addCommand(evalCommand())
 try {
   await program.parseAsync(process.argv)
 } catch (error) {
+  // Commander printed its own message already; an unexpected error keeps its stack trace (and exits 1).
+  if (error instanceof CommanderError) process.exit(exitCodeOf(error))
   if (error instanceof AttuneError) {
     process.stderr.write(`attune: ${error.message}\n`)
-    // 3: a backend could not be reached (retrying later may work); 2: bad command line or settings.
-    process.exit(error.code === 'unavailable' ? 3 : 2)
+    process.exit(exitCodeOf(error))
   }
+  process.exitCode = EXIT.failed
   throw error
 }

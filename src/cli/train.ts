@@ -2,6 +2,7 @@
 import { loadConfig } from '../core/index.ts'
 import { createEngine, profileSettings } from '../server/index.ts'
 import { newVersionId, runVersion } from '../training/index.ts'
+import { EXIT } from './exit-codes.ts'
 
 export async function train(options: { json?: boolean }): Promise<void> {
   const config = loadConfig()
@@ -11,7 +12,7 @@ export async function train(options: { json?: boolean }): Promise<void> {
     const version = await engine.store.modelVersions.start(newVersionId(now), 'cli', now, 2 * 60_000)
     if (!version) {
       process.stderr.write('attune: a training run is already in progress (see GET /v1/models)\n')
-      process.exitCode = 3
+      process.exitCode = EXIT.failed
       return
     }
     const started = Date.now()
@@ -22,7 +23,7 @@ export async function train(options: { json?: boolean }): Promise<void> {
       process.stdout.write(`trained ${done.id} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${s.people} people, ${s.items} items, ${s.interactions} interactions; active\n`)
       for (const [name, m] of Object.entries(s.validation?.metrics ?? {})) process.stdout.write(`  validation ${name.padEnd(12)} ndcg@10 ${m.ndcg.toFixed(4)}  recall@10 ${m.recall.toFixed(4)}\n`)
     } else process.stderr.write(`attune: training failed: ${done.error}\n`)
-    if (done.status !== 'ready') process.exitCode = 1
+    if (done.status !== 'ready') process.exitCode = EXIT.failed
   } finally {
     await engine.close()
   }

@@ -15,6 +15,7 @@ import {
   csvSettings,
   cellText,
   detectFormat,
+  emailContext,
   resolveColumns,
   usageError,
 } from './import-options.ts'
@@ -150,6 +151,8 @@ function fromRow(row: Message, columns: Record<string, string>, eventType: Event
     properties = eventType === 'purchase' ? { order_id: text('order') || id.slice('import:'.length), products: [product] } : product
   }
   const message: Message = { type: 'track', event: EVENT_TYPES[eventType], userId: person, messageId: id, properties }
+  const email = emailContext(person)
+  if (email) message.context = email
   if (time !== null) message.timestamp = isoTime(time)
   return { messages: [message] }
 }

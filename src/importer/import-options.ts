@@ -126,6 +126,15 @@ export function cellText(value: unknown): string {
 }
 
 /** A number from a cell, or undefined when the cell is not one. */
+/**
+ * `{ traits: { email } }` for a person id that is an email address (shop exports often key customers by
+ * address), to put in the event's context: the identity graph then links the address to the person, as
+ * it does for an identify call, so the email provider's events and lookups by email find them.
+ */
+export function emailContext(personId: string): { traits: { email: string } } | null {
+  return personId.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(personId) ? { traits: { email: personId } } : null
+}
+
 export function cellNumber(text: string): number | undefined {
   if (text === '') return undefined
   const n = Number(text)

@@ -15,6 +15,7 @@ import {
   csvSettings,
   cellText,
   detectFormat,
+  emailContext,
   resolveColumns,
   usageError,
 } from './import-options.ts'
@@ -174,6 +175,7 @@ const round = (n: number) => Math.round(n * 1e6) / 1e6
  */
 function splitToFit(order: OpenOrder, currency: string | undefined, maxBytes: number) {
   const base = order.refund ? `import:refund:${order.orderId}` : `import:order:${order.orderId}`
+  const email = emailContext(order.customerId)
   const build = (products: OpenOrder['products'], piece: number, pieces: number) => {
     const revenue = products.every((p) => p.price !== undefined)
       ? round(products.reduce((sum, p) => sum + (p.price ?? 0) * p.quantity, 0))
@@ -191,7 +193,7 @@ function splitToFit(order: OpenOrder, currency: string | undefined, maxBytes: nu
         products,
         ...(pieces > 1 && { import_part: piece, import_parts: pieces }),
       },
-      ...(order.country !== '' && { context: { location: { country: order.country } } }),
+      ...((order.country !== '' || email) && { context: { ...(order.country !== '' && { location: { country: order.country } }), ...email } }),
     }
     return { message, lines: products.length }
   }

@@ -12,6 +12,25 @@ function jsonPointerToPath(pointer: string): string {
   return out
 }
 
+type SchemaError = NonNullable<FastifyError['validation']>[number]
+
+/**
+ * The values a field may take when its schema is an enum or a union of literals (TypeBox's
+ * `Type.Union(names.map(Type.Literal))` fails as one "must be equal to constant" per branch, then anyOf);
+ * null for any other failure.
+ */
+function allowedValues(errors: readonly SchemaError[]): unknown[] | null {
+  const first = errors[0]!
+  if (first.keyword === 'enum') return (first.params as { allowedValues?: unknown[] }).allowedValues ?? null
+  const branch = /^(.*\/anyOf)\/\d+\/const$/.exec(first.schemaPath)
+  if (first.keyword !== 'const' || !branch) return null
+  const anyOf = branch[1]!
+  const inUnion = errors.filter((e) => e.schemaPath.startsWith(`${anyOf}/`))
+  // Every branch must be a literal: a union with other schemas (a string or a number) is not a set of names.
+  if (!inUnion.every((e) => e.keyword === 'const' && e.instancePath === first.instancePath)) return null
+  return inUnion.map((e) => (e.params as { allowedValue?: unknown }).allowedValue)
+}
+
 function fromFastify(error: FastifyError): AttuneError {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -33,7 +52,9 @@ function fromFastify(error: FastifyError): AttuneError {
     const name = params.missingProperty ?? params.additionalProperty
     const field = [jsonPointerToPath(v.instancePath), name].filter(Boolean).join('.')
     const where = error.validationContext ?? 'request'
-    return new AttuneError(params.missingProperty ? 'missing_field' : 'invalid_field', `${where} ${field || ''} ${v.message ?? 'is invalid'}`.replace(/\s+/g, ' '), field || undefined)
+    const allowed = allowedValues(error.validation)
+    const problem = allowed ? `must be one of ${allowed.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(', ')}` : (v.message ?? 'is invalid')
+    return new AttuneError(params.missingProperty ? 'missing_field' : 'invalid_field', `${where} ${field || ''} ${problem}`.replace(/\s+/g, ' '), field || undefined)
   }
   // The store failing (disk full, database locked or unreachable) is a temporary outage, not a bug.
   // (PostgreSQL classes 08 connection, 53 resources, 57P operator intervention.)

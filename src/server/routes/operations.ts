@@ -1,11 +1,14 @@
 /** Liveness, readiness, Prometheus metrics and a small landing page. */
 import type { FastifyInstance } from 'fastify'
+import { readDemoFile } from '../../demo/index.ts'
+import { FAVICON_ICO } from '../favicon.ts'
 import type { RouteContext } from './context.ts'
 
-const LANDING = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Attune</title>
+const LANDING = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Attune</title><link rel="icon" href="/favicon.ico">
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25rem}</style>
 </head><body><h1>Attune is running</h1>
 <p>A self-hosted personalization engine. Send events to <code>/v1/track</code> or <code>/v1/batch</code> (Segment-compatible) with your write key.</p>
+<!--demo-->
 <ul><li><a href="/docs">API documentation</a> (<a href="/openapi.json">OpenAPI 3 JSON</a>)</li>
 <li><a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>, <a href="/metrics">/metrics</a></li></ul>
 </body></html>`
@@ -13,8 +16,14 @@ const LANDING = `<!doctype html><html lang="en"><head><meta charset="utf-8"><tit
 export function operationsRoutes(ctx: RouteContext, isClosing: () => boolean) {
   const { engine, metrics } = ctx
   const tags = ['operations']
+  // The same test as buildApp's for serving the demo's pages: demo.json in the data dir at start-up.
+  const demo = readDemoFile(engine.config.dataDir)
+  const landing = LANDING.replace('<!--demo-->', demo ? '<p><a href="/demo/">Open the demo shop</a>: a storefront on this engine, with shoppers to sign in as.</p>' : '')
   return async (app: FastifyInstance) => {
-    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(LANDING))
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(landing))
+    app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('image/x-icon').header('cache-control', 'public, max-age=86400').send(FAVICON_ICO),
+    )
     app.get('/healthz', { schema: { tags, summary: 'Liveness: the process answers' } }, async () => ({ status: 'ok' }))
     app.get('/readyz', { schema: { tags, summary: 'Readiness: the store, stream and hot state answer and the server is not shutting down' } }, async (request, reply) => {
       if (isClosing()) return reply.status(503).send({ status: 'shutting down' })
