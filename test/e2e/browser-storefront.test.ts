@@ -1,15 +1,16 @@
 /**
  * The demo storefront in Debian's Chromium against a real engine with the demo loaded: a new visitor gets
  * the fallback; three running-shoe views turn "for you" to running within a second; a sign-in on a second
- * browser brings the same person's history; a clicked recommendation that is bought is attributed to its
- * strategy; without consent no event leaves the page. Screenshots of the main pages go to
- * test/artifacts/screenshots/ for review.
+ * browser brings the same person's history; a clicked recommendation that is bought (cart with
+ * quantities, checkout, "Place order") is attributed to its strategy; without consent no event leaves the
+ * page, and a declined consent keeps the server's banner impersonal after sign-in; hostile catalogue
+ * text runs nothing on any page. Screenshots of the pages go to test/artifacts/screenshots/ for review.
  */
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { loadDemo } from '../../src/demo/index.ts'
+import { type DemoLoad, loadDemo } from '../../src/demo/index.ts'
 import { bearer, request } from '../builders/http.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
 import { launchBrowser } from '../support/browser.ts'
@@ -23,11 +24,14 @@ describe('demo storefront in a browser', () => {
   let browser: Browser
   let runningIds: Set<string>
   let runningShoes: string[]
+  let demo: DemoLoad
 
   const shot = (p: Page, name: string) => p.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true })
   const at = (p: Page, path: string) => p.goto(`${server.url}${path}`)
   const accept = async (p: Page) => {
-    await p.click('[data-consent-choice="accept"]')
+    // On the home page the answer reloads it (the server picks the banner under the new answer).
+    const reloads = (await p.locator('[data-banner-category="default"]').count()) > 0
+    await Promise.all([reloads ? p.waitForEvent('load') : null, p.click('[data-consent-choice="accept"]')])
     await p.waitForFunction(() => (globalThis as unknown as { attune: { anonymousId(): string } }).attune.anonymousId() !== '')
   }
   /** The ids in the home page's "for you" carousel once rendered, and which levels served it. */
@@ -43,7 +47,7 @@ describe('demo storefront in a browser', () => {
   before(async () => {
     fs.mkdirSync(SHOTS, { recursive: true })
     const loading = await startServer()
-    await loadDemo(loading.engine, { people: 600, items: 160, days: 30 })
+    demo = await loadDemo(loading.engine, { people: 600, items: 160, days: 30 })
     await loading.stop()
     server = await startServer({ dataDir: loading.dataDir }) // demo.json exists now: the pages are served
     server.engine.startWorkers() // the projector, as `attune serve` runs it
@@ -118,7 +122,7 @@ describe('demo storefront in a browser', () => {
     await other.close()
   })
 
-  it('attributes a clicked recommendation that is bought to its strategy', async () => {
+  it('attributes a clicked recommendation that is bought, through the cart and the checkout form, to its strategy', async () => {
     const p = visitor.pages()[0]!
     const before = (await report()).strategies.find((s) => s.strategy === 'for-you') ?? { clicks: 0, orders: 0, revenue: 0 }
     await forYou(p)
@@ -128,15 +132,58 @@ describe('demo storefront in a browser', () => {
     await p.click('[data-add-to-cart]')
     await at(p, '/demo/cart')
     await p.waitForSelector('[data-cart] table')
+    const row = p.locator(`[data-cart] tr[data-line="${id}"]`)
+    assert.equal(await row.locator('img').getAttribute('src'), `/demo/img/${id}.svg`, 'the row has the picture')
+    const quantity = row.locator('input.quantity')
+    assert.equal(await quantity.inputValue(), '1')
+    await quantity.fill('3')
+    await quantity.press('Tab')
+    await p.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } } }).document.querySelector('[data-cart-count]').textContent === '3')
     await shot(p, 'cart')
-    await Promise.all([p.waitForURL('**/demo/checkout'), p.click('[data-checkout-link]')])
-    await p.waitForFunction(() => !/Placing/.test((globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector('[data-checkout-status]')?.textContent ?? ''))
+    await Promise.all([p.waitForURL(`**/demo/checkout?id=${id}&q=3`), p.click('[data-checkout-link]')])
+    assert.equal(await p.locator(`tr[data-line="${id}"] td.quantity`).textContent(), '3', 'the order summary')
+    assert.equal(await p.locator(`tr[data-line="${id}"] img`).getAttribute('src'), `/demo/img/${id}.svg`)
     await shot(p, 'checkout')
+    await Promise.all([p.waitForURL('**/demo/orders/demo-*'), p.click('form[data-place-order] button[type="submit"]')])
+    assert.match((await p.locator('h1').textContent()) ?? '', /Thank you/)
+    assert.equal(await p.locator('[data-cart-count]').textContent(), '0', 'the cart is emptied once the order is placed')
+    await shot(p, 'order-placed')
     await waitFor(async () => {
       await server.engine.impressions.flush()
       const now = (await report()).strategies.find((s) => s.strategy === 'for-you')
       return !!now && now.clicks > before.clicks && now.orders > before.orders && now.revenue > before.revenue
     }, 5000)
+  })
+
+  it('keeps the home banner impersonal after a declined consent and a sign-in, and personal once granted', async () => {
+    // A synthetic shopper whose stored profile picks a banner of its own when the browser consents.
+    const bannerOf = async (cookie: string) => (await request<string>(`${server.url}/demo/`, { headers: { cookie } })).body.match(/data-banner-category="([^"]*)"/)?.[1]
+    let shopper: string | undefined
+    let theirs: string | undefined
+    for (const s of demo.shoppers ?? []) {
+      theirs = await bannerOf(`demo_user=${s}; demo_consent=granted`)
+      if (theirs !== 'default') (shopper = s)
+      if (shopper) break
+    }
+    assert.ok(shopper && theirs, `a shopper with a personal banner among ${demo.shoppers?.join(', ')}`)
+    const context = await browser.newContext()
+    const p = await context.newPage()
+    const banner = () => p.getAttribute('[data-banner-category]', 'data-banner-category')
+    await at(p, '/demo/')
+    await p.click('[data-consent-choice="decline"]')
+    await at(p, '/demo/login')
+    await p.fill('#user-id', shopper)
+    await Promise.all([p.waitForURL(`${server.url}/demo/`), p.click('form[data-login] button[type="submit"]')])
+    assert.equal(await banner(), 'default', `declined, then signed in as ${shopper}`)
+    await shot(p, 'home-declined-signed-in')
+    await p.click('[data-consent-open]')
+    await Promise.all([p.waitForEvent('load'), p.click('[data-consent-choice="accept"]')])
+    assert.equal(await banner(), theirs, 'granted: the banner of their interest')
+    await shot(p, 'home-granted-signed-in')
+    await p.click('[data-consent-open]')
+    await Promise.all([p.waitForEvent('load'), p.click('[data-consent-choice="decline"]')])
+    assert.equal(await banner(), 'default', 'withdrawn again')
+    await context.close()
   })
 
   it('sends no event without consent', async () => {
