@@ -212,4 +212,84 @@ describe('demo storefront in a browser', () => {
     await context.close()
     await visitor.close()
   })
+
+  it('runs nothing from hostile catalogue text on any page, and keeps the layout within the window', async () => {
+    // Stored as an earlier import may have left them (straight into the store: what the pages must survive).
+    const xss = (n: number) => `"><img src=x onerror="window.__pwned=${n}"><script>window.__pwned=${n}</script>`
+    const longWord = 'Supercalifragilistic'.repeat(25)
+    const hostile = [
+      { id: 'evil-1', title: `<script>window.__pwned=1</script>${xss(1)}`, brand: xss(2), categories: [`<script>alert(3)</script> > ${xss(3)}`], description: xss(4), price: 9.5, attributes: { colour: xss(5) } },
+      { id: 'evil-long', title: `${longWord} ${'very long product name '.repeat(20)}`, brand: longWord.slice(0, 200), categories: [`${longWord.slice(0, 300)} > ${longWord.slice(0, 150)}`], description: longWord, price: 123456.78 },
+      { id: '__proto__', title: '__proto__', brand: 'constructor', categories: ['__proto__ > constructor'], price: 1, attributes: { colour: '__proto__' } },
+      { id: 'constructor', title: 'constructor', brand: '__proto__', categories: ['constructor > toString'], price: 2 },
+      { id: `evil-"><svg onload=alert(6)>`, title: 'Quote in the id', categories: ['Toys > Plush'], price: 3, imageUrl: 'javascript:alert(7)' },
+      { id: 'evil-nopic', title: 'No picture at all', categories: ['Toys > Plush'], price: 4, imageUrl: '' },
+    ]
+    await server.engine.store.upsertItems(hostile, new Date())
+    const context = await browser.newContext()
+    const p = await context.newPage()
+    const problems: string[] = []
+    p.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`)
+      void d.dismiss()
+    })
+    p.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+    p.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(`console: ${m.text()}`)
+    })
+    const visit = async (path: string, name: string) => {
+      await at(p, path)
+      await p.waitForLoadState('networkidle')
+      const state = await p.evaluate(() => {
+        // The page's globals (this file's types know no DOM).
+        const w = globalThis as any
+        // Elements sticking out of the window, other than inside something that scrolls (carousels, the category bar).
+        const outside = [...w.document.querySelectorAll('body *')]
+          .filter((e: any) => {
+            if (e.getBoundingClientRect().right <= w.innerWidth + 1) return false
+            for (let up = e.parentElement; up; up = up.parentElement) if (w.getComputedStyle(up).overflowX !== 'visible') return false
+            return true
+          })
+          .map((e: any) => `${e.tagName.toLowerCase()}.${e.className}`)
+        return { pwned: w.__pwned ?? null, injected: w.document.querySelectorAll('img[src="x"], main script, [onerror], [onload]').length, outside, overflow: w.document.documentElement.scrollWidth - w.innerWidth }
+      })
+      assert.deepEqual(state, { pwned: null, injected: 0, outside: [], overflow: 0 }, path)
+      await shot(p, `hostile-${name}`)
+    }
+    const categoryUrl = (path: string) => `/demo/c/${path.split(' > ').map(encodeURIComponent).join('/')}`
+    // Declined, so no page event carries a prototype-named category to the profile fold (issue 12 item 7,
+    // fixed in profiles); the cart and the order below leave those two items out for the same reason.
+    await at(p, '/demo/')
+    await p.click('[data-consent-choice="decline"]')
+    await visit('/demo/', 'home')
+    const ordered = hostile.filter((item) => !['__proto__', 'constructor'].includes(item.id))
+    for (const item of hostile) {
+      await visit(`/demo/p/${encodeURIComponent(item.id)}`, `product-${item.id.replace(/\W+/g, '_')}`)
+      assert.equal(await p.locator('.product-image').getAttribute('src'), `/demo/img/${encodeURIComponent(item.id)}.svg`, 'the drawn picture')
+      assert.ok((await p.locator('.product-image').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)) > 0, `${item.id}: the picture loads`)
+      if (item.id !== 'evil-long') assert.equal(await p.locator('h1').textContent(), item.title, 'the title, as text')
+      if (ordered.includes(item)) await p.click('[data-add-to-cart]')
+    }
+    for (const item of hostile.slice(0, 4)) await visit(categoryUrl(item.categories[0]!), `category-${item.id.replace(/\W+/g, '_')}`)
+    const phone = { width: 390, height: 844 }
+    const desktop = p.viewportSize()!
+    await visit('/demo/cart', 'cart')
+    assert.equal(await p.locator('[data-cart] tbody tr').count(), ordered.length)
+    await p.setViewportSize(phone)
+    await visit('/demo/cart', 'cart-phone')
+    await Promise.all([p.waitForURL('**/demo/checkout?**'), p.click('[data-checkout-link]')])
+    await p.waitForLoadState('networkidle')
+    assert.equal(await p.locator('.order-lines tbody tr').count(), ordered.length, 'every line in the summary')
+    await visit(p.url().slice(server.url.length), 'checkout-phone')
+    await p.setViewportSize(desktop)
+    await visit(p.url().slice(server.url.length), 'checkout')
+    await Promise.all([p.waitForURL('**/demo/orders/demo-*'), p.click('form[data-place-order] button[type="submit"]')])
+    await visit(p.url().slice(server.url.length), 'order-placed')
+    await p.setViewportSize(phone)
+    await visit(p.url().slice(server.url.length), 'order-placed-phone')
+    await visit(`/demo/p/${encodeURIComponent('evil-long')}`, 'product-long-phone')
+    await visit(`/demo/p/${encodeURIComponent('<script>alert(8)</script>')}`, 'not-found')
+    assert.deepEqual(problems, [])
+    await context.close()
+  })
 })

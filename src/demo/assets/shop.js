@@ -168,7 +168,11 @@
     else {
       var table = el('table')
       var head = table.appendChild(el('thead')).appendChild(el('tr'))
-      ;['Product', 'Quantity', 'Price', ''].forEach(function (h) { head.appendChild(el('th', h)).scope = 'col' })
+      ;['Product', 'Quantity', 'Price', ''].forEach(function (h) {
+        var th = head.appendChild(el('th', h))
+        th.scope = 'col'
+        if (h === 'Price') th.className = 'price'
+      })
       var body = table.appendChild(el('tbody'))
       var total = el('p')
       total.className = 'cart-total'
@@ -209,7 +213,9 @@
           link.href = checkoutUrl(now)
           showTotal()
         })
-        var remove = row.appendChild(el('td')).appendChild(el('button', 'Remove'))
+        var removeCell = row.appendChild(el('td'))
+        removeCell.className = 'remove'
+        var remove = removeCell.appendChild(el('button', 'Remove'))
         remove.type = 'button'
         remove.className = 'link-button'
         remove.setAttribute('aria-label', 'Remove ' + (line.name || line.id))
