@@ -128,7 +128,7 @@ describe('demo store', () => {
       assert.match(reply.body, /<h1>Not found<\/h1>/, p)
     }
     assert.equal((await page('/demo/assets/shop.css')).headers.get('content-type'), 'text/css; charset=utf-8')
-    assert.match((await page('/demo/assets/shop.js')).body, /Order Completed/)
+    assert.match((await page('/demo/assets/shop.js')).body, /Product Added/)
     const redirect = await fetch(`${server.url}/demo`, { redirect: 'manual' })
     assert.equal(redirect.headers.get('location'), '/demo/')
     const openapi = await request(`${server.url}/openapi.json`)

@@ -1,8 +1,8 @@
 /*
  * The demo shop's browser side: the cart (localStorage), the consent banner, sign in and out, and the
- * e-commerce events (orders are placed by the server, from the checkout page's form). It runs at the end of the body, before the deferred SDK, so the cart widget's item
- * ids are in place when the SDK renders the page's widgets; calls to the SDK wait for DOMContentLoaded
- * (deferred scripts have run by then).
+ * e-commerce events (orders are placed by the server, from the checkout page's form). It runs at the
+ * end of the body, before the deferred SDK, so the cart widget's item ids are in place when the SDK
+ * renders the page's widgets; calls to the SDK wait for DOMContentLoaded (deferred scripts have run by then).
  */
 ;(function () {
   'use strict'
