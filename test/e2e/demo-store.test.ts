@@ -214,7 +214,7 @@ describe('demo store', () => {
     const listing = (await server.engine.store.listItems({ category: 'Toys > Plush', limit: 1000 })).data.map((it) => it.id)
     const pages: string[] = []
     for (let next: string | undefined = '/demo/c/Toys/Plush'; next; ) {
-      const html = (await page(next)).body
+      const html: string = (await page(next)).body
       pages.push(html)
       next = html.match(/<a rel="next" href="([^"]+)">/)?.[1]?.replace(/&amp;/g, '&')
     }
@@ -225,13 +225,14 @@ describe('demo store', () => {
   })
 
   describe('checkout', () => {
+    type Field = [string, string]
     const orders = async () => (await server.engine.store.readEventsOfKinds(['order_completed'], 0, Date.now() + 60_000, 0, 10_000)).map((e) => e.message.properties as { order_id: string; revenue: number; products: { product_id: string; quantity: number; price: number }[] })
     /** The checkout page's form: its action, method and hidden inputs. */
     const form = (html: string) => {
       const tag = html.match(/<form [^>]*data-place-order[^>]*>([\s\S]*?)<\/form>/)
       assert.ok(tag, 'the page has the order form')
       const method = tag[0].match(/method="([^"]+)"/)?.[1]
-      const fields = [...tag[1]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]) => [k!, v!])
+      const fields = [...tag[1]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]): Field => [k!, v!])
       return { method, fields }
     }
     const review = async (cookie = 'demo_user=checkout-shopper') => {
@@ -240,7 +241,7 @@ describe('demo store', () => {
       const token = /demo_checkout=([^;]+)/.exec(reply.headers.getSetCookie().join('\n'))?.[1] ?? /demo_checkout=([^;]+)/.exec(cookie)?.[1]
       return { reply, html, token: token!, ...form(html) }
     }
-    const place = (fields: string[][], headers: Record<string, string>) =>
+    const place = (fields: Field[], headers: Record<string, string>) =>
       fetch(`${server.url}/demo/checkout`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, ...headers }, body: new URLSearchParams(fields).toString() })
 
     it('shows the order on a GET and places nothing', async () => {
@@ -269,7 +270,7 @@ describe('demo store', () => {
         await place(fields, { cookie, origin: 'https://evil.example' }),
         await place(fields, { cookie, origin: 'null' }),
         await place(fields, { cookie: 'demo_user=checkout-shopper' }),
-        await place(fields.map(([k, v]) => [k!, k === 'token' ? 'x'.repeat(v!.length) : v!]), { cookie }),
+        await place(fields.map(([k, v]): Field => [k, k === 'token' ? 'x'.repeat(v.length) : v]), { cookie }),
         await place(fields, { cookie, origin: '', 'sec-fetch-site': 'cross-site' }),
       ]
       assert.deepEqual(refused.map((r) => r.status), [403, 403, 403, 403, 403])
@@ -302,7 +303,7 @@ describe('demo store', () => {
       const cookie = `demo_checkout=${token}`
       const keep = fields.filter(([k]) => k !== 'id' && k !== 'q')
       const before = (await orders()).length
-      const cases: [string[][], RegExp][] = [
+      const cases: [Field[], RegExp][] = [
         [[], /no products/],
         [[['id', 'sku-0001'], ['q', '0']], /q\[0\].*1 to 99/],
         [[['id', 'sku-0001'], ['q', '1000']], /q\[0\].*1 to 99/],
