@@ -52,18 +52,23 @@ export function demoRoutes(engine: DemoServing, demo: DemoFile) {
   return async (app: FastifyInstance) => {
     const render = async (reply: FastifyReply, template: string, data: object, status = 200) =>
       reply.status(status).type('text/html; charset=utf-8').header('content-security-policy', CSP).header('cache-control', 'no-store').send(await views.renderFile(template, data))
+    const cookie = (request: FastifyRequest, name: string) => readCookie(request.headers.cookie, name)
     /** The layout's data for a page; reads the category list once per page. */
     const page = async (request: FastifyRequest, name: string, title: string, currentTop: string | null = null) => {
       const categories = await store.listCategories()
-      return { categories, frame: frame(categories, demo.writeKey, readCookie(request.headers.cookie, 'demo_user'), name, title, currentTop) }
+      return { categories, frame: frame(categories, demo.writeKey, cookie(request, 'demo_user'), name, title, currentTop) }
     }
     const notFound = async (request: FastifyRequest, reply: FastifyReply, message: string) =>
       render(reply, 'not-found', { ...(await page(request, 'not-found', 'Not found')).frame, message }, 404)
     const problem = async (request: FastifyRequest, reply: FastifyReply, status: number, heading: string, message: string) =>
       render(reply, 'problem', { ...(await page(request, 'problem', heading)).frame, heading, message }, status)
-    const cookie = (request: FastifyRequest, name: string) => readCookie(request.headers.cookie, name)
-    /** The catalogue's items of these ids, by id. */
-    const itemsById = async (ids: readonly string[]) => new Map((await store.getItems(ids)).map((it) => [it.id, it]))
+    /** The order of a query string or form: its lines priced from the catalogue, or what is wrong with it. */
+    const pricedOrder = async (params: URLSearchParams) => {
+      const lines = readLines(params)
+      if (!lines.ok) return lines
+      const items = new Map((await store.getItems(lines.value.map((l) => l.id))).map((it) => [it.id, it]))
+      return priceOrder(lines.value, items)
+    }
 
     // The checkout form's body; a Map-like URLSearchParams, so no field name can reach a prototype.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
@@ -119,8 +124,7 @@ export function demoRoutes(engine: DemoServing, demo: DemoFile) {
       reply.header('set-cookie', tokenCookie(token, request.protocol === 'https'))
       const query = new URLSearchParams(request.url.split('?')[1] ?? '')
       if (!query.has('id')) return render(reply, 'checkout', { ...frame, lines: [] })
-      const lines = readLines(query)
-      const order = lines.ok ? priceOrder(lines.value, await itemsById(lines.value.map((l) => l.id))) : lines
+      const order = await pricedOrder(query)
       if (!order.ok) return render(reply, 'checkout', { ...frame, lines: [], problem: order.message }, 400)
       return render(reply, 'checkout', { ...frame, ...order.value, token, order_id: newOrderId() })
     })
@@ -134,8 +138,7 @@ export function demoRoutes(engine: DemoServing, demo: DemoFile) {
       }
       const orderId = form.get('order')
       if (!isOrderId(orderId)) return problem(request, reply, 400, 'Order not placed', 'order: the form has no valid order id. Go back to your cart and check out again.')
-      const lines = readLines(form)
-      const order = lines.ok ? priceOrder(lines.value, await itemsById(lines.value.map((l) => l.id))) : lines
+      const order = await pricedOrder(form)
       if (!order.ok) return problem(request, reply, 400, 'Order not placed', order.message)
       // As the SDK does for a necessary event: the stored anonymous id only with consent, else one for this order.
       const consented = cookie(request, CONSENT_COOKIE) === 'granted'
