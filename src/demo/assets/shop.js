@@ -65,7 +65,7 @@
   // cookie, so what the server personalizes (the home banner) follows the same answer ----
   function consentCookie(choice) {
     var value = choice === 'accepted' ? 'granted' : choice === 'declined' ? 'declined' : ''
-    document.cookie = 'demo_consent=' + value + '; max-age=' + (value ? 365 * 86400 : 0) + '; path=/; SameSite=Lax'
+    document.cookie = 'demo_consent=' + value + '; max-age=' + (value ? 365 * 86400 : 0) + '; path=/; SameSite=Lax' + (location.protocol === 'https:' ? '; Secure' : '')
   }
   consentCookie(read(CONSENT, null)) // every page: the cookie never outlives or contradicts the stored answer
   var banner = $('[data-consent-banner]')
