@@ -144,7 +144,14 @@ describe('demo storefront in a browser', () => {
     assert.equal(await p.locator(`tr[data-line="${id}"] td.quantity`).textContent(), '3', 'the order summary')
     assert.equal(await p.locator(`tr[data-line="${id}"] img`).getAttribute('src'), `/demo/img/${id}.svg`)
     await shot(p, 'checkout')
+    // Seeing the checkout page (and reloading it) orders nothing; only "Place order" does.
+    const ordersOf = async () => (await server.engine.store.readEventsOfKinds(['order_completed'], 0, Date.now() + 60_000, 0, 100_000)).filter((e) => e.userId === user).length
+    await p.reload()
+    await p.waitForLoadState('networkidle')
+    await p.evaluate(() => (globalThis as unknown as { attune: { flush(): Promise<void> } }).attune.flush())
+    assert.equal(await ordersOf(), 0, 'no order from a GET of the checkout page')
     await Promise.all([p.waitForURL('**/demo/orders/demo-*'), p.click('form[data-place-order] button[type="submit"]')])
+    assert.equal(await ordersOf(), 1, 'one order from the POST')
     assert.match((await p.locator('h1').textContent()) ?? '', /Thank you/)
     assert.equal(await p.locator('[data-cart-count]').textContent(), '0', 'the cart is emptied once the order is placed')
     await shot(p, 'order-placed')
