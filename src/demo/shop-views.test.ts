@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { categoryFromUrl, categoryUrl, money, readCookie } from './shop-views.ts'
+import { categoryFromUrl, categoryUrl, itemImage, money, readCookie } from './shop-views.ts'
 
 describe('demo page helpers', () => {
   it('turns category paths into URLs and back', () => {
@@ -31,5 +31,14 @@ describe('demo page helpers', () => {
     assert.equal(money(5, 'USD'), '$5.00')
     assert.equal(money(null, 'EUR'), '')
     assert.equal(money(5, 'not a currency'), '5.00')
+  })
+
+  it("shows an item's own https or same-site picture, and the drawn one for anything else", () => {
+    const image = (imageUrl: string | null) => itemImage({ id: 'a b/c', imageUrl })
+    assert.equal(image('https://cdn.example/a.jpg'), 'https://cdn.example/a.jpg')
+    assert.equal(image('/demo/img/x.svg'), '/demo/img/x.svg')
+    for (const other of [null, '', 'http://cdn.example/a.jpg', '//cdn.example/a.jpg', '/\\cdn.example/a.jpg', 'javascript:alert(1)', 'data:image/png;base64,AA', 'img/a.jpg', 'https://']) {
+      assert.equal(image(other), '/demo/img/a%20b%2Fc.svg', String(other))
+    }
   })
 })

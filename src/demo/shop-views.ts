@@ -7,6 +7,8 @@ import { Liquid } from 'liquidjs'
 import type { Category, Item } from '../core/index.ts'
 
 export const SHOP_NAME = 'Attune Demo Store'
+/** The browser's consent answer for the server ("granted" or "declined"), kept by shop.js next to the SDK's. */
+export const CONSENT_COOKIE = 'demo_consent'
 
 export function createViews(): Liquid {
   const liquid = new Liquid({
@@ -19,7 +21,19 @@ export function createViews(): Liquid {
   liquid.registerFilter('money', money)
   liquid.registerFilter('category_url', categoryUrl)
   liquid.registerFilter('product_url', (id: string) => `/demo/p/${encodeURIComponent(id)}`)
+  liquid.registerFilter('item_image', itemImage)
   return liquid
+}
+
+/**
+ * The picture a page shows for an item: its own when it is https or on this site (what the pages'
+ * Content-Security-Policy loads), else the one drawn for it at /demo/img/<id>.svg, so no item gets an
+ * empty or blocked <img>.
+ */
+export function itemImage(item: { id: string; imageUrl: string | null }): string {
+  const url = item.imageUrl
+  if (url && (/^https:\/\/[^/]/i.test(url) || /^\/(?![/\\])/.test(url))) return url
+  return `/demo/img/${encodeURIComponent(item.id)}.svg`
 }
 
 export function money(price: unknown, currency: unknown = 'EUR'): string {

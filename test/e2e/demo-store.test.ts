@@ -128,7 +128,7 @@ describe('demo store', () => {
       assert.match(reply.body, /<h1>Not found<\/h1>/, p)
     }
     assert.equal((await page('/demo/assets/shop.css')).headers.get('content-type'), 'text/css; charset=utf-8')
-    assert.match((await page('/demo/assets/shop.js')).body, /Order Completed/)
+    assert.match((await page('/demo/assets/shop.js')).body, /Product Added/)
     const redirect = await fetch(`${server.url}/demo`, { redirect: 'manual' })
     assert.equal(redirect.headers.get('location'), '/demo/')
     const openapi = await request(`${server.url}/openapi.json`)
@@ -162,11 +162,164 @@ describe('demo store', () => {
     })
     assert.equal(sent.status, 200, JSON.stringify(sent.body))
     const banner = async (cookie?: string) => (await page('/demo/', cookie)).body.match(/data-banner-category="([^"]*)"/)?.[1]
-    await waitFor(async () => (await banner(`ajs_anonymous_id=${fan}`)) === 'Toys', 10_000)
-    assert.equal(await banner(`other=1; ajs_anonymous_id=${encodeURIComponent(JSON.stringify(fan))}`), 'Toys', "analytics.js's quoted cookie")
-    assert.equal(await banner(`ajs_anonymous_id=${declined}`), 'default', 'no personalization consent')
+    await waitFor(async () => (await banner(`demo_consent=granted; ajs_anonymous_id=${fan}`)) === 'Toys', 10_000)
+    assert.equal(await banner(`other=1; ajs_anonymous_id=${encodeURIComponent(JSON.stringify(fan))}; demo_consent=granted`), 'Toys', "analytics.js's quoted cookie")
+    assert.equal(await banner(`demo_consent=granted; ajs_anonymous_id=${declined}`), 'default', 'no personalization consent in the profile')
     assert.equal(await banner(), 'default', 'unknown visitor')
-    assert.equal(await banner(`ajs_anonymous_id=${uniqueId('anon')}`), 'default', 'unknown id')
+    assert.equal(await banner(`demo_consent=granted; ajs_anonymous_id=${uniqueId('anon')}`), 'default', 'unknown id')
+  })
+
+  it("follows the browser's consent choice: a declined or unanswered banner shows no profile, signed in or not", async () => {
+    const banner = async (cookie: string) => (await page('/demo/', cookie)).body.match(/data-banner-category="([^"]*)"/)?.[1]
+    // A synthetic shopper with a history: personal once the browser says yes.
+    const shopper = demo.shoppers![0]!
+    const personal = await banner(`demo_user=${shopper}; demo_consent=granted`)
+    assert.notEqual(personal, 'default', `${shopper} has a banner of their own`)
+    assert.equal(await banner(`demo_user=${shopper}; demo_consent=declined`), 'default', 'declined, then signed in')
+    assert.equal(await banner(`demo_user=${shopper}`), 'default', 'not answered yet (the SDK tag requires consent)')
+    assert.equal(await banner(`demo_user=${shopper}; demo_consent=yes-please`), 'default', 'an unknown value is no consent')
+  })
+
+  it('answers 404 for prototype names in every path segment', async () => {
+    for (const name of ['__proto__', 'constructor', 'hasOwnProperty', 'toString']) {
+      for (const p of [`/demo/assets/${name}`, `/demo/p/${name}`, `/demo/img/${name}.svg`, `/demo/c/${name}`, `/demo/c/Shoes/${name}`, `/demo/orders/${name}`]) {
+        const reply = await page(p)
+        assert.equal(reply.status, 404, p)
+        assert.match(reply.body, /<h1>Not found<\/h1>/, p)
+      }
+    }
+  })
+
+  it('draws items whose category or colour is named like a prototype key', async () => {
+    await server.engine.store.upsertItems([{ id: 'sku-proto', title: 'Proto thing', categories: ['constructor > __proto__'], attributes: { colour: '__proto__' } }], new Date())
+    const svg = (await page('/demo/img/sku-proto.svg')).body
+    assert.doesNotMatch(svg, /\[object|function|native code/, svg)
+    assert.match(svg, /<g fill="hsl\(\d+ 55% 45%\)"><circle/, 'the default shape in the hashed colour')
+  })
+
+  it('shows the drawn picture for items without one, allows https pictures and refuses other schemes', async () => {
+    await server.engine.store.upsertItems(
+      [
+        { id: 'sku-nopic', title: 'No picture', categories: ['Toys > Plush'], price: 3 },
+        { id: 'sku-https', title: 'Remote picture', categories: ['Toys > Plush'], price: 4, imageUrl: 'https://images.example/bear.jpg' },
+        { id: 'sku-jspic', title: 'Script picture', categories: ['Toys > Plush'], price: 5, imageUrl: 'javascript:alert(1)' },
+      ],
+      new Date(),
+    )
+    const src = (html: string, alt: string) => html.match(new RegExp(`<img[^>]* src="([^"]*)" alt="${alt}"`))?.[1]
+    for (const p of ['/demo/p/sku-nopic', '/demo/c/Toys/Plush?after=']) assert.doesNotMatch((await page(p)).body, /src=""/, p)
+    assert.equal(src((await page('/demo/p/sku-nopic')).body, 'No picture'), '/demo/img/sku-nopic.svg')
+    assert.equal(src((await page('/demo/p/sku-https')).body, 'Remote picture'), 'https://images.example/bear.jpg')
+    assert.equal(src((await page('/demo/p/sku-jspic')).body, 'Script picture'), '/demo/img/sku-jspic.svg')
+    const listing = (await server.engine.store.listItems({ category: 'Toys > Plush', limit: 1000 })).data.map((it) => it.id)
+    const pages: string[] = []
+    for (let next: string | undefined = '/demo/c/Toys/Plush'; next; ) {
+      const html: string = (await page(next)).body
+      pages.push(html)
+      next = html.match(/<a rel="next" href="([^"]+)">/)?.[1]?.replace(/&amp;/g, '&')
+    }
+    assert.ok(listing.includes('sku-nopic'))
+    assert.equal(src(pages.join(''), 'No picture'), '/demo/img/sku-nopic.svg', 'the category card too')
+    const csp = (await page('/demo/p/sku-https')).headers.get('content-security-policy') ?? ''
+    assert.match(csp, /img-src 'self' https: data:;/, csp)
+  })
+
+  describe('checkout', () => {
+    type Field = [string, string]
+    const orders = async () => (await server.engine.store.readEventsOfKinds(['order_completed'], 0, Date.now() + 60_000, 0, 10_000)).map((e) => e.message.properties as { order_id: string; revenue: number; products: { product_id: string; quantity: number; price: number }[] })
+    /** The checkout page's form: its action, method and hidden inputs. */
+    const form = (html: string) => {
+      const tag = html.match(/<form [^>]*data-place-order[^>]*>([\s\S]*?)<\/form>/)
+      assert.ok(tag, 'the page has the order form')
+      const method = tag[0].match(/method="([^"]+)"/)?.[1]
+      const fields = [...tag[1]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(([, k, v]): Field => [k!, v!])
+      return { method, fields }
+    }
+    const review = async (cookie = 'demo_user=checkout-shopper') => {
+      const reply = await fetch(`${server.url}/demo/checkout?id=sku-0001&q=2&id=sku-0002&q=1`, { headers: { cookie } })
+      const html = await reply.text()
+      const token = /demo_checkout=([^;]+)/.exec(reply.headers.getSetCookie().join('\n'))?.[1] ?? /demo_checkout=([^;]+)/.exec(cookie)?.[1]
+      return { reply, html, token: token!, ...form(html) }
+    }
+    const place = (fields: Field[], headers: Record<string, string>) =>
+      fetch(`${server.url}/demo/checkout`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, ...headers }, body: new URLSearchParams(fields).toString() })
+
+    it('shows the order on a GET and places nothing', async () => {
+      const [a, b] = [(await server.engine.store.getItem('sku-0001'))!, (await server.engine.store.getItem('sku-0002'))!]
+      const before = (await orders()).length
+      const { reply, html, method, fields } = await review()
+      assert.equal(reply.status, 200)
+      assert.equal(method, 'post')
+      assert.ok(html.includes(`<img src="/demo/img/sku-0001.svg" alt="${a.title}"`), 'pictures')
+      assert.match(html, new RegExp(`data-line="sku-0001"[\\s\\S]*?<td class="num quantity">2</td>`), 'quantities')
+      const euros = new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR' }).format(Math.round((2 * a.price! + b.price!) * 100) / 100)
+      assert.ok(html.includes(`<td class="num order-total">${euros}</td>`), `the total from the catalogue: ${euros}`)
+      assert.match(html, /<button type="submit"[^>]*>Place order<\/button>/)
+      assert.deepEqual(fields.filter(([k]) => k === 'id' || k === 'q'), [['id', 'sku-0001'], ['q', '2'], ['id', 'sku-0002'], ['q', '1']])
+      assert.match(reply.headers.getSetCookie().join('\n'), /demo_checkout=[\w-]{20,}; Path=\/demo; HttpOnly; SameSite=Strict/)
+      assert.equal((await page('/demo/checkout')).status, 200, 'an empty checkout is a page too')
+      assert.equal((await orders()).length, before, 'no order from any GET')
+    })
+
+    it('places the order on a POST from its own form, once, at catalogue prices', async () => {
+      const [a, b] = [(await server.engine.store.getItem('sku-0001'))!, (await server.engine.store.getItem('sku-0002'))!]
+      const { fields, token } = await review()
+      const cookie = `demo_checkout=${token}; demo_user=checkout-shopper`
+      const before = (await orders()).length
+      const refused = [
+        await place(fields, { cookie, origin: 'https://evil.example' }),
+        await place(fields, { cookie, origin: 'null' }),
+        await place(fields, { cookie: 'demo_user=checkout-shopper' }),
+        await place(fields.map(([k, v]): Field => [k, k === 'token' ? 'x'.repeat(v.length) : v]), { cookie }),
+        await place(fields, { cookie, origin: '', 'sec-fetch-site': 'cross-site' }),
+      ]
+      assert.deepEqual(refused.map((r) => r.status), [403, 403, 403, 403, 403])
+      assert.equal((await orders()).length, before, 'nothing placed by a refused POST')
+
+      const placed = await place(fields, { cookie })
+      assert.equal(placed.status, 303, await placed.text())
+      const location = placed.headers.get('location')!
+      const orderId = location.match(/^\/demo\/orders\/(demo-[\w-]+)$/)?.[1]
+      assert.ok(orderId, location)
+      const again = await place(fields, { cookie })
+      assert.equal(again.headers.get('location'), location, 'the same form again is the same order')
+      const mine = (await orders()).filter((o) => o.order_id === orderId)
+      assert.equal(mine.length, 1, 'stored once')
+      assert.equal(mine[0]!.revenue, Math.round((2 * a.price! + b.price!) * 100) / 100)
+      assert.deepEqual(mine[0]!.products.map((l) => [l.product_id, l.quantity, l.price]), [['sku-0001', 2, a.price], ['sku-0002', 1, b.price]])
+      const [stored] = (await server.engine.store.readEventsOfKinds(['order_completed'], 0, Date.now() + 60_000, 0, 10_000)).filter((e) => (e.message.properties as { order_id: string }).order_id === orderId)
+      assert.equal(stored!.userId, 'checkout-shopper')
+
+      const thanks = await page(location, cookie)
+      assert.equal(thanks.status, 200)
+      assert.match(thanks.body, /Thank you for your order/)
+      assert.match(thanks.body, new RegExp(`data-order-placed="${orderId}"`))
+      assert.ok(thanks.body.includes(`alt="${a.title}"`))
+      assert.equal((await page(location)).status, 404, "another browser does not see the order")
+    })
+
+    it('refuses a form with bad lines, naming the field, and places nothing', async () => {
+      const { fields, token } = await review()
+      const cookie = `demo_checkout=${token}`
+      const keep = fields.filter(([k]) => k !== 'id' && k !== 'q')
+      const before = (await orders()).length
+      const cases: [Field[], RegExp][] = [
+        [[], /no products/],
+        [[['id', 'sku-0001'], ['q', '0']], /q\[0\].*1 to 99/],
+        [[['id', 'sku-0001'], ['q', '1000']], /q\[0\].*1 to 99/],
+        [[['id', 'sku-0001'], ['q', '1.5']], /q\[0\].*1 to 99/],
+        [[['id', 'sku-0001']], /q\[0\]/],
+        [[['id', 'sku-0001'], ['q', '1'], ['id', 'sku-nowhere'], ['q', '1']], /id\[1\].*sku-nowhere/],
+        [[['id', '__proto__'], ['q', '1']], /id\[0\]/],
+      ]
+      for (const [lines, message] of cases) {
+        const reply = await place([...keep, ...lines], { cookie })
+        const body = await reply.text()
+        assert.equal(reply.status, 400, `${JSON.stringify(lines)}: ${body.slice(0, 200)}`)
+        assert.match(body, message, JSON.stringify(lines))
+      }
+      assert.equal((await orders()).length, before)
+    })
   })
 
   it('answers recommendations for the demo write key from the active model', async () => {
