@@ -5,7 +5,7 @@
 import { CALL_TYPES, type CallType, type EventKind, type EventRecord, newId } from '../core/index.ts'
 import { eventTime, parseTime } from './clock-skew.ts'
 import { kindOfTrack, normalizeEcommerce } from './ecommerce.ts'
-import { ok, reject, type StepResult } from '../core/index.ts'
+import { describeDeepPath, MAX_NESTING, ok, reject, type StepResult, tooDeepAt } from '../core/index.ts'
 
 const MAX_ID = 255
 
@@ -80,6 +80,9 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
 
   const { writeKey: _writeKey, ...message } = raw
   if (endpointType !== null) message.type = type.value
+  // Before anything walks it recursively (serialising it below would overflow the stack at ~5,000 levels).
+  const deep = tooDeepAt(message)
+  if (deep) return reject('invalid_field', deep[0]!, `${describeDeepPath(deep)} nests deeper than ${MAX_NESTING} levels (objects and arrays, the event being level 1)`)
   const size = Buffer.byteLength(JSON.stringify(message))
   if (size > ctx.maxEventBytes) {
     return reject('payload_too_large', '', `the event is ${size} bytes; the limit is ${ctx.maxEventBytes} bytes (32 KB)`)

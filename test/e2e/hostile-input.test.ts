@@ -115,3 +115,56 @@ describe('event times', () => {
     }
   })
 })
+
+/** `{"a":{"a":…1…}}` nested `levels` deep, as text: building it as an object and serialising it would overflow here too. */
+const nestedJson = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`
+
+describe('nesting depth', () => {
+  it('refuses an event nested 5,000 levels deep by index and stores the rest of its batch', async () => {
+    const userId = uniqueId('user')
+    const good = [track({ userId }), track({ userId })]
+    const body = `{"batch":[${JSON.stringify(good[0])},{"type":"track","event":"Deep","userId":"${userId}","properties":{"deep":${nestedJson(5000)}}},${JSON.stringify(good[1])}]}`
+    assert.ok(body.length < 32 * 1024)
+    const res = await request(`${server.url}/v1/batch`, { auth: basicAuth(server.writeKey), body })
+    const reply = assertError(res, 400, 'invalid_events', 'batch[1].properties')
+    assert.equal(reply.accepted, 2)
+    assert.match(reply.rejected![0]!.message, /deeper than 32 levels/)
+    assert.equal((await api.eventsPage(userId)).data.length, 2)
+    // 32 levels are fine (the event is level 1, properties level 2).
+    const fine = await request(`${server.url}/v1/track`, { auth: basicAuth(server.writeKey), body: `{"event":"Deep","userId":"${userId}","properties":${nestedJson(31)}}` })
+    assert.equal(fine.status, 200, JSON.stringify(fine.body))
+    const single = await request(`${server.url}/v1/track`, { auth: basicAuth(server.writeKey), body: `{"event":"Deep","userId":"${userId}","properties":${nestedJson(32)}}` })
+    assertError(single, 400, 'invalid_field', 'properties')
+  })
+
+  it('refuses an item nested too deep by index, writes the others, and refuses it on PUT', async () => {
+    const id = uniqueId('sku')
+    const body = `{"items":[{"id":"${id}-deep","attributes":{"x":${nestedJson(5000)}}},{"id":"${id}","title":"Fine"}]}`
+    const res = await request(`${server.url}/v1/items`, { auth: bearer(server.secretKey), body })
+    const reply = assertError(res, 400, 'invalid_items', 'items[0].attributes')
+    assert.equal(reply.upserted, 1)
+    assert.equal((await api.secret('GET', `/v1/items/${id}`)).status, 200)
+    const put = await request(`${server.url}/v1/items/${id}-deep`, { method: 'PUT', auth: bearer(server.secretKey), body: `{"attributes":${nestedJson(5000)}}` })
+    assertError(put, 400, 'invalid_field', 'attributes')
+  })
+})
+
+describe('item URLs', () => {
+  it('accepts only http(s) and relative URLs for url and imageUrl, naming the field', async () => {
+    const id = uniqueId('sku')
+    const items = [
+      { id: `${id}-1`, url: 'javascript:alert(1)' },
+      { id: `${id}-2`, imageUrl: 'data:image/svg+xml,<svg onload=alert(1)>' },
+      { id: `${id}-3`, url: ' JaVa\tScRiPt:alert(1)' },
+      { id: `${id}-4`, url: 'vbscript:msgbox' },
+      { id: `${id}-ok`, url: '/products/ok', imageUrl: 'https://img.example/ok.png' },
+      { id: `${id}-rel`, url: 'products/ok?x=1', imageUrl: '//cdn.example/ok.png' },
+    ]
+    const res = await api.secret('POST', '/v1/items', { items })
+    const reply = assertError(res, 400, 'invalid_items', 'items[0].url')
+    assert.deepEqual(reply.rejected!.map((r) => r.field), ['items[0].url', 'items[1].imageUrl', 'items[2].url', 'items[3].url'])
+    assert.equal(reply.upserted, 2)
+    assertError(await api.secret('PUT', `/v1/items/${id}-1`, { url: 'javascript:alert(1)' }), 400, 'invalid_field', 'url')
+    assert.equal((await api.secret('GET', `/v1/items/${id}-1`)).status, 404)
+  })
+})
