@@ -5,8 +5,11 @@
 import type { EventKind, NormalizedData, ProductLine } from '../core/index.ts'
 import { ok, reject, type StepResult } from '../core/index.ts'
 
-/** Spec names by their squashed form (lower case, no spaces, underscores or dashes). */
-const KIND_BY_NAME: Record<string, EventKind> = {
+/**
+ * Spec names by their squashed form (lower case, no spaces, underscores or dashes). A Map, so an event
+ * named "constructor" or "__proto__" is `custom` rather than whatever `Object.prototype` holds.
+ */
+const KIND_BY_NAME = new Map<string, EventKind>(Object.entries({
   productviewed: 'product_viewed',
   productclicked: 'product_clicked',
   productadded: 'product_added',
@@ -25,11 +28,11 @@ const KIND_BY_NAME: Record<string, EventKind> = {
   promotionclicked: 'promotion_clicked',
   productreviewed: 'product_rated',
   productrated: 'product_rated',
-}
+} satisfies Record<string, EventKind>))
 
 /** The internal kind of a track event name; names outside the spec are `custom`. */
 export function kindOfTrack(name: string): EventKind {
-  return KIND_BY_NAME[name.toLowerCase().replace(/[\s_-]+/g, '')] ?? 'custom'
+  return KIND_BY_NAME.get(name.toLowerCase().replace(/[\s_-]+/g, '')) ?? 'custom'
 }
 
 const SINGLE_PRODUCT: ReadonlySet<EventKind> = new Set([

@@ -3,7 +3,7 @@
  * applied over inferred ones, and nothing inferred shown as usable without personalization consent.
  */
 import type { IdentityLogRow, IdentityRow } from '../storage/index.ts'
-import { type ConsentEntry, consentGiven, decayedValue, type Decayed, type ProfileState } from './profile-state.ts'
+import { type ConsentEntry, consentGiven, decayedValue, type Decayed, ownValue, type ProfileState } from './profile-state.ts'
 import { type RfmScale, rfmScore } from './rfm.ts'
 
 export interface Affinity {
@@ -59,10 +59,11 @@ export function profileView(input: ViewInput) {
   const personalization = consentGiven(state, 'personalization', input.consentDefaults)
   const prefs = state.preferences
   const idsOf = (type: string) => input.identities.filter((i) => i.type === type).map((i) => i.value)
-  const consent: Record<string, ConsentEntry & { stated: boolean }> = {}
+  // Keyed by purposes people sent: a Map, so `__proto__` is a purpose like any other.
+  const consent = new Map<string, ConsentEntry & { stated: boolean }>()
   for (const purpose of new Set([...Object.keys(input.consentDefaults), ...Object.keys(state.consent)])) {
-    const entry = state.consent[purpose]
-    consent[purpose] = entry ? { ...entry, stated: true } : { granted: input.consentDefaults[purpose] ?? false, at: 0, source: 'default', stated: false }
+    const entry = ownValue(state.consent, purpose)
+    consent.set(purpose, entry ? { ...entry, stated: true } : { granted: ownValue(input.consentDefaults, purpose) ?? false, at: 0, source: 'default', stated: false })
   }
   const o = state.orders
   const cartItems = Object.entries(state.cart)
@@ -89,7 +90,7 @@ export function profileView(input: ViewInput) {
       undoneAt: iso(l.undoneAt),
     })),
     traits: state.traits,
-    consent: Object.fromEntries(Object.entries(consent).map(([k, v]) => [k, { granted: v.granted, source: v.source, at: v.stated ? iso(v.at) : null }])),
+    consent: Object.fromEntries([...consent].map(([k, v]) => [k, { granted: v.granted, source: v.source, at: v.stated ? iso(v.at) : null }])),
     personalization,
     preferences: { ...prefs, gifts: state.gifts, updatedAt: iso(prefs.updatedAt) },
     affinities: personalization
