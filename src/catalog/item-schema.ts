@@ -5,7 +5,7 @@
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import type { ItemInput } from '../core/index.ts'
-import { describeDeepPath, MAX_NESTING, ok, reject, type StepResult, tooDeepAt } from '../core/index.ts'
+import { describeDeepPath, isWellFormedText, MAX_NESTING, ok, reject, type StepResult, tooDeepAt } from '../core/index.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -50,6 +50,8 @@ export function checkItem(raw: unknown): StepResult<ItemInput> {
   // Before the schema check and the store's serialising walk it recursively.
   const deep = tooDeepAt(raw)
   if (deep) return reject('invalid_field', deep[0]!, `${describeDeepPath(deep)} nests deeper than ${MAX_NESTING} levels (objects and arrays, the item being level 1)`)
+  const id = (raw as { id?: unknown }).id
+  if (typeof id === 'string' && !isWellFormedText(id)) return reject('invalid_field', 'id', 'id holds a lone UTF-16 surrogate (not valid Unicode text)')
   if (!checker.Check(raw)) {
     const errors = [...checker.Errors(raw)]
     // Prefer the most specific error (deepest path), which names the offending field.

@@ -5,7 +5,7 @@
 import { CALL_TYPES, type CallType, type EventKind, type EventRecord, newId } from '../core/index.ts'
 import { eventTime, parseTime } from './clock-skew.ts'
 import { kindOfTrack, normalizeEcommerce } from './ecommerce.ts'
-import { describeDeepPath, MAX_NESTING, ok, reject, type StepResult, tooDeepAt } from '../core/index.ts'
+import { describeDeepPath, isWellFormedText, MAX_NESTING, ok, reject, type StepResult, tooDeepAt } from '../core/index.ts'
 
 const MAX_ID = 255
 
@@ -22,14 +22,20 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** An identifier: a non-empty string or a finite number (kept as its decimal string). */
+/**
+ * An identifier: a non-empty string or a finite number (kept as its decimal string). Spaces around it
+ * are dropped, as every lookup drops them (`GET /v1/people/%20u1` finds "u1"); a lone surrogate is
+ * refused, since no UTF-8 store or URL could give it back.
+ */
 function identifier(msg: Record<string, unknown>, key: string): StepResult<string | null> {
-  const v = msg[key]
-  if (v === undefined || v === null) return ok(null)
-  if (typeof v === 'number' && Number.isFinite(v)) return ok(String(v))
-  if (typeof v !== 'string') return reject('invalid_field', key, `${key} must be a string`)
+  const raw = msg[key]
+  if (raw === undefined || raw === null) return ok(null)
+  if (typeof raw === 'number' && Number.isFinite(raw)) return ok(String(raw))
+  if (typeof raw !== 'string') return reject('invalid_field', key, `${key} must be a string`)
+  const v = raw.trim()
   if (v.length === 0) return ok(null)
   if (v.length > MAX_ID) return reject('invalid_field', key, `${key} must be at most ${MAX_ID} characters`)
+  if (!isWellFormedText(v)) return reject('invalid_field', key, `${key} holds a lone UTF-16 surrogate (not valid Unicode text)`)
   return ok(v)
 }
 

@@ -168,3 +168,96 @@ describe('item URLs', () => {
     assert.equal((await api.secret('GET', `/v1/items/${id}-1`)).status, 404)
   })
 })
+
+describe('ids', () => {
+  it('stores and reaches ids of up to 255 characters; a longer path segment gets the documented error body', async () => {
+    const userId = `${uniqueId('long')}-`.padEnd(255, 'x')
+    assert.equal((await api.batch([track({ userId })])).status, 200)
+    const profile = await profileWithEvents(userId, 1)
+    assert.deepEqual(profile.identities.userIds, [userId])
+    assert.equal((await api.eventsPage(userId)).data.length, 1)
+    const itemId = `${uniqueId('sku')}-`.padEnd(255, 'y')
+    assert.equal((await api.secret('PUT', `/v1/items/${itemId}`, { title: 'Long id' })).status, 200)
+    assert.equal((await api.secret('GET', `/v1/items/${itemId}`)).body.id, itemId)
+    assert.equal((await api.secret('DELETE', `/v1/items/${itemId}`)).status, 204)
+
+    for (const path of [`/v1/items/${itemId}z`, personPath(`${userId}z`), personPath(`${userId}z`, '/events')]) {
+      assertError(await api.secret('GET', path), 400, 'invalid_field', 'path')
+    }
+    assertError(await api.secret('GET', '/v1/people/%ED%A0%80'), 400, 'invalid_field', 'path')
+    assertError(await api.batch([track({ userId: `${userId}z` })]), 400, 'invalid_events', 'batch[0].userId')
+  })
+
+  it('drops spaces around a user id when storing it, as lookups do', async () => {
+    const bare = uniqueId('spaced')
+    assert.equal((await api.batch([track({ userId: `  ${bare}\t`, anonymousId: ` ${bare}-anon ` })])).status, 200)
+    const profile = await profileWithEvents(bare, 1)
+    assert.deepEqual(profile.identities.userIds, [bare])
+    assert.deepEqual(profile.identities.anonymousIds, [`${bare}-anon`])
+    assert.equal((await api.secret('GET', personPath(` ${bare} `))).status, 200)
+    const [event] = (await api.eventsPage(bare)).data
+    assert.equal(event!.userId, bare)
+    assertError(await api.batch([track({ userId: '   ', anonymousId: null })]), 400, 'invalid_events', 'batch[0].userId')
+  })
+
+  it('refuses ids holding a lone surrogate, naming the field, and stores the rest', async () => {
+    const userId = uniqueId('user')
+    const res = await api.batch([
+      track({ userId: `${userId}\ud800` }),
+      track({ userId, anonymousId: 'anon\udc00' }),
+      track({ userId, properties: { product_id: '\ud800sku' } }),
+      track({ userId, messageId: 'msg\udfff' }),
+      { type: 'alias', userId, previousId: 'old\ud83d' },
+      track({ userId }),
+    ])
+    const body = assertError(res, 400, 'invalid_events', 'batch[0].userId')
+    assert.deepEqual(body.rejected!.map((r) => r.field), ['batch[0].userId', 'batch[1].anonymousId', 'batch[2].properties.product_id', 'batch[3].messageId', 'batch[4].previousId'])
+    assert.equal(body.accepted, 1)
+    // A well-formed pair (an emoji) is fine.
+    assert.equal((await api.batch([track({ userId: `${userId}-😀` })])).status, 200)
+    await profileWithEvents(`${userId}-😀`, 1)
+
+    const items = await api.secret('POST', '/v1/items', { items: [{ id: 'sku\ud800' }, { id: uniqueId('sku') }] })
+    assertError(items, 400, 'invalid_items', 'items[0].id')
+    assert.equal(items.body.upserted, 1)
+    await profileWithEvents(userId, 1)
+    assertError(await api.secret('POST', personPath(userId, '/merge'), { otherId: 'x\ud800' }), 400, 'invalid_field', 'otherId')
+  })
+})
+
+describe('numbers', () => {
+  it('answers 400 naming the field for limit=Infinity and other non-finite numbers in a query string', async () => {
+    for (const value of ['Infinity', '-Infinity', '1e400']) {
+      for (const path of ['/v1/items', personPath('nobody', '/events'), '/v1/models']) {
+        assertError(await api.secret('GET', `${path}?limit=${value}`), 400, 'invalid_field', 'limit')
+      }
+    }
+  })
+
+  it('refuses negative prices, quantities and order revenue, and a line total beyond any number; a refund may be negative', async () => {
+    const userId = uniqueId('user')
+    const order = (properties: Json) => track({ userId, event: 'Order Completed', properties: { order_id: uniqueId('order'), ...properties } })
+    const res = await api.batch([
+      order({ revenue: -5 }),
+      track({ userId, event: 'Product Added', properties: { product_id: 'p1', price: -1 } }),
+      order({ products: [{ product_id: 'p1', price: 1e308, quantity: 10 }] }),
+      order({ products: [{ product_id: 'p1', price: 3, quantity: -2 }] }),
+      order({ total: '-0.5' }),
+      order({ products: [{ product_id: 'p1', price: 12.5, quantity: 2 }] }),
+      track({ userId, event: 'Order Refunded', properties: { order_id: 'r1', revenue: -7 } }),
+    ])
+    const body = assertError(res, 400, 'invalid_events', 'batch[0].properties.revenue')
+    assert.deepEqual(body.rejected!.map((r) => r.field), [
+      'batch[0].properties.revenue',
+      'batch[1].properties.price',
+      'batch[2].properties.products[0].price',
+      'batch[3].properties.products[0].quantity',
+      'batch[4].properties.total',
+    ])
+    assert.equal(body.accepted, 2)
+    const profile = await profileWithEvents(userId, 2)
+    assert.equal(profile.purchases.orders, 1)
+    assert.equal(profile.purchases.revenue, 25)
+    assertError(await api.secret('PUT', `/v1/items/${uniqueId('sku')}`, { price: -1 }), 400, 'invalid_field', 'price')
+  })
+})

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import Type from 'typebox'
-import { AttuneError, type StoredEvent } from '../../core/index.ts'
+import { AttuneError, isWellFormedText, type StoredEvent } from '../../core/index.ts'
 import { type CommandOutcome, isoTime, LOOKUP_TYPES, type LookupType } from '../../profiles/index.ts'
 import { PageQuery } from '../schemas.ts'
 import { requireScope, type RouteContext, secretKeySecurity } from './context.ts'
@@ -172,6 +172,7 @@ export function peopleRoutes(ctx: RouteContext) {
         },
       },
       async (request, reply) => {
+        if (!isWellFormedText(request.body.otherId)) throw new AttuneError('invalid_field', 'otherId holds a lone UTF-16 surrogate (not valid Unicode text)', 'otherId')
         const root = await profiles.require(request.params.userId, request.query.type)
         const other = await profiles.require(request.body.otherId, request.body.otherType, 'otherId')
         return changed(reply, root, await profiles.merge(root, other, request.body.force === true))
