@@ -6,7 +6,7 @@ import { createGunzip, createInflate } from 'node:zlib'
 import cors from '@fastify/cors'
 import { Ajv, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
-import Fastify, { type FastifyInstance, LogController } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
 import { AttuneError } from '../core/index.ts'
 import { demoRoutes, readDemoFile } from '../demo/index.ts'
@@ -72,7 +72,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
           : error.code === 'FST_ERR_BAD_URL'
             ? new AttuneError('invalid_field', 'the path is not valid percent-encoded UTF-8', 'path')
             : new AttuneError('invalid_field', error.message, 'path')
-      return reply.status(problem.status).send(problem.toBody())
+      return (reply as FastifyReply).status(problem.status).send(problem.toBody())
     },
   })
   // Query strings and paths are text, so "50" must become 50 there; a JSON body says what it means, and
