@@ -50,8 +50,8 @@ export function checkItem(raw: unknown): StepResult<ItemInput> {
   // Before the schema check and the store's serialising walk it recursively.
   const deep = tooDeepAt(raw)
   if (deep) return reject('invalid_field', deep[0]!, `${describeDeepPath(deep)} nests deeper than ${MAX_NESTING} levels (objects and arrays, the item being level 1)`)
-  const id = (raw as { id?: unknown }).id
-  if (typeof id === 'string' && !isWellFormedText(id)) return reject('invalid_field', 'id', 'id holds a lone UTF-16 surrogate (not valid Unicode text)')
+  const malformed = malformedKeyText(raw as Record<string, unknown>)
+  if (malformed) return reject('invalid_field', malformed, `${malformed} holds a lone UTF-16 surrogate (not valid Unicode text)`)
   if (!checker.Check(raw)) {
     const errors = [...checker.Errors(raw)]
     // Prefer the most specific error (deepest path), which names the offending field.
@@ -75,6 +75,21 @@ export function checkItem(raw: unknown): StepResult<ItemInput> {
     if (!categories.includes(normalized)) categories.push(normalized)
   }
   return ok({ ...item, categories, currency: item.currency?.toUpperCase() ?? null } as ItemInput)
+}
+
+/** The first field that items are looked up or filtered by (id, categories, brand, tags) holding a lone surrogate. */
+function malformedKeyText(item: Record<string, unknown>): string | null {
+  for (const key of ['id', 'brand'] as const) {
+    const v = item[key]
+    if (typeof v === 'string' && !isWellFormedText(v)) return key
+  }
+  for (const key of ['categories', 'tags'] as const) {
+    const list = item[key]
+    if (!Array.isArray(list)) continue
+    const i = list.findIndex((v) => typeof v === 'string' && !isWellFormedText(v))
+    if (i >= 0) return `${key}[${i}]`
+  }
+  return null
 }
 
 /**

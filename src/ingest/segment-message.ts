@@ -109,6 +109,8 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
     const checked = optionalObject(message, key)
     if (!checked.ok) return checked
   }
+  const carried = checkCarriedIds(message)
+  if (!carried.ok) return carried
   const timestamp = optionalTime(message, 'timestamp')
   if (!timestamp.ok) return timestamp
   // Segment's exports carry the device's time as originalTimestamp; a replayed one may have only that.
@@ -170,6 +172,34 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
     message,
     data: data.value,
   })
+}
+
+/**
+ * The identifiers the identity graph reads off a message besides its ids (emails, Segment's
+ * `context.externalIds`, `context.device.id`) must be text a store and a URL can give back, and an
+ * external id, looked up as "type:id", must fit the 255 characters of a path segment.
+ */
+function checkCarriedIds(message: Record<string, unknown>): StepResult<null> {
+  const at = (o: unknown, key: string | number): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined)
+  const context = at(message, 'context')
+  const texts: [string, unknown][] = [
+    ['traits.email', at(at(message, 'traits'), 'email')],
+    ['context.traits.email', at(at(context, 'traits'), 'email')],
+    ['properties.email', at(at(message, 'properties'), 'email')],
+    ['context.device.id', at(at(context, 'device'), 'id')],
+  ]
+  const external = at(context, 'externalIds')
+  for (let i = 0; Array.isArray(external) && i < Math.min(external.length, 10); i++) {
+    const [id, type] = [at(external[i], 'id'), at(external[i], 'type')]
+    texts.push([`context.externalIds[${i}].id`, id], [`context.externalIds[${i}].type`, type])
+    if (typeof id === 'string' && typeof type === 'string' && type.trim().length + id.trim().length + 1 > MAX_ID) {
+      return reject('invalid_field', `context.externalIds[${i}].id`, `context.externalIds[${i}]: "type:id" must be at most ${MAX_ID} characters`)
+    }
+  }
+  for (const [field, v] of texts) {
+    if (typeof v === 'string' && !isWellFormedText(v)) return reject('invalid_field', field, `${field} holds a lone UTF-16 surrogate (not valid Unicode text)`)
+  }
+  return ok(null)
 }
 
 /** The email address a message carries in its traits or properties, if any (not yet validated). */

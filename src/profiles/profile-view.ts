@@ -89,10 +89,11 @@ export function profileView(input: ViewInput) {
       at: iso(l.at),
       undoneAt: iso(l.undoneAt),
     })),
-    traits: state.traits,
+    // Plain objects for callers (the state's maps have no prototype); spreading keeps a `__proto__` key as data.
+    traits: { ...state.traits },
     consent: Object.fromEntries([...consent].map(([k, v]) => [k, { granted: v.granted, source: v.source, at: v.stated ? iso(v.at) : null }])),
     personalization,
-    preferences: { ...prefs, gifts: state.gifts, updatedAt: iso(prefs.updatedAt) },
+    preferences: { ...prefs, communication: { ...prefs.communication }, gifts: state.gifts, updatedAt: iso(prefs.updatedAt) },
     affinities: personalization
       ? {
           categories: rankAffinities(state.categories, prefs.categories.liked, prefs.categories.disliked, now, halfLifeMs),
@@ -112,11 +113,11 @@ export function profileView(input: ViewInput) {
     rfm: input.rfm ? rfmScore({ orders: o.count, revenue: o.revenue, lastOrder: o.last }, input.rfm, now) : null,
     email: { opens: state.email.opens, clicks: state.email.clicks, lastOpenAt: iso(state.email.lastOpen), lastClickAt: iso(state.email.lastClick) },
     sessions: { count: state.sessions.count, lastAt: iso(state.sessions.lastAt) },
-    devices: state.devices,
-    channels: state.channels,
+    devices: { ...state.devices },
+    channels: { ...state.channels },
     lastDevice: state.lastDevice,
     lastChannel: state.lastChannel,
-    activity: { events: state.events, kinds: state.kinds, firstSeen: iso(state.firstSeen), lastSeen: iso(state.lastSeen) },
+    activity: { events: state.events, kinds: { ...state.kinds }, firstSeen: iso(state.firstSeen), lastSeen: iso(state.lastSeen) },
   }
 }
 

@@ -186,6 +186,9 @@ describe('ids', () => {
     }
     assertError(await api.secret('GET', '/v1/people/%ED%A0%80'), 400, 'invalid_field', 'path')
     assertError(await api.batch([track({ userId: `${userId}z` })]), 400, 'invalid_events', 'batch[0].userId')
+    // An external id is found as "type:id", one path segment: together they fit 255 characters.
+    const external = { id: 'e'.repeat(252), type: 'crm', collection: 'users' }
+    assertError(await api.batch([track({ userId, context: { externalIds: [external] } })]), 400, 'invalid_events', 'batch[0].context.externalIds[0].id')
   })
 
   it('drops spaces around a user id when storing it, as lookups do', async () => {
@@ -208,17 +211,30 @@ describe('ids', () => {
       track({ userId, properties: { product_id: '\ud800sku' } }),
       track({ userId, messageId: 'msg\udfff' }),
       { type: 'alias', userId, previousId: 'old\ud83d' },
+      { type: 'identify', userId, traits: { email: 'ann\ud800@example.com' } },
+      track({ userId, context: { externalIds: [{ id: 'x\udc00', type: 'crm', collection: 'users' }] } }),
+      track({ userId, context: { device: { id: '\ud800' } } }),
       track({ userId }),
     ])
     const body = assertError(res, 400, 'invalid_events', 'batch[0].userId')
-    assert.deepEqual(body.rejected!.map((r) => r.field), ['batch[0].userId', 'batch[1].anonymousId', 'batch[2].properties.product_id', 'batch[3].messageId', 'batch[4].previousId'])
+    assert.deepEqual(body.rejected!.map((r) => r.field), [
+      'batch[0].userId',
+      'batch[1].anonymousId',
+      'batch[2].properties.product_id',
+      'batch[3].messageId',
+      'batch[4].previousId',
+      'batch[5].traits.email',
+      'batch[6].context.externalIds[0].id',
+      'batch[7].context.device.id',
+    ])
     assert.equal(body.accepted, 1)
     // A well-formed pair (an emoji) is fine.
     assert.equal((await api.batch([track({ userId: `${userId}-😀` })])).status, 200)
     await profileWithEvents(`${userId}-😀`, 1)
 
-    const items = await api.secret('POST', '/v1/items', { items: [{ id: 'sku\ud800' }, { id: uniqueId('sku') }] })
+    const items = await api.secret('POST', '/v1/items', { items: [{ id: 'sku\ud800' }, { id: uniqueId('sku'), categories: ['Shoes', 'Bad\udc00'] }, { id: uniqueId('sku') }] })
     assertError(items, 400, 'invalid_items', 'items[0].id')
+    assert.deepEqual(items.body.rejected.map((r: { field: string }) => r.field), ['items[0].id', 'items[1].categories[1]'])
     assert.equal(items.body.upserted, 1)
     await profileWithEvents(userId, 1)
     assertError(await api.secret('POST', personPath(userId, '/merge'), { otherId: 'x\ud800' }), 400, 'invalid_field', 'otherId')
