@@ -113,6 +113,23 @@ describe('event times', () => {
       const res = await api.secret('PUT', personPath(userId, path), json)
       assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body).slice(0, 300)}`)
     }
+
+    // The profile document an older server folded from such rows: times no date can show, a score
+    // that decays to Infinity. Written to the store and the hot state, where readers look.
+    const personId = profile.id as string
+    const [stored] = await server.engine.store.readPeople((tx) => tx.getProfiles([personId]))
+    const old = JSON.parse(stored!.state)
+    Object.assign(old, { lastSeen: 1e300, sessions: { count: 1, lastAt: 1e300 }, recent: [['far-future', 1e300]], categories: { Shoes: { s: 1, t: 1e300 }, Socks: { s: 1, t: now } } })
+    old.orders = { ...old.orders, count: 1, revenue: 10, first: 1e300, last: 1e300 }
+    await server.engine.store.writePeople((tx) => tx.putProfiles([{ ...stored!, state: JSON.stringify(old) }]))
+    await server.engine.hot.putProfile(personId, JSON.stringify(old))
+    const read = await api.secret('GET', personPath(userId))
+    assert.equal(read.status, 200, JSON.stringify(read.body).slice(0, 300))
+    assert.equal(read.body.activity.lastSeen, null)
+    assert.equal(read.body.purchases.lastOrderAt, null)
+    assert.deepEqual(read.body.affinities.categories.map((a: { name: string }) => a.name), ['Socks'], 'a score decayed to Infinity is left out')
+    const consent = await api.secret('PUT', personPath(userId, '/consent'), { email: true })
+    assert.equal(consent.status, 200, JSON.stringify(consent.body).slice(0, 300))
   })
 })
 
