@@ -13,20 +13,40 @@ export const MAX_NESTING = 32
 
 /**
  * The path to the first object or array deeper than `limit` levels (`value` is level 1), e.g.
- * `["properties", "a", "a"]`; null when the value stays within it. Walks with its own stack.
+ * `["properties", "a", "a"]`; null when the value stays within it. Walks with its own stack, keeping
+ * only depths on the way (this runs for every event); the path is traced only for a value refused.
  */
 export function tooDeepAt(value: unknown, limit = MAX_NESTING): string[] | null {
-  const pending: { node: object; depth: number; path: string[] }[] = []
-  if (typeof value === 'object' && value !== null) pending.push({ node: value, depth: 1, path: [] })
-  while (pending.length > 0) {
-    const { node, depth, path } = pending.pop()!
-    if (depth > limit) return path
+  if (typeof value !== 'object' || value === null) return null
+  const nodes: object[] = [value]
+  const depths: number[] = [1]
+  while (nodes.length > 0) {
+    const node = nodes.pop() as Record<string, unknown>
+    const depth = depths.pop()!
+    if (depth > limit) return pathDeeperThan(value, limit)
     for (const key of Object.keys(node)) {
-      const child = (node as Record<string, unknown>)[key]
-      if (typeof child === 'object' && child !== null) pending.push({ node: child, depth: depth + 1, path: [...path, key] })
+      const child = node[key]
+      if (typeof child === 'object' && child !== null) {
+        nodes.push(child)
+        depths.push(depth + 1)
+      }
     }
   }
   return null
+}
+
+/** The keys down to the first node below `limit` levels; the walk never goes deeper than that. */
+function pathDeeperThan(value: object, limit: number): string[] {
+  const pending: { node: object; path: string[] }[] = [{ node: value, path: [] }]
+  while (pending.length > 0) {
+    const { node, path } = pending.pop()!
+    if (path.length >= limit) return path
+    for (const key of Object.keys(node)) {
+      const child = (node as Record<string, unknown>)[key]
+      if (typeof child === 'object' && child !== null) pending.push({ node: child, path: [...path, key] })
+    }
+  }
+  return []
 }
 
 /** "properties.a.a…": a too-deep path cut to its first segments, for error messages. */
