@@ -174,13 +174,18 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
   })
 }
 
+/** `o[key]` when `o` is an object (or array), else undefined. */
+function fieldOf(o: unknown, key: string | number): unknown {
+  return typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined
+}
+
 /**
  * The identifiers the identity graph reads off a message besides its ids (emails, Segment's
  * `context.externalIds`, `context.device.id`) must be text a store and a URL can give back, and an
  * external id, looked up as "type:id", must fit the 255 characters of a path segment.
  */
 function checkCarriedIds(message: Record<string, unknown>): StepResult<null> {
-  const at = (o: unknown, key: string | number): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined)
+  const at = fieldOf
   const context = at(message, 'context')
   const texts: [string, unknown][] = [
     ['traits.email', at(at(message, 'traits'), 'email')],
@@ -204,7 +209,7 @@ function checkCarriedIds(message: Record<string, unknown>): StepResult<null> {
 
 /** The email address a message carries in its traits or properties, if any (not yet validated). */
 function emailOf(message: Record<string, unknown>): string | null {
-  const pick = (o: unknown, key: string): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined)
+  const pick = fieldOf
   for (const candidate of [pick(pick(message, 'context'), 'traits'), pick(message, 'traits'), pick(message, 'properties')]) {
     const email = pick(candidate, 'email')
     if (typeof email === 'string' && email.includes('@')) return email
