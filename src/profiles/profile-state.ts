@@ -112,7 +112,7 @@ export function parseState(doc: string): ProfileState {
   s.devices = own(s.devices)
   s.channels = own(s.channels)
   s.consent = own(s.consent)
-  s.preferences.communication = own(s.preferences.communication)
+  if (s.preferences) s.preferences.communication = own(s.preferences.communication)
   return s
 }
 
