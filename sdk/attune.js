@@ -104,6 +104,8 @@
     var necessary = type === 'track' && cfg.necessary.indexOf(event.event) >= 0
     if (!granted && !necessary && !event._consent) return // consent mode: the event never leaves the page
     delete event._consent
+    // An event that cannot be sent as JSON (circular properties) is dropped here, or it would block the queue.
+    if (sizeOf(event) === null) return
     queue.push(event)
     save('queue', queue)
     if (queue.length >= cfg.flushAt) flush()
@@ -122,27 +124,61 @@
     return cfg.host.replace(/\/$/, '') + '/v1/batch'
   }
 
+  var MAX_BATCH_EVENTS = 100
+  var MAX_BATCH_BYTES = 400000 // the engine takes 500 KB a request
+  var batchCap = MAX_BATCH_EVENTS // lowered when the engine says a request was too large
+
+  function sizeOf(event) {
+    try {
+      return w.TextEncoder ? new w.TextEncoder().encode(JSON.stringify(event)).length : JSON.stringify(event).length * 3
+    } catch (e) {
+      return null
+    }
+  }
+
+  // The oldest events that fit one request (at least one: the engine refuses an oversized event by itself).
+  function nextBatch() {
+    var batch = []
+    var bytes = 0
+    for (var i = 0; i < queue.length && batch.length < batchCap; i++) {
+      var size = sizeOf(queue[i]) || 0
+      if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) break
+      batch.push(queue[i])
+      bytes += size
+    }
+    return batch
+  }
+
   function flush() {
     if (sending || queue.length === 0 || !cfg.writeKey) return Promise.resolve()
     if (navigator.onLine === false) return Promise.resolve() // sent again on the 'online' event
     sending = true
-    var batch = queue.slice(0, 100)
+    var batch = nextBatch()
     var body = JSON.stringify({ batch: batch, sentAt: new Date().toISOString() })
     return w
       .fetch(endpoint(), { method: 'POST', keepalive: body.length < 60000, headers: { 'content-type': 'application/json', authorization: 'Basic ' + w.btoa(cfg.writeKey + ':') }, body: body })
       .then(function (res) {
-        // 2xx: stored. 4xx other than 429: the good events were stored and the bad ones never will be.
-        if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 429)) return true
-        return false
+        // 2xx: stored. 408, 429, 5xx: try again later. 413 for several events: send fewer at a time.
+        // Any other 4xx: the good events were stored (a 400 lists the refused ones in `rejected`), and the
+        // refused ones never will be, so none of them is sent again.
+        if (res.ok) return 'done'
+        if (res.status === 413 && batch.length > 1) return 'smaller'
+        if (res.status === 408 || res.status === 429 || res.status >= 500) return 'retry'
+        if (res.status >= 400 && res.status < 500) return 'done'
+        return 'retry'
       }, function () {
-        return false
+        return 'retry'
       })
-      .then(function (done) {
+      .then(function (outcome) {
         sending = false
-        if (done) {
+        if (outcome === 'done') {
           drop(batch)
           retries = 0
+          batchCap = MAX_BATCH_EVENTS
           if (queue.length > 0) schedule(0)
+        } else if (outcome === 'smaller') {
+          batchCap = Math.max(1, Math.floor(batch.length / 2))
+          schedule(0)
         } else {
           // The same messageIds go again, so the engine never counts an event twice.
           retries++
@@ -365,6 +401,17 @@
     if (text !== undefined && text !== null) n.textContent = text
     return n
   }
+  // An http(s) or relative URL as given; null for any other scheme. The engine refuses others at upsert,
+  // but items stored before it did (or a proxy in between) must not put script into the shop's page.
+  function safeUrl(url) {
+    if (typeof url !== 'string' || url === '') return null
+    try {
+      var protocol = new URL(url, location.href).protocol
+      return protocol === 'http:' || protocol === 'https:' ? url : null
+    } catch (e) {
+      return null
+    }
+  }
   function money(price, currency) {
     if (price === null || price === undefined) return ''
     try {
@@ -385,13 +432,16 @@
     p.items.forEach(function (item, i) {
       var li = node('li', 'attune-item')
       var a = node('a', 'attune-link')
-      a.href = href ? href.replace('{id}', encodeURIComponent(item.id)) : item.url || '#'
+      // No link for a URL that is not http(s) (javascript:, data:): the item still shows, as text.
+      var link = href ? href.replace('{id}', encodeURIComponent(item.id)) : safeUrl(item.url)
+      if (link) a.href = link
       a.setAttribute('data-attune-item', item.id)
-      if (item.imageUrl) {
+      var image = safeUrl(item.imageUrl)
+      if (image) {
         var img = node('img', 'attune-image')
         img.loading = 'lazy'
         img.decoding = 'async'
-        img.src = item.imageUrl
+        img.src = image
         img.alt = item.title || ''
         a.appendChild(img)
       }

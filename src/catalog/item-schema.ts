@@ -5,7 +5,7 @@
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import type { ItemInput } from '../core/index.ts'
-import { ok, reject, type StepResult } from '../core/index.ts'
+import { describeDeepPath, isWellFormedText, MAX_NESTING, ok, reject, type StepResult, tooDeepAt } from '../core/index.ts'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 
@@ -47,6 +47,11 @@ export function normalizeCategoryPath(path: string): string | null {
 /** Checks one item body and returns it normalised, or the first problem with its field path. */
 export function checkItem(raw: unknown): StepResult<ItemInput> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return reject('invalid_field', '', 'an item must be a JSON object')
+  // Before the schema check and the store's serialising walk it recursively.
+  const deep = tooDeepAt(raw)
+  if (deep) return reject('invalid_field', deep[0]!, `${describeDeepPath(deep)} nests deeper than ${MAX_NESTING} levels (objects and arrays, the item being level 1)`)
+  const malformed = malformedKeyText(raw as Record<string, unknown>)
+  if (malformed) return reject('invalid_field', malformed, `${malformed} holds a lone UTF-16 surrogate (not valid Unicode text)`)
   if (!checker.Check(raw)) {
     const errors = [...checker.Errors(raw)]
     // Prefer the most specific error (deepest path), which names the offending field.
@@ -59,6 +64,10 @@ export function checkItem(raw: unknown): StepResult<ItemInput> {
     return reject('invalid_field', field, `${field || 'item'} ${first?.message ?? 'is invalid'}`)
   }
   const item = raw as ItemInputBody
+  for (const field of ['url', 'imageUrl'] as const) {
+    const problem = webUrlProblem(item[field])
+    if (problem) return reject('invalid_field', field, `${field} ${problem}`)
+  }
   const categories: string[] = []
   for (const [i, path] of (item.categories ?? []).entries()) {
     const normalized = normalizeCategoryPath(path)
@@ -66,6 +75,37 @@ export function checkItem(raw: unknown): StepResult<ItemInput> {
     if (!categories.includes(normalized)) categories.push(normalized)
   }
   return ok({ ...item, categories, currency: item.currency?.toUpperCase() ?? null } as ItemInput)
+}
+
+/** The first field that items are looked up or filtered by (id, categories, brand, tags) holding a lone surrogate. */
+function malformedKeyText(item: Record<string, unknown>): string | null {
+  for (const key of ['id', 'brand'] as const) {
+    const v = item[key]
+    if (typeof v === 'string' && !isWellFormedText(v)) return key
+  }
+  for (const key of ['categories', 'tags'] as const) {
+    const list = item[key]
+    if (!Array.isArray(list)) continue
+    const i = list.findIndex((v) => typeof v === 'string' && !isWellFormedText(v))
+    if (i >= 0) return `${key}[${i}]`
+  }
+  return null
+}
+
+/**
+ * Why a URL may not be kept, or null: only http(s) and relative URLs, since the SDK and shops put them in
+ * links and images, where `javascript:` runs script and `data:` shows what the shop never sent. Parsed
+ * the way browsers parse (leading spaces and tabs inside the scheme are dropped, so they cannot hide one).
+ */
+function webUrlProblem(url: string | null | undefined): string | null {
+  if (url === undefined || url === null || url === '') return null
+  let protocol: string
+  try {
+    protocol = new URL(url, 'http://relative.invalid/').protocol
+  } catch {
+    return 'is not a URL'
+  }
+  return protocol === 'http:' || protocol === 'https:' ? null : `must be an http(s) or relative URL, not ${protocol}`
 }
 
 /** "/tags/0" -> "tags[0]"; a missing or extra property is named from the error's params. */

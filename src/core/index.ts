@@ -22,5 +22,6 @@ export type {
   ProductLine,
   StoredEvent,
 } from './types.ts'
+export { describeDeepPath, isWellFormedText, MAX_NESTING, tooDeepAt } from './input-checks.ts'
 export { ok, reject } from './results.ts'
 export type { StepResult } from './results.ts'

@@ -25,6 +25,21 @@ describe('importCatalog', () => {
     return file
   }
 
+  it('refuses rows whose link or picture is not an http(s) or relative URL, naming the column', async () => {
+    const file = write(
+      'urls.csv',
+      ['sku,link,picture', 'u1,javascript:alert(1),', 'u2,/p/u2,file:///etc/passwd', 'u3,https://shop.example/p/u3,/img/u3.png'].join('\n'),
+    )
+    const s = await importCatalog(store, file, { map: { id: 'sku', url: 'link', imageUrl: 'picture' } })
+    assert.deepEqual(s.problems.map((p) => [p.line, p.field]), [
+      [2, 'link'],
+      [3, 'picture'],
+    ])
+    assert.match(s.problems[0]!.message, /http\(s\) or relative URL/)
+    assert.equal(await store.getItem('u1'), null)
+    assert.equal((await store.getItem('u3'))?.url, 'https://shop.example/p/u3')
+  })
+
   it('maps CSV columns, splits list cells, and reports bad rows by line and column', async () => {
     const file = write(
       'feed.csv',

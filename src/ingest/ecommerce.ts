@@ -3,10 +3,13 @@
  * order id, revenue and search query pulled out of `properties` into `NormalizedData`.
  */
 import type { EventKind, NormalizedData, ProductLine } from '../core/index.ts'
-import { ok, reject, type StepResult } from '../core/index.ts'
+import { isWellFormedText, ok, reject, type StepResult } from '../core/index.ts'
 
-/** Spec names by their squashed form (lower case, no spaces, underscores or dashes). */
-const KIND_BY_NAME: Record<string, EventKind> = {
+/**
+ * Spec names by their squashed form (lower case, no spaces, underscores or dashes). A Map, so an event
+ * named "constructor" or "__proto__" is `custom` rather than whatever `Object.prototype` holds.
+ */
+const KIND_BY_NAME = new Map<string, EventKind>(Object.entries({
   productviewed: 'product_viewed',
   productclicked: 'product_clicked',
   productadded: 'product_added',
@@ -25,11 +28,11 @@ const KIND_BY_NAME: Record<string, EventKind> = {
   promotionclicked: 'promotion_clicked',
   productreviewed: 'product_rated',
   productrated: 'product_rated',
-}
+} satisfies Record<string, EventKind>))
 
 /** The internal kind of a track event name; names outside the spec are `custom`. */
 export function kindOfTrack(name: string): EventKind {
-  return KIND_BY_NAME[name.toLowerCase().replace(/[\s_-]+/g, '')] ?? 'custom'
+  return KIND_BY_NAME.get(name.toLowerCase().replace(/[\s_-]+/g, '')) ?? 'custom'
 }
 
 const SINGLE_PRODUCT: ReadonlySet<EventKind> = new Set([
@@ -51,12 +54,24 @@ const ORDER: ReadonlySet<EventKind> = new Set(['order_completed', 'order_refunde
 
 type Props = Record<string, unknown>
 
-/** A number, or a numeric string (shops send "12.50"); undefined when absent; an error otherwise. */
-function optionalNumber(props: Props, key: string, field: string): StepResult<number | undefined> {
+/**
+ * Largest price, amount or quantity taken: far above any real order (in any currency), low enough that
+ * price × quantity and a person's lifetime revenue stay finite (1e308 × 10 would be Infinity).
+ */
+const MAX_AMOUNT = 1e15
+const MAX_QUANTITY = 1e9
+
+/**
+ * A number, or a numeric string (shops send "12.50"); undefined when absent; an error otherwise.
+ * `min` 0 refuses negatives (prices, quantities, an order's revenue; refunds are their own event).
+ */
+function optionalNumber(props: Props, key: string, field: string, limits: { min?: number; max?: number } = {}): StepResult<number | undefined> {
   const v = props[key]
   if (v === undefined || v === null || v === '') return ok(undefined)
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN
   if (!Number.isFinite(n)) return reject('invalid_field', field, `${field} must be a number`)
+  if (limits.min !== undefined && n < limits.min) return reject('invalid_field', field, `${field} must not be negative`)
+  if (limits.max !== undefined && Math.abs(n) > limits.max) return reject('invalid_field', field, `${field} must be at most ${limits.max}`)
   return ok(n)
 }
 
@@ -64,7 +79,10 @@ function optionalId(props: Props, keys: readonly string[], field: string): StepR
   for (const key of keys) {
     const v = props[key]
     if (v === undefined || v === null || v === '') continue
-    if (typeof v === 'string' && v.length <= 255) return ok(v)
+    if (typeof v === 'string' && v.length <= 255) {
+      if (!isWellFormedText(v)) return reject('invalid_field', `${field}.${key}`, `${field}.${key} holds a lone UTF-16 surrogate (not valid Unicode text)`)
+      return ok(v)
+    }
     if (typeof v === 'number' && Number.isFinite(v)) return ok(String(v))
     return reject('invalid_field', `${field}.${key}`, `${field}.${key} must be a string of at most 255 characters or a number`)
   }
@@ -80,12 +98,9 @@ function productLine(p: Props, field: string): StepResult<ProductLine> {
   const id = optionalId(p, ['product_id', 'sku', 'id'], field)
   if (!id.ok) return id
   if (id.value === undefined) return reject('missing_field', `${field}.product_id`, `${field}.product_id (or sku) is required`)
-  const quantity = optionalNumber(p, 'quantity', `${field}.quantity`)
+  const quantity = optionalNumber(p, 'quantity', `${field}.quantity`, { min: 0, max: MAX_QUANTITY })
   if (!quantity.ok) return quantity
-  if (quantity.value !== undefined && quantity.value < 0) {
-    return reject('invalid_field', `${field}.quantity`, `${field}.quantity must not be negative`)
-  }
-  const price = optionalNumber(p, 'price', `${field}.price`)
+  const price = optionalNumber(p, 'price', `${field}.price`, { min: 0, max: MAX_AMOUNT })
   if (!price.ok) return price
   const line: ProductLine = {
     itemId: id.value,
@@ -131,14 +146,17 @@ export function normalizeEcommerce(kind: EventKind, props: Props): StepResult<No
     const orderId = optionalId(props, ['order_id', 'checkout_id'], 'properties')
     if (!orderId.ok) return orderId
     if (orderId.value !== undefined) data.orderId = orderId.value
+    // A refund or cancellation may state its amount either way round; an order or checkout may not be negative.
+    const sign = kind === 'order_refunded' || kind === 'order_cancelled' ? {} : { min: 0 }
     for (const key of ['revenue', 'total', 'value'] as const) {
-      const amount = optionalNumber(props, key, `properties.${key}`)
+      const amount = optionalNumber(props, key, `properties.${key}`, { ...sign, max: MAX_AMOUNT })
       if (!amount.ok) return amount
       if (amount.value !== undefined && data.revenue === undefined) data.revenue = amount.value
     }
     // Without a stated revenue, the product lines give it.
     if (data.revenue === undefined && data.products?.every((p) => p.price !== null)) {
       data.revenue = data.products.reduce((sum, p) => sum + (p.price ?? 0) * p.quantity, 0)
+      if (!Number.isFinite(data.revenue)) return reject('invalid_field', 'properties.products', 'properties.products: the sum of price × quantity is not a finite number')
     }
   }
   if (kind === 'order_completed' && data.orderId === undefined) {

@@ -3,9 +3,9 @@
  * an `EventRecord`. Field paths in errors are relative to the message; the caller prefixes `batch[i].`.
  */
 import { CALL_TYPES, type CallType, type EventKind, type EventRecord, newId } from '../core/index.ts'
-import { correctedTimestamp, parseTime } from './clock-skew.ts'
+import { eventTime, parseTime } from './clock-skew.ts'
 import { kindOfTrack, normalizeEcommerce } from './ecommerce.ts'
-import { ok, reject, type StepResult } from '../core/index.ts'
+import { describeDeepPath, isWellFormedText, MAX_NESTING, ok, reject, type StepResult, tooDeepAt } from '../core/index.ts'
 
 const MAX_ID = 255
 
@@ -22,14 +22,20 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** An identifier: a non-empty string or a finite number (kept as its decimal string). */
+/**
+ * An identifier: a non-empty string or a finite number (kept as its decimal string). Spaces around it
+ * are dropped, as every lookup drops them (`GET /v1/people/%20u1` finds "u1"); a lone surrogate is
+ * refused, since no UTF-8 store or URL could give it back.
+ */
 function identifier(msg: Record<string, unknown>, key: string): StepResult<string | null> {
-  const v = msg[key]
-  if (v === undefined || v === null) return ok(null)
-  if (typeof v === 'number' && Number.isFinite(v)) return ok(String(v))
-  if (typeof v !== 'string') return reject('invalid_field', key, `${key} must be a string`)
+  const raw = msg[key]
+  if (raw === undefined || raw === null) return ok(null)
+  if (typeof raw === 'number' && Number.isFinite(raw)) return ok(String(raw))
+  if (typeof raw !== 'string') return reject('invalid_field', key, `${key} must be a string`)
+  const v = raw.trim()
   if (v.length === 0) return ok(null)
   if (v.length > MAX_ID) return reject('invalid_field', key, `${key} must be at most ${MAX_ID} characters`)
+  if (!isWellFormedText(v)) return reject('invalid_field', key, `${key} holds a lone UTF-16 surrogate (not valid Unicode text)`)
   return ok(v)
 }
 
@@ -44,7 +50,7 @@ function optionalTime(msg: Record<string, unknown>, key: string): StepResult<num
   const v = msg[key]
   if (v === undefined || v === null) return ok(null)
   const t = parseTime(v)
-  if (t === null) return reject('invalid_field', key, `${key} must be an ISO 8601 date-time`)
+  if (t === null) return reject('invalid_field', key, `${key} must be an ISO 8601 date-time or epoch milliseconds`)
   return ok(t)
 }
 
@@ -80,6 +86,9 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
 
   const { writeKey: _writeKey, ...message } = raw
   if (endpointType !== null) message.type = type.value
+  // Before anything walks it recursively (serialising it below would overflow the stack at ~5,000 levels).
+  const deep = tooDeepAt(message)
+  if (deep) return reject('invalid_field', deep[0]!, `${describeDeepPath(deep)} nests deeper than ${MAX_NESTING} levels (objects and arrays, the event being level 1)`)
   const size = Buffer.byteLength(JSON.stringify(message))
   if (size > ctx.maxEventBytes) {
     return reject('payload_too_large', '', `the event is ${size} bytes; the limit is ${ctx.maxEventBytes} bytes (32 KB)`)
@@ -100,8 +109,13 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
     const checked = optionalObject(message, key)
     if (!checked.ok) return checked
   }
+  const carried = checkCarriedIds(message)
+  if (!carried.ok) return carried
   const timestamp = optionalTime(message, 'timestamp')
   if (!timestamp.ok) return timestamp
+  // Segment's exports carry the device's time as originalTimestamp; a replayed one may have only that.
+  const originalTimestamp = optionalTime(message, 'originalTimestamp')
+  if (!originalTimestamp.ok) return originalTimestamp
   const sentAt = optionalTime(message, 'sentAt')
   if (!sentAt.ok) return sentAt
 
@@ -142,7 +156,9 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
   const data = normalizeEcommerce(kind, isObject(message.properties) ? message.properties : {})
   if (!data.ok) return data
 
-  const eventTime = correctedTimestamp(timestamp.value, sentAt.value ?? ctx.batchSentAt, ctx.receivedAt)
+  const clientTime = timestamp.value !== null ? { at: timestamp.value, field: 'timestamp' } : { at: originalTimestamp.value, field: 'originalTimestamp' }
+  const time = eventTime(clientTime, sentAt.value ?? ctx.batchSentAt, sentAt.value !== null, ctx.receivedAt)
+  if (!time.ok) return time
   return ok({
     messageId: messageId.value ?? newId(),
     type: type.value,
@@ -151,16 +167,49 @@ export function toEventRecord(raw: unknown, endpointType: CallType | null, ctx: 
     userId: userId.value,
     anonymousId: anonymousId.value,
     itemId: data.value.products?.[0]?.itemId ?? null,
-    timestamp: eventTime,
+    timestamp: time.value,
     receivedAt: ctx.receivedAt,
     message,
     data: data.value,
   })
 }
 
+/** `o[key]` when `o` is an object (or array), else undefined. */
+function fieldOf(o: unknown, key: string | number): unknown {
+  return typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined
+}
+
+/**
+ * The identifiers the identity graph reads off a message besides its ids (emails, Segment's
+ * `context.externalIds`, `context.device.id`) must be text a store and a URL can give back, and an
+ * external id, looked up as "type:id", must fit the 255 characters of a path segment.
+ */
+function checkCarriedIds(message: Record<string, unknown>): StepResult<null> {
+  const at = fieldOf
+  const context = at(message, 'context')
+  const texts: [string, unknown][] = [
+    ['traits.email', at(at(message, 'traits'), 'email')],
+    ['context.traits.email', at(at(context, 'traits'), 'email')],
+    ['properties.email', at(at(message, 'properties'), 'email')],
+    ['context.device.id', at(at(context, 'device'), 'id')],
+  ]
+  const external = at(context, 'externalIds')
+  for (let i = 0; Array.isArray(external) && i < Math.min(external.length, 10); i++) {
+    const [id, type] = [at(external[i], 'id'), at(external[i], 'type')]
+    texts.push([`context.externalIds[${i}].id`, id], [`context.externalIds[${i}].type`, type])
+    if (typeof id === 'string' && typeof type === 'string' && type.trim().length + id.trim().length + 1 > MAX_ID) {
+      return reject('invalid_field', `context.externalIds[${i}].id`, `context.externalIds[${i}]: "type:id" must be at most ${MAX_ID} characters`)
+    }
+  }
+  for (const [field, v] of texts) {
+    if (typeof v === 'string' && !isWellFormedText(v)) return reject('invalid_field', field, `${field} holds a lone UTF-16 surrogate (not valid Unicode text)`)
+  }
+  return ok(null)
+}
+
 /** The email address a message carries in its traits or properties, if any (not yet validated). */
 function emailOf(message: Record<string, unknown>): string | null {
-  const pick = (o: unknown, key: string): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined)
+  const pick = fieldOf
   for (const candidate of [pick(pick(message, 'context'), 'traits'), pick(message, 'traits'), pick(message, 'properties')]) {
     const email = pick(candidate, 'email')
     if (typeof email === 'string' && email.includes('@')) return email

@@ -9,7 +9,7 @@ import type { EventRecord } from '../core/index.ts'
 import type { HotState } from '../hot-state/index.ts'
 import { type Identifier, IdentityGraph, identifiersOf, type IdentityLimits, RANK } from '../identity/index.ts'
 import type { PeopleTx, Store } from '../storage/index.ts'
-import { type AffinityWeights, emptyState, type FoldContext, foldAll, foldEvent, type ProfileState } from './profile-state.ts'
+import { type AffinityWeights, emptyState, type FoldContext, foldAll, foldEvent, parseState, type ProfileState } from './profile-state.ts'
 
 /** The stream consumer name of the projector. */
 export const PROFILE_CONSUMER = 'profiles'
@@ -65,7 +65,7 @@ export class ProfileProjector {
       const ctx = await this.#context(tx, todo, isSensitive)
       // Bulk reads of everyone this delivery touches, instead of a few queries per event.
       const states = new Map<string, ProfileState>()
-      for (const row of await tx.getProfiles(await graph.preloadGroups())) states.set(row.personId, JSON.parse(row.state) as ProfileState)
+      for (const row of await tx.getProfiles(await graph.preloadGroups())) states.set(row.personId, parseState(row.state))
       const rows: { messageId: string; personId: string; timestamp: number }[] = []
       for (const e of todo) {
         const attribution = await this.#attribute(graph, e, idsOf.get(e.messageId)!)
@@ -155,7 +155,7 @@ export class ProfileProjector {
 
   async #load(tx: PeopleTx, root: string): Promise<ProfileState | null> {
     const [row] = await tx.getProfiles([root])
-    return row ? (JSON.parse(row.state) as ProfileState) : null
+    return row ? parseState(row.state) : null
   }
 
   async #context(tx: PeopleTx, events: readonly EventRecord[], isSensitive: (path: string) => boolean): Promise<FoldContext> {

@@ -10,7 +10,7 @@ import type { HotState } from '../hot-state/index.ts'
 import { IDENTIFIER_TYPES, type IdentifierType, IdentityGraph, parseIdentifier } from '../identity/index.ts'
 import type { Store } from '../storage/index.ts'
 import type { ProfileProjector } from './profile-projector.ts'
-import type { ProfileState } from './profile-state.ts'
+import { parseState, type ProfileState } from './profile-state.ts'
 import { profileView, type ProfileView } from './profile-view.ts'
 import { type RfmScale, rfmScale } from './rfm.ts'
 
@@ -74,7 +74,7 @@ export class ProfileService {
    */
   async state(root: string, fresh = false): Promise<ProfileState | null> {
     const found = await this.document(root, fresh)
-    return found ? (JSON.parse(found.doc) as ProfileState) : null
+    return found ? parseState(found.doc) : null
   }
 
   /** The profile's JSON document and where it came from (serving caches the parsed state per document). */

@@ -107,8 +107,8 @@ describe('sensitive categories', () => {
       withLines('order_completed', [line('pill')], { data: { orderId: 'o1', revenue: 12 } }),
       ev('product_list_viewed', { props: { category: 'Health' } }),
     ])
-    assert.deepEqual(s.categories, {})
-    assert.deepEqual(s.brands, {})
+    assert.deepEqual({ ...s.categories }, {})
+    assert.deepEqual({ ...s.brands }, {})
     assert.deepEqual(s.recent, [])
     assert.equal(s.orders.count, 1)
     assert.equal(s.orders.revenue, 12)
@@ -138,8 +138,8 @@ describe('personalization consent', () => {
     it(`refused through ${how}: no inference, facts still counted`, () => {
       const s = fold([refusal, ...behaviour(T0 + 10)])
       assert.equal(s.consent.personalization?.granted, false)
-      assert.deepEqual(s.categories, {})
-      assert.deepEqual(s.brands, {})
+      assert.deepEqual({ ...s.categories }, {})
+      assert.deepEqual({ ...s.brands }, {})
       assert.deepEqual(s.recent, [])
       assert.equal(s.cart.shoe?.quantity, 2)
       assert.equal(s.orders.count, 1)
@@ -155,7 +155,7 @@ describe('personalization consent', () => {
 
   it("follows the shop's default when the person never said, and a consent_updated command", () => {
     const off = ctx({ consentDefaults: { personalization: false } })
-    assert.deepEqual(fold(behaviour(T0), off).categories, {})
+    assert.deepEqual({ ...fold(behaviour(T0), off).categories }, {})
     const s = fold([ev('consent_updated', { props: { consent: { personalization: true } } }), ...behaviour(T0 + 10)], off)
     assert.equal(s.consent.personalization?.source, 'api')
     assert.ok(s.categories.Shoes)
@@ -190,7 +190,7 @@ describe('gifts', () => {
     assert.equal(rebuilt.orders.revenue, 30)
     // A whole order marked as a gift.
     const whole = foldAll([...events.slice(0, 2), ev('preferences_updated', { at: T0 + 2, props: { gifts: [{ orderId: 'o1' }] } })], ctx())
-    assert.deepEqual(whole.categories, { Books: { s: 1, t: T0 + 1 } })
+    assert.deepEqual({ ...whole.categories }, { Books: { s: 1, t: T0 + 1 } })
   })
 })
 
@@ -223,7 +223,7 @@ describe('facts', () => {
     const s = fold([ev('email_opened', { at: T0 }), ev('email_opened', { at: T0 + 5 * MIN }), ev('email_link_clicked', { at: T0 + 2 * MIN })])
     assert.deepEqual(s.email, { opens: 2, clicks: 1, lastOpen: T0 + 5 * MIN, lastClick: T0 + 2 * MIN })
     assert.deepEqual(s.sessions, { count: 0, lastAt: null })
-    assert.deepEqual(s.channels, { email: 3 })
+    assert.deepEqual({ ...s.channels }, { email: 3 })
   })
 
   it('splits sessions after 30 minutes without events', () => {
@@ -244,8 +244,8 @@ describe('facts', () => {
       ev('screen_viewed', { type: 'screen' }),
       c({ device: { type: 'TV' } }, { message: { channel: 'POS' } }),
     ])
-    assert.deepEqual(s.devices, { mobile: 2, tablet: 1, desktop: 1, tv: 1 })
-    assert.deepEqual(s.channels, { web: 3, app: 2, server: 1, pos: 1 })
+    assert.deepEqual({ ...s.devices }, { mobile: 2, tablet: 1, desktop: 1, tv: 1 })
+    assert.deepEqual({ ...s.channels }, { web: 3, app: 2, server: 1, pos: 1 })
     assert.equal(s.lastDevice, 'tv')
     assert.equal(s.lastChannel, 'pos')
   })

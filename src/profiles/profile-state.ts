@@ -88,35 +88,68 @@ const MAX_CART_LINES = 100
 const MAX_PURCHASED = 200
 const SESSION_GAP_MS = 30 * 60 * 1000
 
+/**
+ * Maps keyed by data (categories, brands, item ids, devices, channels, purposes, traits) are objects
+ * without a prototype: a category named `__proto__` or `constructor` is then a key like any other,
+ * instead of reaching `Object.prototype` (and setting `Object.prototype.s = NaN` for every object in the
+ * process). They serialise as plain JSON objects; `parseState` restores them the same way.
+ */
+function dict<T>(entries: Iterable<[string, T]> = []): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>
+  for (const [key, value] of entries) out[key] = value
+  return out
+}
+
+/** A stored profile document, its data-keyed maps without prototypes (see `dict`). */
+export function parseState(doc: string): ProfileState {
+  const s = JSON.parse(doc) as ProfileState
+  const own = <T>(o: Record<string, T> | undefined) => dict(Object.entries(o ?? {}))
+  s.kinds = own(s.kinds)
+  s.traits = own(s.traits)
+  s.categories = own(s.categories)
+  s.brands = own(s.brands)
+  s.cart = own(s.cart)
+  s.devices = own(s.devices)
+  s.channels = own(s.channels)
+  s.consent = own(s.consent)
+  if (s.preferences) s.preferences.communication = own(s.preferences.communication)
+  return s
+}
+
+/** `o[key]` only when `o` has it itself (never a value inherited from `Object.prototype`). */
+export function ownValue<T>(o: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(o, key) ? o[key] : undefined
+}
+
 export function emptyState(at: number): ProfileState {
   return {
     v: 1,
     events: 0,
-    kinds: {},
+    kinds: dict(),
     firstSeen: at,
     lastSeen: at,
-    traits: {},
-    categories: {},
-    brands: {},
+    traits: dict(),
+    categories: dict(),
+    brands: dict(),
     recent: [],
-    cart: {},
+    cart: dict(),
     purchased: [],
     orders: { count: 0, revenue: 0, first: null, last: null, recentIds: [] },
     refunds: { count: 0, amount: 0 },
     email: { opens: 0, clicks: 0, lastOpen: null, lastClick: null },
     sessions: { count: 0, lastAt: null },
-    devices: {},
-    channels: {},
+    devices: dict(),
+    channels: dict(),
     lastDevice: null,
     lastChannel: null,
-    consent: {},
-    preferences: { categories: { liked: [], disliked: [] }, brands: { liked: [], disliked: [] }, notForMe: [], communication: {}, updatedAt: null },
+    consent: dict(),
+    preferences: { categories: { liked: [], disliked: [] }, brands: { liked: [], disliked: [] }, notForMe: [], communication: dict(), updatedAt: null },
     gifts: [],
   }
 }
 
 export function consentGiven(state: ProfileState, purpose: string, defaults: Record<string, boolean>): boolean {
-  return state.consent[purpose]?.granted ?? defaults[purpose] ?? false
+  return ownValue(state.consent, purpose)?.granted ?? ownValue(defaults, purpose) ?? false
 }
 
 export function decayedValue(d: Decayed, now: number, halfLifeMs: number): number {
@@ -150,9 +183,11 @@ function record(o: unknown): Record<string, unknown> {
 /** Whether folding this event changed something that earlier events depend on (a gift marked later). */
 export type FoldOutcome = 'applied' | 'retroactive'
 
-export function foldEvent(state: ProfileState, e: EventRecord, ctx: FoldContext): FoldOutcome {
+export function foldEvent(state: ProfileState, event: EventRecord, ctx: FoldContext): FoldOutcome {
   let outcome: FoldOutcome = 'applied'
+  const e = withUsableTime(event)
   const props = record(e.message.properties)
+  if (state.events === 0) state.firstSeen = state.lastSeen = e.timestamp
   state.events += 1
   state.kinds[e.kind] = (state.kinds[e.kind] ?? 0) + 1
   state.firstSeen = Math.min(state.firstSeen, e.timestamp)
@@ -186,6 +221,19 @@ export function foldEvent(state: ProfileState, e: EventRecord, ctx: FoldContext)
   // An order reported twice is one purchase, for tastes as for revenue.
   if (!repeated && consentGiven(state, 'personalization', ctx.consentDefaults)) infer(state, e, props, ctx)
   return outcome
+}
+
+/** Ingestion keeps event times between the epoch and a day ahead of the server; older rows may not be. */
+const MAX_AHEAD_MS = 24 * 60 * 60 * 1000
+
+/**
+ * An event stored before ingestion checked times (timestamp 1e300 or the year 9999) folds at its
+ * receive time, so decay, sessions and dates stay finite and the person stays readable.
+ */
+function withUsableTime(e: EventRecord): EventRecord {
+  const t = e.timestamp
+  if (Number.isFinite(t) && t >= 0 && t <= e.receivedAt + MAX_AHEAD_MS) return e
+  return { ...e, timestamp: Number.isFinite(e.receivedAt) ? e.receivedAt : 0 }
 }
 
 /** Events the people API writes; they change settings, not behaviour. */
@@ -302,7 +350,7 @@ function applyCommerce(state: ProfileState, e: EventRecord, props: Record<string
     case 'cart_viewed':
     case 'checkout_started':
       // A full cart listing is authoritative.
-      if (Array.isArray(props.products)) state.cart = Object.fromEntries(lines.map((l) => [l.itemId, { quantity: l.quantity, price: l.price, at: e.timestamp }]))
+      if (Array.isArray(props.products)) state.cart = dict(lines.map((l) => [l.itemId, { quantity: l.quantity, price: l.price, at: e.timestamp }]))
       break
     case 'order_completed': {
       for (const l of lines) delete state.cart[l.itemId]

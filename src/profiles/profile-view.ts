@@ -3,7 +3,7 @@
  * applied over inferred ones, and nothing inferred shown as usable without personalization consent.
  */
 import type { IdentityLogRow, IdentityRow } from '../storage/index.ts'
-import { type ConsentEntry, consentGiven, decayedValue, type Decayed, type ProfileState } from './profile-state.ts'
+import { type ConsentEntry, consentGiven, decayedValue, type Decayed, ownValue, type ProfileState } from './profile-state.ts'
 import { type RfmScale, rfmScore } from './rfm.ts'
 
 export interface Affinity {
@@ -15,7 +15,12 @@ export interface Affinity {
   source: 'explicit' | 'inferred'
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+/** An ISO date, or null for a time no date can show (a profile folded from events stored before times were checked). */
+export function isoTime(ms: number | null | undefined): string | null {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return null
+  return new Date(ms).toISOString()
+}
+const iso = isoTime
 const TOP = 10
 
 /** Liked first, then inferred by score; disliked never appear. */
@@ -23,7 +28,8 @@ export function rankAffinities(map: Record<string, Decayed>, liked: readonly str
   const blocked = (name: string) => disliked.some((d) => name === d || name.startsWith(`${d} > `))
   const inferred = Object.entries(map)
     .map(([name, d]) => ({ name, score: decayedValue(d, now, halfLifeMs) }))
-    .filter((a) => a.score > 0 && !blocked(a.name) && !liked.includes(a.name))
+    // A score stamped far in the future (stored before event times were checked) decays to Infinity: left out.
+    .filter((a) => a.score > 0 && Number.isFinite(a.score) && !blocked(a.name) && !liked.includes(a.name))
     .sort((a, b) => b.score - a.score || a.name.localeCompare(b.name))
   const total = inferred.reduce((sum, a) => sum + a.score, 0)
   const best = inferred[0]?.score ?? 0
@@ -53,10 +59,11 @@ export function profileView(input: ViewInput) {
   const personalization = consentGiven(state, 'personalization', input.consentDefaults)
   const prefs = state.preferences
   const idsOf = (type: string) => input.identities.filter((i) => i.type === type).map((i) => i.value)
-  const consent: Record<string, ConsentEntry & { stated: boolean }> = {}
+  // Keyed by purposes people sent: a Map, so `__proto__` is a purpose like any other.
+  const consent = new Map<string, ConsentEntry & { stated: boolean }>()
   for (const purpose of new Set([...Object.keys(input.consentDefaults), ...Object.keys(state.consent)])) {
-    const entry = state.consent[purpose]
-    consent[purpose] = entry ? { ...entry, stated: true } : { granted: input.consentDefaults[purpose] ?? false, at: 0, source: 'default', stated: false }
+    const entry = ownValue(state.consent, purpose)
+    consent.set(purpose, entry ? { ...entry, stated: true } : { granted: ownValue(input.consentDefaults, purpose) ?? false, at: 0, source: 'default', stated: false })
   }
   const o = state.orders
   const cartItems = Object.entries(state.cart)
@@ -82,10 +89,11 @@ export function profileView(input: ViewInput) {
       at: iso(l.at),
       undoneAt: iso(l.undoneAt),
     })),
-    traits: state.traits,
-    consent: Object.fromEntries(Object.entries(consent).map(([k, v]) => [k, { granted: v.granted, source: v.source, at: v.stated ? iso(v.at) : null }])),
+    // Plain objects for callers (the state's maps have no prototype); spreading keeps a `__proto__` key as data.
+    traits: { ...state.traits },
+    consent: Object.fromEntries([...consent].map(([k, v]) => [k, { granted: v.granted, source: v.source, at: v.stated ? iso(v.at) : null }])),
     personalization,
-    preferences: { ...prefs, gifts: state.gifts, updatedAt: iso(prefs.updatedAt) },
+    preferences: { ...prefs, communication: { ...prefs.communication }, gifts: state.gifts, updatedAt: iso(prefs.updatedAt) },
     affinities: personalization
       ? {
           categories: rankAffinities(state.categories, prefs.categories.liked, prefs.categories.disliked, now, halfLifeMs),
@@ -105,11 +113,11 @@ export function profileView(input: ViewInput) {
     rfm: input.rfm ? rfmScore({ orders: o.count, revenue: o.revenue, lastOrder: o.last }, input.rfm, now) : null,
     email: { opens: state.email.opens, clicks: state.email.clicks, lastOpenAt: iso(state.email.lastOpen), lastClickAt: iso(state.email.lastClick) },
     sessions: { count: state.sessions.count, lastAt: iso(state.sessions.lastAt) },
-    devices: state.devices,
-    channels: state.channels,
+    devices: { ...state.devices },
+    channels: { ...state.channels },
     lastDevice: state.lastDevice,
     lastChannel: state.lastChannel,
-    activity: { events: state.events, kinds: state.kinds, firstSeen: iso(state.firstSeen), lastSeen: iso(state.lastSeen) },
+    activity: { events: state.events, kinds: { ...state.kinds }, firstSeen: iso(state.firstSeen), lastSeen: iso(state.lastSeen) },
   }
 }
 

@@ -4,9 +4,9 @@
  */
 import { createGunzip, createInflate } from 'node:zlib'
 import cors from '@fastify/cors'
-import { Ajv } from 'ajv'
+import { Ajv, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
-import Fastify, { type FastifyInstance, LogController } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
 import { AttuneError } from '../core/index.ts'
 import { demoRoutes, readDemoFile } from '../demo/index.ts'
@@ -31,6 +31,31 @@ export interface BuildAppOptions {
   logger?: boolean | object
 }
 
+/** The longest id (user, item, person, ...) the API stores and answers to. */
+const MAX_ID_LENGTH = 255
+
+/**
+ * Ajv coerces "Infinity" and "1e400" in a query string to Infinity and then skips `minimum` and
+ * `maximum`, which it checks on finite numbers only: such a value is refused here, naming its field.
+ */
+function finiteOnly(validate: ValidateFunction): ValidateFunction {
+  const check = ((data: unknown, ...rest: unknown[]) => {
+    check.errors = null
+    if (!(validate as (...args: unknown[]) => boolean)(data, ...rest)) {
+      check.errors = validate.errors
+      return false
+    }
+    for (const [key, value] of Object.entries(typeof data === 'object' && data !== null ? data : {})) {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        check.errors = [{ instancePath: `/${key}`, schemaPath: '#', keyword: 'type', params: {}, message: 'must be a finite number' }]
+        return false
+      }
+    }
+    return true
+  }) as ValidateFunction
+  return Object.assign(check, { schema: validate.schema, schemaEnv: validate.schemaEnv })
+}
+
 export async function buildApp(engine: Engine, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: engine.config.logLevel },
@@ -38,6 +63,18 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
     bodyLimit: 1024 * 1024,
     // Reuse keep-alive connections from load balancers and SDKs for a while.
     keepAliveTimeout: 65_000,
+    // Ids are up to 255 characters everywhere (find-my-way compares the decoded segment); longer ones
+    // and undecodable paths get the catalogue's error body, not Fastify's own.
+    maxParamLength: MAX_ID_LENGTH,
+    frameworkErrors: (error, _request, reply) => {
+      const problem =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new AttuneError('invalid_field', `a path segment is longer than ${MAX_ID_LENGTH} characters, the longest id`, 'path')
+          : error.code === 'FST_ERR_BAD_URL'
+            ? new AttuneError('invalid_field', 'the path is not valid percent-encoded UTF-8', 'path')
+            : new AttuneError('invalid_field', error.message, 'path')
+      return (reply as FastifyReply).status(problem.status).send(problem.toBody())
+    },
   })
   // Query strings and paths are text, so "50" must become 50 there; a JSON body says what it means, and
   // coercing it would turn {"email": 1} into consent.
@@ -45,7 +82,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
     coercing: addFormats.default(new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false })),
     strict: addFormats.default(new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false })),
   }
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.strict : validators.coercing).compile(schema))
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.strict.compile(schema) : finiteOnly(validators.coercing.compile(schema))))
   const metrics = new Metrics(() => engine.writer.pending, () => ({ ...engine.projector.stats }), () => engine.recommender.answerCacheStats)
   const ctx: RouteContext = { engine, metrics }
   let closing = false

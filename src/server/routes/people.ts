@@ -4,8 +4,8 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import Type from 'typebox'
-import { AttuneError, type StoredEvent } from '../../core/index.ts'
-import { type CommandOutcome, LOOKUP_TYPES, type LookupType } from '../../profiles/index.ts'
+import { AttuneError, isWellFormedText, type StoredEvent } from '../../core/index.ts'
+import { type CommandOutcome, isoTime, LOOKUP_TYPES, type LookupType } from '../../profiles/index.ts'
 import { PageQuery } from '../schemas.ts'
 import { requireScope, type RouteContext, secretKeySecurity } from './context.ts'
 
@@ -20,8 +20,9 @@ export function eventView(e: StoredEvent) {
     userId: e.userId,
     anonymousId: e.anonymousId,
     itemId: e.itemId,
-    timestamp: new Date(e.timestamp).toISOString(),
-    receivedAt: new Date(e.receivedAt).toISOString(),
+    // A row stored before event times were checked may hold a time no date can show (null then).
+    timestamp: isoTime(e.timestamp),
+    receivedAt: isoTime(e.receivedAt),
     originalTimestamp: typeof m.timestamp === 'string' ? m.timestamp : null,
     properties: m.properties ?? {},
     traits: m.traits ?? {},
@@ -171,6 +172,7 @@ export function peopleRoutes(ctx: RouteContext) {
         },
       },
       async (request, reply) => {
+        if (!isWellFormedText(request.body.otherId)) throw new AttuneError('invalid_field', 'otherId holds a lone UTF-16 surrogate (not valid Unicode text)', 'otherId')
         const root = await profiles.require(request.params.userId, request.query.type)
         const other = await profiles.require(request.body.otherId, request.body.otherType, 'otherId')
         return changed(reply, root, await profiles.merge(root, other, request.body.force === true))
