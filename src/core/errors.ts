@@ -5,6 +5,7 @@
  */
 export const ERROR_CODES = {
   invalid_json: 400,
+  bad_request: 400,
   invalid_field: 400,
   missing_field: 400,
   unknown_call_type: 400,
