@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { after, describe, it } from 'node:test'
+import { after, before, describe, it } from 'node:test'
 import { anEvent, uniqueId } from '../builders/events.ts'
 import { basicAuth, bearer, request } from '../builders/http.ts'
 import { type Child, freePort, kill, spawnAttune, waitFor } from '../support/child-server.ts'
@@ -69,19 +69,27 @@ after(async () => {
 })
 
 describe('attune serve defaults', () => {
-  it('binds to 127.0.0.1, keeps /metrics behind the secret key or keyless on ATTUNE_METRICS_PORT, limits requests, makes its files owner-only and logs the end of shutdown', async () => {
-    const dataDir = path.join(tempRoot(), 'not-yet-there')
-    const [port, metricsPort] = [await freePort(), await freePort()]
-    // ATTUNE_RATE_LIMIT and friends empty: their shipped defaults (the test helper turns them off otherwise).
-    const child = serve(port, serveEnv(dataDir, { ATTUNE_METRICS_PORT: String(metricsPort), ATTUNE_RATE_LIMIT: '', ATTUNE_SECRET_RATE_LIMIT: '', ATTUNE_AUTH_FAILURE_LIMIT: '' }))
-    const url = `http://127.0.0.1:${port}`
+  // One server with the shipped defaults (ATTUNE_RATE_LIMIT and friends empty: the test helper turns them off
+  // otherwise), in a data dir it creates, with a metrics port of its own.
+  const dataDir = path.join(tempRoot(), 'not-yet-there')
+  let child: Child
+  let port: number
+  let metricsPort: number
+  let url: string
+  before(async () => {
+    ;[port, metricsPort] = [await freePort(), await freePort()]
+    child = serve(port, serveEnv(dataDir, { ATTUNE_METRICS_PORT: String(metricsPort), ATTUNE_RATE_LIMIT: '', ATTUNE_SECRET_RATE_LIMIT: '', ATTUNE_AUTH_FAILURE_LIMIT: '' }))
+    url = `http://127.0.0.1:${port}`
     await waitFor(async () => (await fetch(`${url}/readyz`)).ok, 30_000, () => child.output())
+  })
 
-    // Loopback only, both ports.
+  it('binds the API and the metrics port to 127.0.0.1 only', async () => {
+    assert.equal(await accepts('127.0.0.1', port), true)
     assert.equal(await accepts('127.0.0.2', port), false, 'the API is not reachable on another address')
     assert.equal(await accepts('127.0.0.2', metricsPort), false, 'nor are the metrics')
+  })
 
-    // /metrics: the secret key on the API port, nothing on its own port.
+  it('serves /metrics with the secret key on the API port, and without a key on ATTUNE_METRICS_PORT', async () => {
     assert.equal((await request(`${url}/metrics`)).status, 401)
     assert.equal((await request(`${url}/metrics`, { auth: bearer(WRITE) })).status, 403)
     const withKey = await request(`${url}/metrics`, { auth: bearer(SECRET) })
@@ -90,8 +98,9 @@ describe('attune serve defaults', () => {
     const keyless = await request(`http://127.0.0.1:${metricsPort}/metrics`)
     assert.equal(keyless.status, 200)
     assert.match(keyless.body, /^attune_http_requests_total/m)
+  })
 
-    // Rate limiting is on: a burst from one address with one write key gets 429s past the default 100 a second.
+  it('limits requests per write key and client address by default: a burst past 100 a second gets 429 with Retry-After', async () => {
     const burst = await Promise.all(
       Array.from({ length: 300 }, () =>
         fetch(`${url}/v1/track`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basicAuth(WRITE) }, body: JSON.stringify(anEvent({ userId: uniqueId('burst') })) }),
@@ -102,16 +111,21 @@ describe('attune serve defaults', () => {
     assert.ok(limited.length > 0, `no 429 among ${burst.length} requests: ${[...new Set(burst.map((r) => r.status))].join(',')}`)
     assert.equal(limited[0]!.headers.get('retry-after'), '1')
     assert.ok(burst.some((r) => r.status === 200), 'requests within the limit pass')
+  })
 
-    // Owner-only files: the data dir it created, the SQLite database and its WAL and shared-memory files.
+  it('creates its data dir owner-only (0700), with the SQLite database, WAL and shared-memory files 0600', () => {
     assert.equal(mode(dataDir), '700')
     for (const file of ['attune.db', 'attune.db-wal', 'attune.db-shm']) assert.equal(mode(path.join(dataDir, file)), '600', file)
+  })
 
+  it('logs when shutdown finished, and exits 0', async () => {
     child.process.kill('SIGTERM')
     assert.equal(await child.exited, 0, child.output())
     assert.match(child.output(), /"msg":"shutdown finished[^"]*"/)
   })
+})
 
+describe('attune serve settings', () => {
   it('binds to HOST (or ATTUNE_HOST) when set', async () => {
     for (const variable of ['HOST', 'ATTUNE_HOST']) {
       const port = await freePort()
