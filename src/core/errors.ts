@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   invalid_key: 401,
   insufficient_scope: 403,
   not_found: 404,
+  request_timeout: 408,
   conflict: 409,
   rate_limited: 429,
   internal: 500,

@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
 import { demoRoutes, readDemoFile } from '../demo/index.ts'
 import type { Engine } from './engine.ts'
-import { installErrorHandling } from './http-errors.ts'
+import { clientErrorHandler, installErrorHandling } from './http-errors.ts'
 import { KeyGuard } from './key-guard.ts'
 import { Metrics } from './metrics.ts'
 import { registerOpenApi } from './openapi.ts'
@@ -43,6 +43,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
     requestTimeout: engine.config.requestTimeoutMs,
     keepAliveTimeout: engine.config.keepAliveTimeoutMs,
     connectionTimeout: engine.config.connectionTimeoutMs,
+    clientErrorHandler,
     http: {
       headersTimeout: engine.config.headersTimeoutMs,
       // Node checks both timeouts only this often (30 s by default).

@@ -1,5 +1,7 @@
 /** Maps every failure to the catalogue's JSON shape `{ error: { code, message, field? } }`. */
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
+import type { FastifyError, FastifyInstance } from 'fastify'
 import { AttuneError } from '../core/index.ts'
 
 /** "/gifts/0/orderId" → "gifts[0].orderId", the field format of docs/errors.md. */
@@ -59,7 +61,7 @@ function clientStatus(error: FastifyError): number | undefined {
 }
 
 /** The client hung up before its request was read (or answered): nothing to answer, and nothing broken here. */
-function clientGone(error: FastifyError, request: FastifyRequest): boolean {
+function clientGone(error: FastifyError, request: { raw: { aborted: boolean } }): boolean {
   // Node marks the request aborted, and its body stream fails with ECONNRESET "aborted".
   return request.raw.aborted && (error.code === 'ECONNRESET' || error.message === 'aborted')
 }
@@ -80,4 +82,24 @@ export function installErrorHandling(app: FastifyInstance): void {
     const e = new AttuneError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)
     return reply.status(404).send(e.toBody())
   })
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a request (the request or
+ * headers timeout, headers too large, bad framing such as an unreadable Content-Length) gets the catalogue's
+ * body too, then the connection is closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, problem] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, new AttuneError('request_timeout', 'the request did not arrive within the time allowed (ATTUNE_REQUEST_TIMEOUT_MS, ATTUNE_HEADERS_TIMEOUT_MS)')]
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, new AttuneError('bad_request', 'the request headers are too large')]
+        : [400, new AttuneError('bad_request', 'the request is not valid HTTP/1.1')]
+  const body = JSON.stringify(problem.toBody())
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(error)
 }

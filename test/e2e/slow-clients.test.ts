@@ -23,11 +23,12 @@ describe('slow clients', () => {
     const head = `POST /v1/track HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${server.writeKey}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`
     const { received } = await untilServerCloses(port, `${head}{"userId": "slow", `, 10_000)
     assert.match(received, /^HTTP\/1\.1 408 /)
+    assert.match(received, /\r\n\r\n\{"error":\{"code":"request_timeout","message":"[^"]+"\}\}$/, 'in the catalogue shape')
   })
 
   it('closes a connection whose headers never end once the headers timeout passes', async () => {
     const { received } = await untilServerCloses(port, `POST /v1/track HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n`, 10_000)
-    assert.match(received, /^HTTP\/1\.1 408 /)
+    assert.match(received, /^HTTP\/1\.1 408 [\s\S]*"code":"request_timeout"/)
   })
 
   it('closes an idle keep-alive connection once the keep-alive timeout passes', async () => {

@@ -1,6 +1,7 @@
 /** Liveness, readiness, Prometheus metrics and a small landing page. */
 import type { FastifyInstance } from 'fastify'
-import { requireScope, type RouteContext, secretKeySecurity } from './context.ts'
+import type { RouteContext } from './context.ts'
+import { requireScope, secretKeySecurity } from './context.ts'
 
 const LANDING = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Attune</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25rem}</style>
