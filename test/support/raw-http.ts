@@ -4,7 +4,7 @@ import net from 'node:net'
 
 export interface EarlyReply {
   status: number
-  headers: http.IncomingHttpHeaders
+  headers: Headers
   body: any
   /** Body bytes the client had sent when the answer came. */
   sentBytes: number
@@ -33,7 +33,9 @@ export function sendPartially(
         clearTimeout(timer)
         req.destroy()
         const json = (res.headers['content-type'] ?? '').includes('json') && text !== ''
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: json ? JSON.parse(text) : text, sentBytes: options.sendBytes })
+        const headers = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value)
+        resolve({ status: res.statusCode ?? 0, headers, body: json ? JSON.parse(text) : text, sentBytes: options.sendBytes })
       })
     })
     req.on('error', (error) => {
