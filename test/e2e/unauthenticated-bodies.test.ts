@@ -119,3 +119,25 @@ describe('the limit on requests without a valid key', () => {
     }
   })
 })
+
+describe('client addresses behind a proxy', () => {
+  it('counts per X-Forwarded-For address with ATTUNE_TRUST_PROXY, and per connection address without it', async () => {
+    const event = () => JSON.stringify(anEvent({ userId: uniqueId('proxy') }))
+    const badKeyFrom = (url: string, address: string) =>
+      request(`${url}/v1/track`, { body: event(), auth: bearer('wk_not_a_key_of_this_server'), headers: { 'x-forwarded-for': address } })
+    for (const trust of ['1', '']) {
+      const server = await startServer({}, { env: { ATTUNE_AUTH_FAILURE_LIMIT: '2', ATTUNE_TRUST_PROXY: trust } })
+      try {
+        const intoMinute = Date.now() % 60_000
+        if (intoMinute > 55_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 50))
+        for (let i = 0; i < 2; i++) assertError(await badKeyFrom(server.url, '203.0.113.1'), 401, 'invalid_key')
+        assertError(await badKeyFrom(server.url, '203.0.113.1'), 429, 'rate_limited')
+        // Another client behind the same proxy: its own count when the proxy is trusted, the same one otherwise.
+        if (trust) assertError(await badKeyFrom(server.url, '203.0.113.2'), 401, 'invalid_key')
+        else assertError(await badKeyFrom(server.url, '203.0.113.2'), 429, 'rate_limited')
+      } finally {
+        await server.close()
+      }
+    }
+  })
+})
