@@ -106,6 +106,9 @@ function stopper(child: ChildProcess, exited: Promise<number | null>) {
   }
 }
 
+/** Benchmarks run with the request rate limits off (see startServe). */
+export const LIMITS_OFF = { ATTUNE_RATE_LIMIT: '0', ATTUNE_SECRET_RATE_LIMIT: '0', ATTUNE_AUTH_FAILURE_LIMIT: '0' }
+
 /** The bench's environment without ATTUNE_* and PORT settings of the shell, so every run is configured alike. */
 export function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {}
@@ -131,7 +134,9 @@ export async function startBare(replyFile?: string): Promise<Server> {
 
 /**
  * `attune serve` of the checkout at `root` on a free loopback port with a fresh temp data dir (or `dataDir`),
- * the bench's keys, warn-level logs and `env` on top; resolves once /readyz answers.
+ * the bench's keys, warn-level logs, the request rate limits off and `env` on top; resolves once /readyz answers.
+ * The limits are off because a load generator is one client address sending thousands of requests a second:
+ * with the shipped defaults (see docs/config.md) it would measure 429s, not the server.
  */
 export async function startServe(options: { root?: string; env?: Record<string, string>; nodeArgs?: string[]; dataDir?: string } = {}): Promise<Server> {
   const root = options.root ?? ROOT
@@ -139,7 +144,7 @@ export async function startServe(options: { root?: string; env?: Record<string, 
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'attune-bench-'))
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(root, 'bin/attune.mjs'), 'serve', '--port', String(port), '--host', '127.0.0.1'], {
     cwd: root,
-    env: { ...cleanEnv(), ATTUNE_DATA_DIR: dataDir, ATTUNE_WRITE_KEY: WRITE_KEY, ATTUNE_SECRET_KEY: SECRET_KEY, ATTUNE_LOG_LEVEL: 'warn', ...options.env },
+    env: { ...cleanEnv(), ATTUNE_DATA_DIR: dataDir, ATTUNE_WRITE_KEY: WRITE_KEY, ATTUNE_SECRET_KEY: SECRET_KEY, ATTUNE_LOG_LEVEL: 'warn', ...LIMITS_OFF, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const { output, exited } = watch(child)
@@ -180,7 +185,7 @@ export function cpuSeconds(pid: number | undefined): number {
 // ---- /metrics ----
 /** One scrape of /metrics: `value(name)` is the sample named exactly so (with its labels), 0 when absent. */
 export async function readMetrics(port: number): Promise<(name: string) => number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${SECRET_KEY}` } })).text()
   const samples = new Map<string, number>()
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue

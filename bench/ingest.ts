@@ -226,7 +226,7 @@ async function main(): Promise<void> {
     `- Load: autocannon ${WARMUP} s warm-up + ${DURATION} s measured per row (new connections for each), pipelining 1, on 127.0.0.1; ` +
       `${bodies.eventsPerBody} events per request (avg ${bodies.averageEventBytes} B per event, ${bodies.averageBodyBytes} B per body), unique messageIds. ` +
       'The load generator runs on the same cores as the server; "server CPU" and "load-gen CPU" are each process\'s CPU time over the run (200 % = both cores).',
-    '- Targets: `bare` = node:http that reads and JSON.parses the body; `attune-full` = `attune serve` as shipped: ATTUNE_SQLITE_SYNC=full (fsync per group commit) ' +
+    '- Targets: `bare` = node:http that reads and JSON.parses the body; `attune-full` = `attune serve` as shipped (but with the request rate limits off, as in every bench: one load generator is one client address): ATTUNE_SQLITE_SYNC=full (fsync per group commit) ' +
       'and the embedded worker (person-activity projection in the same process and SQLite file); `attune-normal` = the same with ATTUNE_SQLITE_SYNC=normal; ' +
       '`attune-full-ingest` = full with ATTUNE_EMBEDDED_WORKER=0, i.e. ingestion alone (the projection would run in `attune worker`); ' +
       '`attune-pg-nats` = ingestion on the production backends: a fresh PostgreSQL 15 database (loopback, synchronous_commit on) and a fresh NATS JetStream stream, each request acknowledged after the PostgreSQL commit and the JetStream ack, no worker running. Each Attune row uses a fresh data dir or database.',

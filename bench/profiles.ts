@@ -350,7 +350,7 @@ async function main(): Promise<void> {
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${m.nproc} CPUs (nproc), ${m.cpu}, ${m.ramGiB} GiB RAM, ${m.kernel}, Node ${m.node}. Servers and load generator share the cores.`,
     `- Disk (temp dir, before / after): 4 KiB write + fdatasync median ${probes.map((p) => `${f2(p.fsyncMs)} ms`).join(' / ')}; 64 KiB writes each synced ${probes.map((p) => `${f0(p.syncMBps)} MB/s`).join(' / ')}.`,
-    `- Servers: \`bin/attune.mjs serve\` as child processes on 127.0.0.1 with a fresh temp data dir each, ATTUNE_SQLITE_SYNC=full; a catalogue of ${bodies.catalogue.length} items posted first. ` +
+    `- Servers: \`bin/attune.mjs serve\` as child processes on 127.0.0.1 with a fresh temp data dir each, ATTUNE_SQLITE_SYNC=full, the request rate limits off (one load generator is one client address); a catalogue of ${bodies.catalogue.length} items posted first. ` +
       'OFF = ATTUNE_EMBEDDED_WORKER=0 (ingestion alone, the foundation\'s figure); ON = the embedded worker runs the ProfileProjector (identity graph + profiles) in the serve process, the shipped default without NATS.',
     `- Load: autocannon, ${CONNECTIONS} connections, pipelining 1, ${WARMUP} s warm-up + ${DURATION} s measured; /v1/batch with ${bodies.eventsPerBody} events per request (avg ${f0(bodies.averageBodyBytes)} B), the same request sequence for OFF and ON. ` +
       `Traffic (bench/identity-bodies.ts): sessions of guests (new anonymous ids; some newsletter identifies with an email) and of ${f0(bodies.customers)} customers (popularity skewed; a third on two browsers) ` +

@@ -36,7 +36,7 @@ program
   .command('serve')
   .description('start the HTTP API (embedded SQLite unless ATTUNE_DATABASE_URL says otherwise)')
   .option('-p, --port <port>', 'port to listen on (default: PORT or 8787)', port)
-  .option('--host <host>', 'address to bind (default: ATTUNE_HOST or 0.0.0.0)')
+  .option('--host <host>', 'address to bind (default: ATTUNE_HOST, HOST or 127.0.0.1)')
   .option('--demo', 'load the demo store first when the catalogue is empty (embedded SQLite only)')
   .action(async (opts: { port?: number; host?: string; demo?: boolean }) => serve(opts))
 

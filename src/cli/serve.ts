@@ -54,6 +54,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     try {
       await thread?.stop()
       await app.close()
+      app.log.info({ signal }, 'shutdown finished: acknowledged events are stored')
       process.exit(0)
     } catch (error) {
       app.log.error({ err: error }, 'error during shutdown')
@@ -63,7 +64,19 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
 
-  const address = await app.listen({ port: config.port, host: config.host })
+  let address: string
+  try {
+    address = await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { port?: number; address?: string }
+    if (e.code !== 'EADDRINUSE' && e.code !== 'EACCES') throw error
+    await thread?.stop()
+    await app.close()
+    const why = e.code === 'EADDRINUSE' ? 'is already in use' : 'may not be bound by this user'
+    const setting = e.port !== undefined && e.port === config.metricsPort ? 'ATTUNE_METRICS_PORT' : 'PORT or --port'
+    process.stderr.write(`attune: port ${e.port ?? config.port} on ${e.address ?? config.host} ${why}; choose another with ${setting}\n`)
+    process.exit(1)
+  }
   app.log.info({ address, store: engine.store.kind, dataDir: config.dataDir }, `Attune listening on ${address} (docs at ${address}/docs)`)
   if (readDemoFile(config.dataDir)) {
     const port = (app.server.address() as { port?: number } | null)?.port ?? config.port

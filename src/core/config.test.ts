@@ -13,10 +13,29 @@ describe('configuration', () => {
     assert.ok(Object.isFrozen(c))
   })
 
+  it('binds to loopback, limits requests and times out slow clients by default; HOST or ATTUNE_HOST choose the address', () => {
+    const c = loadConfig({}, {})
+    assert.equal(c.host, '127.0.0.1')
+    assert.equal(c.metricsPort, undefined)
+    assert.equal(c.trustProxy, false)
+    assert.deepEqual([c.rateLimit, c.secretRateLimit, c.authFailureLimit], [100, 1000, 60])
+    assert.deepEqual([c.requestTimeoutMs, c.headersTimeoutMs, c.keepAliveTimeoutMs, c.connectionTimeoutMs], [30_000, 10_000, 65_000, 120_000])
+    assert.equal(loadConfig({}, { HOST: '0.0.0.0' }).host, '0.0.0.0')
+    assert.equal(loadConfig({}, { HOST: '0.0.0.0', ATTUNE_HOST: '10.0.0.5' }).host, '10.0.0.5')
+    assert.equal(loadConfig({}, { ATTUNE_METRICS_PORT: '9464' }).metricsPort, 9464)
+    assert.equal(loadConfig({}, { ATTUNE_TRUST_PROXY: '1' }).trustProxy, 1)
+    assert.deepEqual(loadConfig({}, { ATTUNE_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1'])
+    assert.equal(loadConfig({}, { ATTUNE_RATE_LIMIT: '0' }).rateLimit, 0)
+    assert.equal(loadConfig({}, { ATTUNE_REQUEST_TIMEOUT_MS: '5000' }).headersTimeoutMs, 5000, 'the headers timeout never exceeds the request timeout')
+  })
+
   it('names the variable when a value is bad', () => {
     assert.throws(() => loadConfig({}, { PORT: 'eighty' }), /PORT must be an integer/)
     assert.throws(() => loadConfig({}, { ATTUNE_SQLITE_SYNC: 'fast' }), /ATTUNE_SQLITE_SYNC must be one of full, normal/)
     assert.throws(() => loadConfig({}, { ATTUNE_WRITE_KEY: 'short' }), /ATTUNE_WRITE_KEY must be at least 16/)
+    assert.throws(() => loadConfig({}, { ATTUNE_HEADERS_TIMEOUT_MS: '40000' }), /ATTUNE_HEADERS_TIMEOUT_MS must be an integer from 1 to 30000/)
+    assert.throws(() => loadConfig({}, { ATTUNE_TRUST_PROXY: 'the proxy' }), /ATTUNE_TRUST_PROXY must be/)
+    assert.throws(() => loadConfig({}, { ATTUNE_METRICS_PORT: '0' }), /ATTUNE_METRICS_PORT must be an integer from 1 to 65535/)
   })
 
   it('documents every environment variable it reads in docs/config.md', () => {

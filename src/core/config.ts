@@ -9,8 +9,15 @@ import { AttuneError } from './errors.ts'
 export interface Config {
   /** TCP port of the HTTP API (`PORT`, default 8787). */
   readonly port: number
-  /** Address to bind (`ATTUNE_HOST`, default 0.0.0.0). */
+  /** Address to bind (`ATTUNE_HOST`, else `HOST`; default 127.0.0.1, so a quick start exposes nothing). */
   readonly host: string
+  /** Port of a keyless `/metrics` listener on the same host (`ATTUNE_METRICS_PORT`); unset: `/metrics` needs the secret key. */
+  readonly metricsPort: number | undefined
+  /**
+   * Whether to take the client address from X-Forwarded-For (`ATTUNE_TRUST_PROXY`: a count of proxy hops, `true`
+   * for any, or comma-separated proxy addresses; default off). Behind a load balancer the per-address limits need it.
+   */
+  readonly trustProxy: boolean | number | string[]
   /** Folder holding the embedded SQLite database (`ATTUNE_DATA_DIR`, default ./data). */
   readonly dataDir: string
   /** Store URL (`ATTUNE_DATABASE_URL`); default `sqlite://<dataDir>/attune.db`. */
@@ -44,10 +51,25 @@ export interface Config {
    */
   readonly embeddedWorker: boolean
   /**
-   * Requests per second allowed per API key and client address (`ATTUNE_RATE_LIMIT`, 0 = no limit).
+   * Requests per second allowed per write key and client address (`ATTUNE_RATE_LIMIT`, default 100, 0 = no limit).
    * Counted in hot state, so with Redis the limit holds across all API nodes.
    */
   readonly rateLimit: number
+  /** Requests per second allowed per secret key and client address (`ATTUNE_SECRET_RATE_LIMIT`, default 1000, 0 = no limit). */
+  readonly secretRateLimit: number
+  /**
+   * Requests without a valid key (none, unknown, revoked) allowed per client address and minute
+   * (`ATTUNE_AUTH_FAILURE_LIMIT`, default 60, 0 = no limit); beyond it, requests without a valid key in a header get 429.
+   */
+  readonly authFailureLimit: number
+  /** Most milliseconds to receive a whole request, headers and body (`ATTUNE_REQUEST_TIMEOUT_MS`, default 30000). */
+  readonly requestTimeoutMs: number
+  /** Most milliseconds to receive a request's headers (`ATTUNE_HEADERS_TIMEOUT_MS`, default 10000; at most the request timeout). */
+  readonly headersTimeoutMs: number
+  /** How long an idle keep-alive connection stays open (`ATTUNE_KEEP_ALIVE_TIMEOUT_MS`, default 65000: longer than load balancers' 60 s). */
+  readonly keepAliveTimeoutMs: number
+  /** A connection on which nothing moves for this long is closed (`ATTUNE_CONNECTION_TIMEOUT_MS`, default 120000). */
+  readonly connectionTimeoutMs: number
   /**
    * How long a non-personalized recommendation answer is reused for the same request
    * (`ATTUNE_RECOMMENDATION_CACHE_MS`, default 2000, 0 = never): the same order as the catalogue cache.
@@ -152,6 +174,18 @@ function nameSetting(env: Env, name: string, fallback: string, pattern: RegExp):
   return raw
 }
 
+function trustProxySetting(env: Env): boolean | number | string[] {
+  const raw = env.ATTUNE_TRUST_PROXY?.trim()
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false
+  if (raw === 'true') return true
+  if (/^\d+$/.test(raw)) return Number(raw)
+  const addresses = raw.split(',').map((a) => a.trim()).filter(Boolean)
+  if (addresses.some((a) => !/^[\da-fA-F.:/]+$/.test(a))) {
+    throw new AttuneError('invalid_field', `ATTUNE_TRUST_PROXY must be a hop count, true or comma-separated proxy addresses, got "${raw}"`, 'ATTUNE_TRUST_PROXY')
+  }
+  return addresses
+}
+
 function keySetting(env: Env, name: string): string | undefined {
   const raw = env[name]
   if (raw === undefined || raw === '') return undefined
@@ -166,9 +200,12 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
   const dataDir = path.resolve(overrides.dataDir ?? env.ATTUNE_DATA_DIR ?? './data')
   const natsUrl = urlSetting(env, 'ATTUNE_NATS_URL', ['nats:', 'tls:'])
   const embedded = env.ATTUNE_EMBEDDED_WORKER
+  const requestTimeoutMs = intSetting(env, 'ATTUNE_REQUEST_TIMEOUT_MS', 30_000, 1, 3_600_000)
   const config: Config = {
     port: intSetting(env, 'PORT', 8787, 0, 65535),
-    host: env.ATTUNE_HOST || '0.0.0.0',
+    host: env.ATTUNE_HOST || env.HOST || '127.0.0.1',
+    metricsPort: env.ATTUNE_METRICS_PORT ? intSetting(env, 'ATTUNE_METRICS_PORT', 0, 1, 65535) : undefined,
+    trustProxy: trustProxySetting(env),
     dataDir,
     databaseUrl: env.ATTUNE_DATABASE_URL || `sqlite://${path.join(dataDir, 'attune.db')}`,
     writeKey: keySetting(env, 'ATTUNE_WRITE_KEY'),
@@ -182,7 +219,13 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     natsStream: nameSetting(env, 'ATTUNE_NATS_STREAM', 'ATTUNE_EVENTS', /^[\w-]{1,64}$/),
     natsSubject: nameSetting(env, 'ATTUNE_NATS_SUBJECT', 'attune.events', /^[\w-]+(\.[\w-]+)*$/),
     embeddedWorker: embedded === undefined || embedded === '' ? natsUrl === undefined : embedded === '1' || embedded === 'true',
-    rateLimit: intSetting(env, 'ATTUNE_RATE_LIMIT', 0, 0, 1_000_000),
+    rateLimit: intSetting(env, 'ATTUNE_RATE_LIMIT', 100, 0, 1_000_000),
+    secretRateLimit: intSetting(env, 'ATTUNE_SECRET_RATE_LIMIT', 1000, 0, 1_000_000),
+    authFailureLimit: intSetting(env, 'ATTUNE_AUTH_FAILURE_LIMIT', 60, 0, 1_000_000),
+    requestTimeoutMs,
+    headersTimeoutMs: intSetting(env, 'ATTUNE_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 1, requestTimeoutMs),
+    keepAliveTimeoutMs: intSetting(env, 'ATTUNE_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1, 3_600_000),
+    connectionTimeoutMs: intSetting(env, 'ATTUNE_CONNECTION_TIMEOUT_MS', 120_000, 1, 3_600_000),
     recommendationCacheMs: intSetting(env, 'ATTUNE_RECOMMENDATION_CACHE_MS', 2000, 0, 60_000),
     corsOrigins: (env.ATTUNE_CORS_ORIGINS ?? '*').split(',').map((o) => o.trim()).filter(Boolean),
     maxBatchBytes: 500 * 1024,

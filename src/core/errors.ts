@@ -5,6 +5,7 @@
  */
 export const ERROR_CODES = {
   invalid_json: 400,
+  bad_request: 400,
   invalid_field: 400,
   missing_field: 400,
   unknown_call_type: 400,
@@ -17,6 +18,7 @@ export const ERROR_CODES = {
   insufficient_scope: 403,
   invalid_user_token: 403,
   not_found: 404,
+  request_timeout: 408,
   conflict: 409,
   rate_limited: 429,
   internal: 500,

@@ -32,9 +32,9 @@ export function readDemoFile(dataDir: string): DemoFile | null {
 }
 
 export function writeDemoFile(dataDir: string, demo: DemoFile): void {
-  fs.mkdirSync(dataDir, { recursive: true })
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   // Write then rename, so a server starting meanwhile never reads half a file.
   const file = demoFilePath(dataDir)
-  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(demo, null, 2)}\n`)
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(demo, null, 2)}\n`, { mode: 0o600 })
   fs.renameSync(`${file}.tmp`, file)
 }

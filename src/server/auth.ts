@@ -92,38 +92,48 @@ export async function ensureKeys(store: Store, config: Config, now = new Date())
   return { ring, generated }
 }
 
+/** The key in an Authorization header: Bearer token or HTTP Basic user name (Segment style). */
+export function headerKey(authorization: string | undefined): string | null {
+  if (!authorization) return null
+  const [scheme, value = ''] = authorization.split(' ', 2)
+  if (scheme?.toLowerCase() === 'bearer') return value.trim() || null
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value.trim(), 'base64').toString('utf8')
+    const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded
+    return user || null
+  }
+  return null
+}
+
 /** The key a request presents: Bearer token, HTTP Basic user name (Segment style), or body `writeKey`. */
 export function presentedKey(authorization: string | undefined, body: unknown): string | null {
-  if (authorization) {
-    const [scheme, value = ''] = authorization.split(' ', 2)
-    if (scheme?.toLowerCase() === 'bearer') return value.trim() || null
-    if (scheme?.toLowerCase() === 'basic') {
-      const decoded = Buffer.from(value.trim(), 'base64').toString('utf8')
-      const user = decoded.includes(':') ? decoded.slice(0, decoded.indexOf(':')) : decoded
-      return user || null
-    }
-    return null
-  }
+  if (authorization) return headerKey(authorization)
   const writeKey = (body as { writeKey?: unknown } | null)?.writeKey
   return typeof writeKey === 'string' && writeKey !== '' ? writeKey : null
 }
 
-/** Checks a request's key against the scope a route needs; a secret key may do anything a write key may. */
-export function authorize(ring: KeyRing, need: KeyScope, authorization: string | undefined, body: unknown): ApiKeyRecord {
-  const key = presentedKey(authorization, body)
-  if (key === null) {
-    throw new AttuneError(
-      'missing_key',
-      need === 'secret'
-        ? 'this route needs the secret key as "Authorization: Bearer <key>"'
-        : 'send a write key as the HTTP Basic user name, as a Bearer token, or as writeKey in the body',
-      'authorization',
-    )
-  }
+export function missingKey(need: KeyScope): AttuneError {
+  return new AttuneError(
+    'missing_key',
+    need === 'secret'
+      ? 'this route needs the secret key as "Authorization: Bearer <key>"'
+      : 'send a write key as the HTTP Basic user name, as a Bearer token, as ?writeKey= or as writeKey in the body',
+    'authorization',
+  )
+}
+
+/** Checks a presented key against the scope a route needs; a secret key may do anything a write key may. */
+export function checkKey(ring: KeyRing, need: KeyScope, key: string | null): ApiKeyRecord {
+  if (key === null) throw missingKey(need)
   const record = ring.lookup(key)
   if (record === null) throw new AttuneError('invalid_key', 'the key is not valid (unknown or revoked)', 'authorization')
   if (need === 'secret' && record.scope !== 'secret') {
     throw new AttuneError('insufficient_scope', 'this route needs the secret key; a write key may only send events and ask for recommendations', 'authorization')
   }
   return record
+}
+
+/** Checks a request's key (header, else body `writeKey`) against the scope a route needs. */
+export function authorize(ring: KeyRing, need: KeyScope, authorization: string | undefined, body: unknown): ApiKeyRecord {
+  return checkKey(ring, need, presentedKey(authorization, body))
 }

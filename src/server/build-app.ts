@@ -2,7 +2,6 @@
  * Builds the HTTP app on an engine without listening (tests use it on port 0; `attune serve` listens).
  * Closing the app closes the engine, so acknowledged events are flushed on shutdown.
  */
-import { createGunzip, createInflate } from 'node:zlib'
 import cors from '@fastify/cors'
 import { Ajv, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
@@ -11,9 +10,11 @@ import pkg from '../../package.json' with { type: 'json' }
 import { AttuneError } from '../core/index.ts'
 import { demoRoutes, readDemoFile } from '../demo/index.ts'
 import type { Engine } from './engine.ts'
-import { installErrorHandling } from './http-errors.ts'
+import { clientErrorHandler, installErrorHandling } from './http-errors.ts'
+import { KeyGuard } from './key-guard.ts'
 import { Metrics } from './metrics.ts'
 import { registerOpenApi } from './openapi.ts'
+import { installBodyHandling } from './request-body.ts'
 import { catalogRoutes } from './routes/catalog.ts'
 import type { RouteContext } from './routes/context.ts'
 import { ingestRoutes } from './routes/ingest.ts'
@@ -57,12 +58,24 @@ function finiteOnly(validate: ValidateFunction): ValidateFunction {
 }
 
 export async function buildApp(engine: Engine, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { trustProxy } = engine.config
   const app = Fastify({
     logger: options.logger ?? { level: engine.config.logLevel },
     logController: new LogController({ disableRequestLogging: !engine.config.logRequests }),
     bodyLimit: 1024 * 1024,
-    // Reuse keep-alive connections from load balancers and SDKs for a while.
-    keepAliveTimeout: 65_000,
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
+    // A client must send its whole request within the request timeout and its headers within the headers
+    // timeout (slow bodies hold connections and memory); an idle keep-alive connection is closed after the
+    // keep-alive timeout, a connection where nothing moves after the connection timeout.
+    requestTimeout: engine.config.requestTimeoutMs,
+    keepAliveTimeout: engine.config.keepAliveTimeoutMs,
+    connectionTimeout: engine.config.connectionTimeoutMs,
+    clientErrorHandler,
+    http: {
+      headersTimeout: engine.config.headersTimeoutMs,
+      // Node checks both timeouts only this often (30 s by default).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(engine.config.headersTimeoutMs / 2))),
+    },
     // Ids are up to 255 characters everywhere (find-my-way compares the decoded segment); longer ones
     // and undecodable paths get the catalogue's error body, not Fastify's own.
     maxParamLength: MAX_ID_LENGTH,
@@ -84,7 +97,8 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   }
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.strict.compile(schema) : finiteOnly(validators.coercing.compile(schema))))
   const metrics = new Metrics(() => engine.writer.pending, () => ({ ...engine.projector.stats }), () => engine.recommender.answerCacheStats)
-  const ctx: RouteContext = { engine, metrics }
+  const keyGuard = new KeyGuard(engine)
+  const ctx: RouteContext = { engine, metrics, keyGuard }
   let closing = false
 
   engine.commitListeners.add((stats) => {
@@ -92,30 +106,8 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
     metrics.commitDuration.observe(stats.ms / 1000)
   })
 
-  // sendBeacon and some SDKs post JSON as text/plain.
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, JSON.parse(body as string))
-    } catch (error) {
-      const e = error as Error & { statusCode?: number; code?: string }
-      e.statusCode = 400
-      e.code = 'FST_ERR_CTP_INVALID_JSON_BODY'
-      done(e, undefined)
-    }
-  })
-
-  // RudderStack's server SDKs gzip their batches. Decompress before parsing; body limits then apply
-  // to the decompressed size, which also stops compression bombs.
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    const encoding = request.headers['content-encoding']?.toLowerCase()
-    if (!encoding || encoding === 'identity') return payload
-    if (encoding !== 'gzip' && encoding !== 'deflate') {
-      throw new AttuneError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported (use gzip, deflate or none)`)
-    }
-    delete request.headers['content-length'] // the length on the wire is not the length parsed
-    return payload.pipe(encoding === 'gzip' ? createGunzip() : createInflate())
-  })
-
+  installBodyHandling(app)
+  keyGuard.install(app)
   installErrorHandling(app)
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched'
@@ -156,8 +148,23 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(decisionRoutes(ctx))
   await app.register(userTokenRoutes(ctx))
   await app.register(sdkRoutes())
+  if (engine.config.metricsPort !== undefined) serveMetricsOnOwnPort(app, metrics, engine.config.metricsPort, engine.config.host)
   // The demo shop's pages, when `attune demo` (or `serve --demo`) loaded it into this data dir.
   const demo = readDemoFile(engine.config.dataDir)
   if (demo) await app.register(demoRoutes(engine, demo))
   return app
+}
+
+/** `/metrics` without a key on a port of its own (ATTUNE_METRICS_PORT), listening and closing with the app. */
+function serveMetricsOnOwnPort(app: FastifyInstance, metrics: Metrics, port: number, host: string): void {
+  const metricsApp = Fastify({ logger: false })
+  metricsApp.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
+  // onReady runs inside app.listen(): a taken metrics port fails the start like a taken API port.
+  app.addHook('onReady', async () => {
+    const address = await metricsApp.listen({ port, host })
+    app.log.info({ address }, `metrics at ${address}/metrics`)
+  })
+  app.addHook('onClose', async () => {
+    await metricsApp.close()
+  })
 }

@@ -1,4 +1,6 @@
 /** Maps every failure to the catalogue's JSON shape `{ error: { code, message, field? } }`. */
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { AttuneError } from '../core/index.ts'
 
@@ -43,7 +45,7 @@ function fromFastify(error: FastifyError): AttuneError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AttuneError('invalid_json', 'the Content-Length does not match the body')
   }
-  if (error.code === 'Z_DATA_ERROR' || error.code === 'Z_BUF_ERROR') {
+  if (typeof error.code === 'string' && error.code.startsWith('Z_')) {
     return new AttuneError('invalid_json', 'the body could not be decompressed as its Content-Encoding says')
   }
   if (error.validation && error.validation.length > 0) {
@@ -67,18 +69,58 @@ function fromFastify(error: FastifyError): AttuneError {
   }
   if (error.statusCode === 400 && /json/i.test(error.message)) return new AttuneError('invalid_json', error.message)
   if (error.statusCode === 413) return new AttuneError('payload_too_large', error.message)
+  if (error.statusCode === 415) return new AttuneError('unsupported_media_type', error.message)
+  // Any other error the framework gives a client status (a body stream that fails, a header it refuses) is the
+  // client's: answered with that status (see installErrorHandling), not logged as a bug.
+  if (clientStatus(error) !== undefined) return new AttuneError('bad_request', error.message)
   return new AttuneError('internal', 'internal error')
+}
+
+function clientStatus(error: FastifyError): number | undefined {
+  const status = error.statusCode
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined
+}
+
+/** The client hung up before its request was read (or answered): nothing to answer, and nothing broken here. */
+function clientGone(error: FastifyError, request: { raw: { aborted: boolean } }): boolean {
+  // Node marks the request aborted, and its body stream fails with ECONNRESET "aborted".
+  return request.raw.aborted && (error.code === 'ECONNRESET' || error.message === 'aborted')
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AttuneError, request, reply) => {
+    if (!(error instanceof AttuneError) && clientGone(error, request)) {
+      request.log.info({ reason: error.message }, 'client closed the connection before the request was complete')
+      return reply.status(400).send(new AttuneError('bad_request', 'the request was not complete').toBody())
+    }
     const known = error instanceof AttuneError ? error : fromFastify(error)
     if (known.code === 'internal') request.log.error({ err: error }, 'unhandled error')
     else if (known.status >= 500) request.log.warn({ err: error }, known.message)
-    return reply.status(known.status).send(known.toBody())
+    const status = known.code === 'bad_request' && !(error instanceof AttuneError) ? (clientStatus(error) ?? known.status) : known.status
+    return reply.status(status).send(known.toBody())
   })
   app.setNotFoundHandler((request, reply) => {
     const e = new AttuneError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)
     return reply.status(404).send(e.toBody())
   })
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a request (the request or
+ * headers timeout, headers too large, bad framing such as an unreadable Content-Length) gets the catalogue's
+ * body too, then the connection is closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, problem] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, new AttuneError('request_timeout', 'the request did not arrive within the time allowed (ATTUNE_REQUEST_TIMEOUT_MS, ATTUNE_HEADERS_TIMEOUT_MS)')]
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, new AttuneError('bad_request', 'the request headers are too large')]
+        : [400, new AttuneError('bad_request', 'the request is not valid HTTP/1.1')]
+  const body = JSON.stringify(problem.toBody())
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(error)
 }

@@ -1,13 +1,13 @@
 /**
  * Starts the real HTTP API in this process: a fresh SQLite file in its own temp dir, port 0 on loopback,
- * known keys (unless a test asks for none) and silent logs. Every call gets its own dir and port.
+ * known keys (unless a test asks for none), silent logs and no rate limits. Every call gets its own dir and port.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { type Config, loadConfig } from '../../src/core/index.ts'
-import { buildApp, createEngine, type Engine, type EngineOptions } from '../../src/server/index.ts'
+import { buildApp, type BuildAppOptions, createEngine, type Engine, type EngineOptions } from '../../src/server/index.ts'
 import { uniqueId } from './events.ts'
 
 export interface TestServer {
@@ -28,12 +28,14 @@ export interface TestServer {
 
 export interface StartServerOptions {
   /**
-   * Environment the config is read from, merged over the defaults (keys and ATTUNE_LOG_LEVEL=silent).
+   * Environment the config is read from, merged over the defaults (keys, ATTUNE_LOG_LEVEL=silent, rate limits off).
    * Set a key to undefined to start without it (the server then generates one).
    */
   env?: Record<string, string | undefined>
   /** Engine options (e.g. a short key refresh). */
   engine?: EngineOptions
+  /** The app's logger (e.g. `{ level: 'debug', stream }` to read its lines); default none. */
+  logger?: BuildAppOptions['logger']
 }
 
 /** Makes a fresh temp dir under the OS temp dir (removed by TestServer.close()). */
@@ -51,13 +53,17 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
     ATTUNE_WRITE_KEY: `wk_test_${uniqueId('w').replace(/-/g, '')}`,
     ATTUNE_SECRET_KEY: `sk_test_${uniqueId('s').replace(/-/g, '')}`,
     ATTUNE_LOG_LEVEL: 'silent',
+    // Tests send bursts from one address: the request limits are off unless a test sets them.
+    ATTUNE_RATE_LIMIT: '0',
+    ATTUNE_SECRET_RATE_LIMIT: '0',
+    ATTUNE_AUTH_FAILURE_LIMIT: '0',
     ...options.env,
   }
   const config = loadConfig({ ...overrides, dataDir, port: 0, host: '127.0.0.1' }, env)
   const engine = await createEngine(config, 'serve', options.engine)
   let app: FastifyInstance
   try {
-    app = await buildApp(engine, { logger: false })
+    app = await buildApp(engine, { logger: options.logger ?? false })
   } catch (error) {
     await engine.close()
     throw error

@@ -51,8 +51,8 @@ describe('embedded worker thread', () => {
     // A second update reaches the main thread's hot state too (the first read may have come from the store).
     await send(server.url, [{ type: 'track', event: 'Product Viewed', anonymousId: anon, properties: { product_id: 'p2', category: 'Shoes > Trail' } }])
     await waitFor(async () => (await profileOf(server.url, `${user}@example.com`)).body?.activity?.events === 3, 5000, () => server.output())
-    const metrics = await request(`${server.url}/metrics`)
-    await waitFor(async () => /attune_profile_events_applied_total [1-9]/.test((await request(`${server.url}/metrics`)).body), 3000, () => metrics.body)
+    const metrics = await request(`${server.url}/metrics`, { auth: bearer(SECRET) })
+    await waitFor(async () => /attune_profile_events_applied_total [1-9]/.test((await request(`${server.url}/metrics`, { auth: bearer(SECRET) })).body), 3000, () => metrics.body)
     server.process.kill('SIGTERM')
     assert.equal(await server.exited, 0, server.output())
   })

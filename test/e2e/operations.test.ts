@@ -52,7 +52,7 @@ describe('metrics', () => {
       const api = new Api(server)
       const userId = uniqueId('metrics')
       const good = events(5, () => ({ userId }))
-      const before = await request(`${server.url}/metrics`)
+      const before = await request(`${server.url}/metrics`, { auth: bearer(server.secretKey) })
       assert.equal(before.status, 200)
       assert.equal(sample(before.body, 'attune_events_total', { outcome: 'accepted' }) ?? 0, 0)
 
@@ -62,7 +62,7 @@ describe('metrics', () => {
       assert.equal((await api.send('/v1/track', anEvent({ userId, event: '' }))).status, 400) // rejected
       assert.equal((await api.send('/v1/track', anEvent({ userId }), null)).status, 401) // refused before ingestion
 
-      const metrics = await request(`${server.url}/metrics`)
+      const metrics = await request(`${server.url}/metrics`, { auth: bearer(server.secretKey) })
       assert.equal(metrics.status, 200)
       assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/)
       const text = metrics.body as string

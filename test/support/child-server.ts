@@ -27,7 +27,8 @@ export interface Child {
 
 export function spawnAttune(args: string[], env: Record<string, string>): Child {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ATTUNE_LOG_LEVEL: 'warn', ...env },
+    // Tests send bursts from one address: the request limits are off unless a test sets them.
+    env: { ...process.env, ATTUNE_LOG_LEVEL: 'warn', ATTUNE_RATE_LIMIT: '0', ATTUNE_SECRET_RATE_LIMIT: '0', ATTUNE_AUTH_FAILURE_LIMIT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { readDemoFile } from '../../demo/index.ts'
 import { FAVICON_ICO } from '../favicon.ts'
 import type { RouteContext } from './context.ts'
+import { requireScope, secretKeySecurity } from './context.ts'
 
 const LANDING = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Attune</title><link rel="icon" href="/favicon.ico">
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25rem}</style>
@@ -35,8 +36,14 @@ export function operationsRoutes(ctx: RouteContext, isClosing: () => boolean) {
         return reply.status(503).send({ status: 'unavailable', reason: (error as Error).message })
       }
     })
-    app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_request, reply) =>
-      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    // Behind the secret key (Prometheus sends it as a bearer token); ATTUNE_METRICS_PORT serves it keyless on a port of its own.
+    app.get(
+      '/metrics',
+      {
+        preHandler: requireScope(ctx, 'secret'),
+        schema: { tags, summary: 'Prometheus metrics (secret key, or keyless on ATTUNE_METRICS_PORT)', security: secretKeySecurity },
+      },
+      async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
     )
   }
 }

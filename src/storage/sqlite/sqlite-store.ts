@@ -193,8 +193,11 @@ export class SqliteStore extends KyselyStore {
     super()
     this.#file = file
     this.#synchronous = options.synchronous === 'normal' ? 'NORMAL' : 'FULL'
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
+    // Owner-only: the store holds people's histories (SQLite gives its WAL and SHM files the database file's mode).
+    const created = file !== ':memory:' && !fs.existsSync(file)
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
     this.#raw = new BetterSqlite3(file)
+    if (created) fs.chmodSync(file, 0o600)
     this.#raw.pragma('journal_mode = WAL')
     this.#raw.pragma(`synchronous = ${this.#synchronous}`)
     this.#raw.pragma('busy_timeout = 10000')

@@ -1,0 +1,84 @@
+/**
+ * How a request body is read: one JSON parser for every content type (sendBeacon and some SDKs post JSON
+ * as text/plain), with Fastify's prototype-poisoning guard; gzip and deflate inflated only once the key is
+ * known; a body whose key is still to come in it capped at BODY_KEY_LIMIT.
+ */
+import { Transform, type TransformCallback } from 'node:stream'
+import { createGunzip, createInflate } from 'node:zlib'
+import type { FastifyInstance } from 'fastify'
+import { AttuneError } from '../core/index.ts'
+import { awaitsBodyKey, BODY_KEY_LIMIT, keyVerifiedBeforeBody } from './key-guard.ts'
+
+const JSON_TYPES = ['application/json', 'text/plain']
+
+export function installBodyHandling(app: FastifyInstance): void {
+  // 'error' for both: a key "__proto__" or "constructor": {"prototype": ...} is refused, whatever the content type.
+  const secureParse = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser(JSON_TYPES)
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
+    secureParse(request, body as string, (error, parsed) => {
+      if (error) return done(poisoned(body as string) ? protoKeyError() : error, undefined)
+      done(null, parsed)
+    })
+  })
+
+  // RudderStack's server SDKs gzip their batches. Decompress before parsing; body limits then apply to the
+  // decompressed size, which also stops compression bombs.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const encoding = request.headers['content-encoding']?.toLowerCase()
+    const compressed = encoding !== undefined && encoding !== 'identity'
+    if (awaitsBodyKey(request)) {
+      if (compressed) {
+        throw new AttuneError('missing_key', 'a compressed body is inflated only after its key is checked: send the key as the HTTP Basic user name, a Bearer token or ?writeKey=', 'authorization')
+      }
+      const length = Number(request.headers['content-length'])
+      if (length > BODY_KEY_LIMIT) throw bodyKeyTooLarge()
+      return payload.pipe(new ByteLimit(BODY_KEY_LIMIT))
+    }
+    if (!compressed) return payload
+    if (encoding !== 'gzip' && encoding !== 'deflate') {
+      throw new AttuneError('unsupported_media_type', `Content-Encoding "${encoding}" is not supported (use gzip, deflate or none)`)
+    }
+    if (!keyVerifiedBeforeBody(request)) throw new AttuneError('unsupported_media_type', 'a compressed body is accepted only on routes that take an API key')
+    delete request.headers['content-length'] // the length on the wire is not the length parsed
+    const inflate = encoding === 'gzip' ? createGunzip() : createInflate()
+    // pipe() does not pass errors on: a client that hangs up must end the parse, not leave it waiting.
+    payload.on('error', (error) => inflate.destroy(error))
+    return payload.pipe(inflate)
+  })
+}
+
+/** Whether a body that secure parsing refused is valid JSON after all, i.e. refused for a prototype key. */
+function poisoned(body: string): boolean {
+  try {
+    JSON.parse(body)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function protoKeyError(): AttuneError {
+  return new AttuneError('invalid_json', 'the body has a "__proto__" or "constructor.prototype" key, which is not accepted in any object')
+}
+
+function bodyKeyTooLarge(): AttuneError {
+  return new AttuneError(
+    'payload_too_large',
+    `a body that carries its own writeKey may be at most ${BODY_KEY_LIMIT / 1024} KB; send the key as the HTTP Basic user name, a Bearer token or ?writeKey= for larger ones`,
+  )
+}
+
+/** Passes bytes through and fails once more than `limit` went by (for bodies without a Content-Length). */
+class ByteLimit extends Transform {
+  #left: number
+  constructor(limit: number) {
+    super()
+    this.#left = limit
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#left -= chunk.length
+    if (this.#left < 0) return callback(bodyKeyTooLarge())
+    callback(null, chunk)
+  }
+}
