@@ -11,7 +11,7 @@ import pkg from '../../package.json' with { type: 'json' }
 import { AttuneError } from '../core/index.ts'
 import { demoRoutes, readDemoFile } from '../demo/index.ts'
 import type { Engine } from './engine.ts'
-import { installErrorHandling } from './http-errors.ts'
+import { frameworkErrorHandler, installErrorHandling } from './http-errors.ts'
 import { Metrics } from './metrics.ts'
 import { registerOpenApi } from './openapi.ts'
 import { catalogRoutes } from './routes/catalog.ts'
@@ -37,6 +37,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
     bodyLimit: 1024 * 1024,
     // Reuse keep-alive connections from load balancers and SDKs for a while.
     keepAliveTimeout: 65_000,
+    frameworkErrors: frameworkErrorHandler,
   })
   // Query strings and paths are text, so "50" must become 50 there; a JSON body says what it means, and
   // coercing it would turn {"email": 1} into consent.

@@ -1,5 +1,5 @@
 /** Maps every failure to the catalogue's JSON shape `{ error: { code, message, field? } }`. */
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AttuneError } from '../core/index.ts'
 
 /** "/gifts/0/orderId" → "gifts[0].orderId", the field format of docs/errors.md. */
@@ -60,4 +60,18 @@ export function installErrorHandling(app: FastifyInstance): void {
     const e = new AttuneError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)
     return reply.status(404).send(e.toBody())
   })
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route or error handler runs (a path that is
+ * not valid percent-encoded UTF-8, a path parameter over `maxParamLength`) gets the catalogue's body too.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const e =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AttuneError('invalid_field', `a path segment is longer than ${request.server.initialConfig.maxParamLength} characters`, 'path')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new AttuneError('invalid_field', 'the path is not valid percent-encoded UTF-8', 'path')
+        : new AttuneError('invalid_field', error.message)
+  void reply.status(e.status).send(e.toBody())
 }
