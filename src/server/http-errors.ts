@@ -23,6 +23,9 @@ function fromFastify(error: FastifyError): AttuneError {
       return new AttuneError('unsupported_media_type', 'send the body as application/json')
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AttuneError('invalid_json', 'the Content-Length does not match the body')
+    // The docs' static files: a name that cannot be a file there (a NUL byte, "..", over 255 bytes).
+    case 'FST_STATIC_FORBIDDEN_PATH':
+      return new AttuneError('not_found', 'no such file')
   }
   if (error.code === 'Z_DATA_ERROR' || error.code === 'Z_BUF_ERROR') {
     return new AttuneError('invalid_json', 'the body could not be decompressed as its Content-Encoding says')

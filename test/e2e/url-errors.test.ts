@@ -39,4 +39,14 @@ describe('paths the router cannot take', () => {
     assert.equal(errorBodyProblem(reply), null, reply.text.slice(0, 300))
     assert.equal(JSON.parse(reply.text).error.field, 'path')
   })
+
+  it('answers 404 not_found, not 500, for documentation files the static server refuses to look up', async () => {
+    for (const path of ['/docs/static/%00', '/docs/static/a%00b', '/docs/static/.', '/docs/static/..', `/docs/static/${'i'.repeat(256)}`, '/docs/static/%23']) {
+      const reply = await get(path)
+      assert.equal(reply.status, 404, `${path}: ${reply.text}`)
+      assert.equal(errorBodyProblem(reply), null, `${path}: ${reply.text}`)
+      assert.equal(errorCodeOf(reply), 'not_found', path)
+    }
+    assert.equal((await get('/docs/static/swagger-ui.css')).status, 200, 'the real files are still served')
+  })
 })
