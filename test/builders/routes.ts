@@ -62,9 +62,16 @@ export interface RouteRow {
 }
 
 const enc = encodeURIComponent
-const track = (ids: ShopIds) => ({ anonymousId: ids.anonymousId, event: 'Product Viewed', properties: { product_id: ids.itemId } })
-const identify = (ids: ShopIds) => ({ anonymousId: ids.anonymousId, traits: { plan: 'free' } })
-const page = (ids: ShopIds) => ({ anonymousId: ids.anonymousId, name: 'Home', properties: { path: '/' } })
+// Every field the profile fold reads by name (category, brand, device type, channel) is there to be fuzzed.
+const context = { device: { type: 'mobile' }, channel: 'web' }
+const track = (ids: ShopIds) => ({
+  anonymousId: ids.anonymousId,
+  event: 'Product Viewed',
+  properties: { product_id: ids.itemId, category: ids.category, brand: 'Authz', price: 10 },
+  context,
+})
+const identify = (ids: ShopIds) => ({ anonymousId: ids.anonymousId, traits: { plan: 'free', email: 'visitor@example.com' }, context })
+const page = (ids: ShopIds) => ({ anonymousId: ids.anonymousId, name: 'Category', properties: { path: '/', category: ids.category }, context })
 const alias = (ids: ShopIds) => ({ previousId: `${ids.anonymousId}-before`, userId: `${ids.anonymousId}-after` })
 const group = (ids: ShopIds) => ({ anonymousId: ids.anonymousId, groupId: 'authz-group', traits: { name: 'Team' } })
 const batch = (ids: ShopIds) => ({ batch: [{ type: 'track', ...track(ids) }, { type: 'page', ...page(ids) }] })
@@ -152,9 +159,9 @@ export const ROUTES: readonly RouteRow[] = [
   // Secret key: everything else.
   get('/metrics', 'secret'),
   get('/v1/items', 'secret', [200], () => '/v1/items?limit=5'),
-  { method: 'POST', url: '/v1/items', access: 'secret', call: (ids) => ({ path: '/v1/items', body: { items: [{ id: ids.itemId, title: 'Authz item', price: 10 }] } }), ok: [200] },
+  { method: 'POST', url: '/v1/items', access: 'secret', call: (ids) => ({ path: '/v1/items', body: { items: [{ id: ids.itemId, title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' }] } }), ok: [200] },
   get('/v1/items/:id', 'secret', [200], (ids) => `/v1/items/${enc(ids.itemId)}`),
-  { method: 'PUT', url: '/v1/items/:id', access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.itemId)}`, body: { title: 'Authz item', price: 10 } }), ok: [200] },
+  { method: 'PUT', url: '/v1/items/:id', access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.itemId)}`, body: { title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' } }), ok: [200] },
   { method: 'DELETE', url: '/v1/items/:id', access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.doomedItemId)}` }), ok: [204] },
   get('/v1/categories', 'secret'),
   {
