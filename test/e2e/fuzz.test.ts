@@ -110,7 +110,12 @@ interface FuzzInput extends RawRequest {
   note: string
   /** For batch routes: the good record's id (sent first, next to a hostile one), and which reply codes may refuse the whole body. */
   sentinel?: { kind: 'event' | 'item'; id: string; wholeBodyCodes: readonly string[] }
+  /** For one-event tracking calls: the event's own messageId, to find it through its person once acknowledged. */
+  messageId?: string
 }
+
+/** Tracking routes that take one event (every write route but the batches, recommendations and decisions). */
+const isSingleCall = (row: RouteRow) => row.access === 'write' && !['/v1/batch', '/v1/b', '/v1/recommendations', '/v1/decisions'].includes(row.url)
 
 /** Every place inside a JSON value (as key paths), the value itself included. */
 function placesIn(value: unknown, path: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
@@ -172,6 +177,18 @@ function fuzzInput(rng: Rng, row: RouteRow, shop: RouteShop, index: number): { i
     ;(body as Record<string, unknown[]>)[listKey]!.unshift(good)
     sentinel = { kind: listKey === 'batch' ? 'event' : 'item', id, wholeBodyCodes: [] }
     placesFrom = 1
+  }
+
+  // A one-event call gets its own person and messageId: once acknowledged, it must be found through that person.
+  const messageId = `fuzz-ack-${SEED}-${index}`
+  if (isSingleCall(row) && body) {
+    const event = body as Record<string, unknown>
+    event.messageId = messageId
+    if ('anonymousId' in event) event.anonymousId = `fuzz-visitor-${SEED}-${index}`
+    if ('userId' in event) event.userId = `fuzz-user-${SEED}-${index}`
+    // One shared email would merge every visitor into one person.
+    const traits = event.traits as Record<string, unknown> | undefined
+    if (traits && 'email' in traits) traits.email = `fuzz-${SEED}-${index}@example.com`
   }
 
   const hasBody = body !== undefined
@@ -330,7 +347,15 @@ function fuzzInput(rng: Rng, row: RouteRow, shop: RouteShop, index: number): { i
     if (credential === 'secret') headers.authorization = bearer(shop.server.secretKey)
     else if (credential === 'write') headers.authorization = basicAuth(shop.server.writeKey)
   }
-  const input: FuzzInput = { method: row.method, path: query === undefined ? path : `${path}?${query}`, headers, note: notes.join('; ') || 'the good call', ...(text !== undefined && { body: text }), ...(sentinel && { sentinel }) }
+  const input: FuzzInput = {
+    method: row.method,
+    path: query === undefined ? path : `${path}?${query}`,
+    headers,
+    note: notes.join('; ') || 'the good call',
+    ...(text !== undefined && { body: text }),
+    ...(sentinel && { sentinel }),
+    ...(isSingleCall(row) && { messageId }),
+  }
   return { input, credential }
 }
 
@@ -429,6 +454,29 @@ describe('fuzzing every route', () => {
     const { id, identities, traits, consent, preferences, recentlyViewed, cart, purchases } = person.body
     return { item: item.body, person: { id, identities, traits, consent, preferences, recentlyViewed, cart, purchases }, events: events.body }
   }
+  /** Null when the acknowledged one-event call is among its person's events, else why not. */
+  const unreachable = async (input: FuzzInput): Promise<string | null> => {
+    let sent: Record<string, unknown>
+    try {
+      sent = JSON.parse(input.body!.toString()) as Record<string, unknown>
+    } catch {
+      return null // answered 200 to a body that is not JSON: its own failure, if any, was reported above
+    }
+    if (sent?.messageId !== input.messageId) return null
+    // Ids as the server reads them: a finite number is its string, an empty string is no id.
+    const id = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' && v !== '' ? v : null)
+    const traits = (v: unknown) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {})
+    const email = id(traits(sent.traits).email) ?? id(traits(traits(sent.context).traits).email) ?? id(traits(sent.properties).email)
+    const [ref, type] = id(sent.userId) ? [id(sent.userId)!, 'user_id'] : id(sent.anonymousId) ? [id(sent.anonymousId)!, 'anonymous_id'] : email ? [email, 'email'] : [null, null]
+    if (ref === null) return 'acknowledged an event that names no person'
+    // A server may normalise what it stores (a lone surrogate to U+FFFD, blanks trimmed): look it up as stored.
+    for (const candidate of [...new Set([ref.toWellFormed(), ref.toWellFormed().trim()])]) {
+      const reply = await read(`/v1/people/${encodeURIComponent(candidate)}/events?type=${type}&limit=1000`)
+      if (reply.status === 200 && reply.body.data?.some((e: { messageId: string }) => e.messageId === input.messageId)) return null
+    }
+    const last = await read(`/v1/people/${encodeURIComponent(ref.toWellFormed())}/events?type=${type}&limit=1`)
+    return `acknowledged, but not found through ${type} ${preview(ref, 80)} (${last.status} ${JSON.stringify(last.body).slice(0, 160)})`
+  }
   let before_: Awaited<ReturnType<typeof keeperView>>
   let prototypes: PrototypeGuard
 
@@ -469,6 +517,7 @@ describe('fuzzing every route', () => {
     const failures: Failure[] = []
     const sentinels: { index: number; row: RouteRow; input: FuzzInput }[] = []
     const recent: string[] = []
+    const acknowledged: { index: number; row: RouteRow; credential: Credential; input: FuzzInput }[] = []
     const started = performance.now()
     let sent = 0
     for (let index = 0; index < REQUESTS; index++) {
@@ -495,6 +544,7 @@ describe('fuzzing every route', () => {
         prototypes.restore()
       }
       else if (input.sentinel && (reply.status === 200 || errorCodeOf(reply) === 'invalid_events' || errorCodeOf(reply) === 'invalid_items')) sentinels.push({ index, row, input })
+      else if (input.messageId && reply.status === 200) acknowledged.push({ index, row, credential, input })
       if (index % 250 === 249) {
         const health = await healthz(shop.server.url, agent)
         if (health) failures.push({ index, row, credential, input, problem: `after this request: ${health}` })
@@ -511,10 +561,18 @@ describe('fuzzing every route', () => {
       if (!found) failures.push({ index, row, credential: 'secret', input, problem: `the good record ${s.id} next to the hostile one cannot be read back (${reply.status} ${JSON.stringify(reply.body).slice(0, 160)})` })
     }
 
+    // Acknowledged means stored: each one-event call answered 200 is found through the person it names.
+    let reachable = 0
+    for (const { index, row, credential, input } of acknowledged) {
+      const problem = await unreachable(input)
+      if (problem) failures.push({ index, row, credential, input, problem })
+      else reachable++
+    }
+
     const health = await healthz(shop.server.url, agent)
     const polluted = failures.filter((f) => f.problem.startsWith('built-in prototypes changed')).map((f) => `after #${f.index}: ${f.problem}`)
     if (failures.length > 0) report(failures, sent, seconds)
-    console.log(`# fuzz: seed ${SEED}, ${sent} requests in ${seconds.toFixed(1)} s over ${ROUTES.length} routes, ${sentinels.length} good records checked, ${failures.length} failures`)
+    console.log(`# fuzz: seed ${SEED}, ${sent} requests in ${seconds.toFixed(1)} s over ${ROUTES.length} routes, ${sentinels.length} good records next to hostile ones and ${reachable} acknowledged events read back, ${failures.length} failures`)
 
     assert.equal(health, null, 'the server is healthy after the fuzzing')
     assert.deepEqual([...polluted, ...prototypes.changes()], [], 'built-in prototypes are unchanged in the server process')
