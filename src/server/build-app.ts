@@ -7,10 +7,9 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
-import { AttuneError } from '../core/index.ts'
 import { demoRoutes, readDemoFile } from '../demo/index.ts'
 import type { Engine } from './engine.ts'
-import { clientErrorHandler, installErrorHandling } from './http-errors.ts'
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http-errors.ts'
 import { KeyGuard } from './key-guard.ts'
 import { Metrics } from './metrics.ts'
 import { registerOpenApi } from './openapi.ts'
@@ -79,15 +78,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
     // Ids are up to 255 characters everywhere (find-my-way compares the decoded segment); longer ones
     // and undecodable paths get the catalogue's error body, not Fastify's own.
     maxParamLength: MAX_ID_LENGTH,
-    frameworkErrors: (error, _request, reply) => {
-      const problem =
-        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-          ? new AttuneError('invalid_field', `a path segment is longer than ${MAX_ID_LENGTH} characters, the longest id`, 'path')
-          : error.code === 'FST_ERR_BAD_URL'
-            ? new AttuneError('invalid_field', 'the path is not valid percent-encoded UTF-8', 'path')
-            : new AttuneError('invalid_field', error.message, 'path')
-      return (reply as FastifyReply).status(problem.status).send(problem.toBody())
-    },
+    frameworkErrors: frameworkErrorHandler,
   })
   // Query strings and paths are text, so "50" must become 50 there; a JSON body says what it means, and
   // coercing it would turn {"email": 1} into consent.

@@ -1,7 +1,7 @@
 /** Maps every failure to the catalogue's JSON shape `{ error: { code, message, field? } }`. */
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AttuneError } from '../core/index.ts'
 
 /** "/gifts/0/orderId" → "gifts[0].orderId", the field format of docs/errors.md. */
@@ -44,6 +44,9 @@ function fromFastify(error: FastifyError): AttuneError {
       return new AttuneError('unsupported_media_type', 'send the body as application/json')
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AttuneError('invalid_json', 'the Content-Length does not match the body')
+    // The docs' static files: a name that cannot be a file there (a NUL byte, "..", over 255 bytes).
+    case 'FST_STATIC_FORBIDDEN_PATH':
+      return new AttuneError('not_found', 'no such file')
   }
   if (typeof error.code === 'string' && error.code.startsWith('Z_')) {
     return new AttuneError('invalid_json', 'the body could not be decompressed as its Content-Encoding says')
@@ -123,4 +126,18 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
   }
   socket.destroy(error)
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route or error handler runs (a path that is
+ * not valid percent-encoded UTF-8, a path parameter over `maxParamLength`) gets the catalogue's body too.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const e =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new AttuneError('invalid_field', `a path segment is longer than ${request.server.initialConfig.maxParamLength} characters`, 'path')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new AttuneError('invalid_field', 'the path is not valid percent-encoded UTF-8', 'path')
+        : new AttuneError('invalid_field', error.message)
+  void reply.status(e.status).send(e.toBody())
 }

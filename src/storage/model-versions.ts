@@ -131,10 +131,11 @@ export class KyselyModelVersions implements ModelVersionStore {
 
   async activate(id: string): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('model_versions').select('status').where('id', '=', id).executeTakeFirst()
-      if (row?.status !== 'ready') return false
-      await trx.updateTable('model_versions').set({ active: 0 }).where('active', '=', 1).execute()
-      await trx.updateTable('model_versions').set({ active: 1 }).where('id', '=', id).execute()
+      // Write first: on SQLite a transaction that reads first cannot take the write lock once another
+      // connection (the event appender, the projector) committed meanwhile, and fails at once with SQLITE_BUSY.
+      const made = await trx.updateTable('model_versions').set({ active: 1 }).where('id', '=', id).where('status', '=', 'ready').executeTakeFirst()
+      if (Number(made.numUpdatedRows) === 0) return false
+      await trx.updateTable('model_versions').set({ active: 0 }).where('active', '=', 1).where('id', '!=', id).execute()
       return true
     })
   }

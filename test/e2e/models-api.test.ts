@@ -66,6 +66,31 @@ describe('models API', () => {
     assert.equal(missing.status, 404)
   })
 
+  it('activates a version while events are being written, without a 503 from the write lock', async () => {
+    const ready = (await versions()).data.filter((v: { status: string }) => v.status === 'ready').map((v: { id: string }) => v.id)
+    assert.ok(ready.length >= 2, 'two ready versions from the tests above')
+    let writing = true
+    const writers = [0, 1, 2].map(async (w) => {
+      for (let n = 0; writing; n++) {
+        // Page views: written like any event, but no interactions that would change the next training's data.
+        const batch = Array.from({ length: 20 }, (_, i) => ({ type: 'page', anonymousId: `activate-${w}-${n}-${i}`, name: 'Home' }))
+        const sent = await request(`${server.url}/v1/batch`, { auth: basicAuth(server.writeKey), json: { batch } })
+        assert.equal(sent.status, 200, JSON.stringify(sent.body))
+      }
+    })
+    const statuses: number[] = []
+    try {
+      for (let i = 0; i < 100; i++) statuses.push((await request(`${server.url}/v1/models/${ready[i % 2]}/activate`, { auth: secret(), method: 'POST' })).status)
+    } finally {
+      writing = false
+      await Promise.all(writers)
+    }
+    assert.deepEqual(statuses.filter((s) => s !== 200), [], 'every activation answered 200')
+    const list = await versions()
+    assert.equal(list.data.filter((v: { active: boolean }) => v.active).length, 1, 'one active version')
+    assert.equal(list.active, ready[1])
+  })
+
   it('needs the secret key', async () => {
     const reply = await request(`${server.url}/v1/models`, { auth: basicAuth(server.writeKey) })
     assert.equal(reply.status, 403)

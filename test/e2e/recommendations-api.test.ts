@@ -107,6 +107,16 @@ describe('recommendations API', () => {
     assert.equal(server.engine.recommender.answerCacheStats.hits, hits)
   })
 
+  it('refuses a request with neither a strategy nor placements with 400 missing_field, not 500', async () => {
+    for (const body of [{}, { anonymousId: 'no-strategy', count: 3 }, { category: 'Toys' }]) {
+      const reply = await recommend(body)
+      assert.equal(reply.status, 400, JSON.stringify(reply.body))
+      assert.equal(reply.body.error.code, 'missing_field')
+      assert.equal(reply.body.error.field, 'strategy')
+      assert.match(reply.body.error.message, /trending/, 'the message lists the strategies')
+    }
+  })
+
   it('adds public item fields for the write key and refuses it the secret-only ones and explain', async () => {
     const open = await recommend({ strategy: 'bestsellers', count: 3, fields: ['tags', 'description', 'available'] })
     assert.equal(open.status, 200, JSON.stringify(open.body))

@@ -121,6 +121,8 @@ export function recommendationRoutes(ctx: RouteContext) {
       },
       async (request) => {
         const { userId, userToken, anonymousId, placements, fields, explain, writeKey: _key, ...single } = request.body as Record<string, unknown>
+        // The schema cannot require `strategy` only when `placements` is absent.
+        if (placements === undefined && single.strategy === undefined) throw new AttuneError('missing_field', `strategy is required (one of ${STRATEGIES.join(', ')}), or placements`, 'strategy')
         const key = keyOf(request)
         if (key.scope !== 'secret') {
           // The write key is public (it sits in every page): what it may see is limited.
