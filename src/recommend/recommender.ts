@@ -227,7 +227,10 @@ function placementNote(p: Placement, ctx: SourceContext, levels: readonly LevelE
   // The bestsellers of no particular category are the strategy's own answer, not a fallback.
   const fallbacks = servedBy.filter((s): s is SourceName => s !== 'pinned' && s !== own && !(p.strategy === 'bestsellers' && p.category === undefined && s === 'bestsellers'))
   const notes: string[] = []
-  if (unknown.length > 0) notes.push(`${unknown.map((id) => `"${id}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the model (new, or without interactions): answered from the rest of the fallback chain`)
+  if (unknown.length > 0) {
+    const live = servedBy.some((s) => s === 'similar' || s === 'same-category' || s === 'parent-category' || s === 'same-brand' || s === 'complementary-categories')
+    notes.push(`${unknown.map((id) => `"${id}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the model (new, or without interactions): answered from ${live ? 'its details in the live catalogue' : 'the rest of the fallback chain'}`)
+  }
   if (p.strategy === 'complete-the-look') {
     const offered = levels.filter((l) => l.source !== 'pinned').reduce((n, l) => n + l.candidates, 0)
     if (offered === 0) {
