@@ -238,8 +238,10 @@ export function candidates(source: SourceName, ctx: SourceContext): Candidate[] 
     case 'cart':
       return [...fromSeeds(a.alsoBought, seed, ctx, 'cart'), ...fromSeeds(a.completeTheLook, seed, ctx, 'cart')]
     case 'category-bestsellers': {
-      const list = ctx.category ? a.perCategory.get(ctx.category) : undefined
-      return list ? ranked(list, { kind: 'category-bestseller', category: ctx.category }, ctx.limit) : []
+      // A category page's category, else the page item's.
+      const category = ctx.category ?? context.find((c) => c.category !== '')?.category
+      const list = category ? a.perCategory.get(category) : undefined
+      return list ? ranked(list, { kind: 'category-bestseller', category }, ctx.limit) : []
     }
     case 'same-category':
       return fromRankings(ctx, distinct(context.map((c) => c.category)).map((c) => [a.perCategory.get(c), 1, { kind: 'category-bestseller', category: c }]))
