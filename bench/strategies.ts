@@ -142,10 +142,12 @@ const ask = async (placement: Record<string, unknown>, who: Record<string, unkno
 }
 const rows: string[] = []
 for (const [name, list] of Object.entries(cases)) {
-  const sum = { ndcg: 0, precision: 0, baseNdcg: 0, basePrecision: 0, own: 0, empty: 0 }
+  const sum = { ndcg: 0, precision: 0, baseNdcg: 0, basePrecision: 0, own: 0, empty: 0, ms: 0 }
   for (const c of list) {
     const { strategy, itemId, ...who } = c.body as { strategy: string; itemId?: string }
+    const askedAt = performance.now()
     const got = await ask({ strategy, ...(itemId ? { itemId } : {}) }, who)
+    sum.ms += performance.now() - askedAt
     const base = await ask({ strategy: 'bestsellers', ...(itemId ? { filters: { exclude: [itemId] } } : {}) }, who)
     const m = metrics(got.items.map((i) => i.id), c.relevant)
     const b = metrics(base.items.map((i) => i.id), c.relevant)
@@ -157,11 +159,11 @@ for (const [name, list] of Object.entries(cases)) {
     if (got.items.length === 0) sum.empty++
   }
   const avg = (x: number) => (list.length > 0 ? x / list.length : 0).toFixed(4)
-  rows.push(`| ${name} | ${list.length} | ${avg(sum.ndcg)} | ${avg(sum.precision)} | ${avg(sum.baseNdcg)} | ${avg(sum.basePrecision)} | ${((100 * sum.own) / Math.max(1, list.length)).toFixed(0)}% | ${sum.empty} |`)
+  rows.push(`| ${name} | ${list.length} | ${avg(sum.ndcg)} | ${avg(sum.precision)} | ${avg(sum.baseNdcg)} | ${avg(sum.basePrecision)} | ${((100 * sum.own) / Math.max(1, list.length)).toFixed(0)}% | ${sum.empty} | ${(sum.ms / Math.max(1, list.length)).toFixed(2)} |`)
 }
 console.log(`synthetic shop seed ${args.seed}: ${args.people} people, ${args.items} items (${addedLater.size} added after training), ${args.days} days; trained on ${shop.events.filter((e) => time(e) < split).length} events before ${new Date(split).toISOString().slice(0, 10)} (setup ${setupSeconds.toFixed(1)} s)\n`)
-console.log('| strategy | cases | NDCG@10 | P@10 | bestsellers NDCG@10 | bestsellers P@10 | first level is the strategy\'s own | empty answers |')
-console.log('|---|---|---|---|---|---|---|---|')
+console.log('| strategy | cases | NDCG@10 | P@10 | bestsellers NDCG@10 | bestsellers P@10 | first level is the strategy\'s own | empty answers | ms per answer (in process) |')
+console.log('|---|---|---|---|---|---|---|---|---|')
 for (const r of rows) console.log(r)
 // The training run's own validation (the last tenth of the training span): each item-to-item strategy
 // as a recommender from the person's history, next to bestsellers.
@@ -169,7 +171,9 @@ const version = await engine.store.modelVersions.active()
 const validation = (version?.summary as { validation?: { metrics: Record<string, { ndcg: number; precision: number }> } }).validation
 if (validation) {
   const m = validation.metrics
-  console.log(`\ntraining validation NDCG@10: ${['complete-the-look', 'also-bought', 'similar', 'bestsellers'].map((k) => `${k} ${m[k]?.ndcg.toFixed(4)}`).join(', ')}`)
+  const summary = version!.summary as { seconds: Record<string, number>; bytes: number }
+  console.log(`\nmodel: ${summary.bytes} bytes; training seconds: ${Object.entries(summary.seconds).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  console.log(`training validation NDCG@10: ${['complete-the-look', 'also-bought', 'similar', 'bestsellers'].map((k) => `${k} ${m[k]?.ndcg.toFixed(4)}`).join(', ')}`)
 }
 await engine.close()
 fs.rmSync(dataDir, { recursive: true, force: true })

@@ -4,7 +4,7 @@
  * item comes with a reason, and the answer says which level of the chain served it (placement.ts fills a
  * placement; rules.ts holds its business rules).
  */
-import { AttuneError, timeOrderedId } from '../core/index.ts'
+import { AttuneError, type Item, timeOrderedId } from '../core/index.ts'
 import { FactorScorer } from '../models/index.ts'
 import { type Affinity, consentGiven, type ProfileState, rankAffinities } from '../profiles/index.ts'
 import type { Store } from '../storage/index.ts'
@@ -17,7 +17,6 @@ import type { PeopleCache } from './people-cache.ts'
 import { fillPlacement, type LevelExplanation, type PlacementEnv } from './placement.ts'
 import type { Placement, RecommendationRequest } from './request.ts'
 import { CHAINS, type ContextItem, parentOf, type SourceContext, type SourceName } from './sources.ts'
-import type { Item } from '../core/index.ts'
 
 export interface PlacementAnswer {
   id: string | null
@@ -117,10 +116,12 @@ export class Recommender {
     const factorRow = personalized && root ? (personRow.get(root) ?? -1) : -1
     const env: PlacementEnv = { items: this.#items, facts, used: new Set(), isSensitive: await this.#sensitive(), mayUseSensitive: state !== null && consentGiven(state, 'sensitive', {}) }
     const placements: PlacementAnswer[] = []
-    const favourites = personalized && state ? favouritesOf(state, this.#halfLifeMs) : { categories: [], brands: [] }
+    // Profile interests and the session's content only for chains that have those levels.
+    const chains = request.placements.map((p) => CHAINS[p.strategy])
+    const favourites = personalized && state && chains.some((c) => c.includes('favourite-categories')) ? favouritesOf(state, this.#halfLifeMs) : { categories: [], brands: [] }
     const recent = personalized ? (state?.recent ?? []).map(([id]) => id) : []
     // The session's views the model does not know (added after training) are compared by content.
-    const unknownRecent = recent.filter((id) => !itemIndex.has(id)).slice(0, 5)
+    const unknownRecent = chains.some((c) => c.includes('session-similar')) ? recent.filter((id) => !itemIndex.has(id)).slice(0, 5) : []
     const recentContent = unknownRecent.length > 0 ? contextItems(unknownRecent, await this.#items.get(unknownRecent), artifact, itemIndex) : []
     for (const placement of request.placements) {
       const itemIds = placement.itemIds ?? (placement.strategy === 'cart' && state ? Object.keys(state.cart) : undefined)
@@ -244,7 +245,7 @@ function placementNote(p: Placement, ctx: SourceContext, levels: readonly LevelE
     const global = fallbacks.filter((s) => GLOBAL.has(s))
     const parts = [
       ...(near.length > 0 ? [`fallback: ${near.map((s) => (s === 'parent-category' && widened ? `the parent category "${parentOf(p.category!)}"` : LEVEL_NAMES[s])).join(', then ')}`] : []),
-      ...(global.length > 0 ? [`${near.length > 0 ? 'then ' : 'fallback: '}${global.map((s) => LEVEL_NAMES[s]).join(' and ')}, as nothing nearer ${widened ? `to "${p.category}"` : 'to the context'} was known`] : []),
+      ...(global.length > 0 ? [`${near.length > 0 ? 'then ' : 'fallback: '}${global.map((s) => LEVEL_NAMES[s]).join(' and ')}, as nothing nearer ${widened ? `to "${p.category}"` : 'to the page or the person'} was known`] : []),
     ]
     if (widened) notes.push(`few sales in "${p.category}": widened (${parts.join('; ')})`)
     else notes.push(parts.join('; '))

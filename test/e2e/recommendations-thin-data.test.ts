@@ -124,6 +124,10 @@ describe('recommendations when data is thin', () => {
       // Content similarity is the similar strategy's own level; for also-bought it is a fallback.
       if (strategy === 'also-bought') assert.match(p.note!, /fallback: content similarity/)
     }
+    // Nothing is known of an id in neither the model nor the catalogue: bestsellers, labelled as such.
+    const nothing = await recommend({ strategy: 'similar', itemId: 'no-such-item', count: 3 })
+    assert.deepEqual(nothing.servedBy, ['bestsellers'])
+    assert.match(nothing.note!, /fallback: global bestsellers, as nothing nearer to the page or the person was known/)
   })
 
   it('widens a category page with no sales to its parent category, and says so', async () => {
