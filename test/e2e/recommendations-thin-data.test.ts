@@ -152,5 +152,15 @@ describe('recommendations when data is thin', () => {
     const running = p.items.filter((i) => i.categories[0] === 'Shoes > Running')
     assert.ok(running.length >= 5, p.items.map((i) => i.categories[0]).join(', '))
     assert.ok(p.items.every((i) => i.reason !== 'Trending now'))
+
+    // Only category pages seen (no product yet): the profile's favourite category answers, and says why.
+    const browser = uniqueId('browser')
+    const pages = [1, 2, 3].map(() => ({ type: 'page', name: 'Category', anonymousId: browser, properties: { category: 'Outdoor > Tents', path: '/c/outdoor/tents' } }))
+    assert.equal((await request(`${server.url}/v1/batch`, { auth: write(), json: { batch: pages } })).status, 200)
+    await waitFor(async () => ((await request(`${server.url}/v1/people/${browser}`, { auth: bearer(server.secretKey) })).body?.affinities?.categories ?? []).some((a: { name: string }) => a.name === 'Outdoor > Tents'), 5000)
+    const tents = await recommend({ anonymousId: browser, strategy: 'for-you', count: 4 })
+    assert.equal(tents.servedBy[0], 'favourite-categories', tents.servedBy.join())
+    assert.ok(tents.items.every((i) => i.categories[0] === 'Outdoor > Tents' && i.reason === 'Popular in Tents, one of your interests'), JSON.stringify(tents.items.map((i) => [i.categories[0], i.reason])))
+    assert.match(tents.note!, /fallback: the person's favourite categories/)
   })
 })
