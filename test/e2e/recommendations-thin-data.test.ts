@@ -104,6 +104,14 @@ describe('recommendations when data is thin', () => {
     assert.ok(score.look > 2 * score.bestsellers && score.look > 0.1, JSON.stringify(score))
   })
 
+  it("completes the look of a running shoe added after training from its category's complements", async () => {
+    const p = await recommend({ strategy: 'complete-the-look', itemId: 'late-runner-1', count: 5 })
+    assert.deepEqual(p.servedBy, ['complementary-categories'])
+    assert.equal(p.items.length, 5)
+    assert.ok(p.items.every((i) => ['Apparel > Socks', 'Apparel > Shorts'].includes(i.categories[0]!) && /^Popular in (Socks|Shorts), often bought with Running$/.test(i.reason)), JSON.stringify(p.items.map((i) => [i.categories[0], i.reason])))
+    assert.match(p.note!, /"late-runner-1" is not in the model .*: answered from its details in the live catalogue; fallback: popular items of complementary categories/)
+  })
+
   it('says there is no evidence of complements instead of showing bestsellers as complements', async () => {
     const p = await recommend({ strategy: 'complete-the-look', itemId: 'late-rake', count: 5 })
     assert.deepEqual(p.items, [])
