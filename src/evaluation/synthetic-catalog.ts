@@ -87,11 +87,14 @@ const TREE: Record<string, Group> = {
     'T-shirts|t-shirt,tee,polo|soft,organic,relaxed,slim|a crew neck,a printed logo,flat seams,a curved hem|cotton,linen,merino|basics,summer,organic|12-45|0',
     'Trousers|chino,jeans,jogger|tapered,stretch,relaxed,tailored|a button fly,deep pockets,an elastic waist,a tapered leg|denim,cotton,twill|denim,office,weekend|35-120|0',
     'Dresses|midi dress,wrap dress,maxi dress|floral,flowing,elegant,casual|a wrap front,puff sleeves,a tie waist,side pockets|viscose,linen,silk|summer,party,floral|40-160|0',
+    'Socks|running socks,hiking socks,crew socks|cushioned,moisture-wicking,seamless,padded|a padded heel,arch support,a seamless toe,a reinforced sole|merino,nylon,cotton|running,hiking,everyday|6-25|0',
+    'Shorts|running shorts,trail shorts,training shorts|lightweight,quick-dry,stretch,breathable|a built-in liner,a zipped pocket,an elastic waist,reflective details|polyester,nylon,cotton|running,training,summer|15-60|0',
   ] },
   Outdoor: { brands: ['Basecamp', 'Northpeak', 'Wildfern', 'Summitline'], colours: true, leaves: [
     'Tents|dome tent,tunnel tent,backpacking tent|lightweight,freestanding,roomy,storm-proof|two vestibules,colour-coded poles,a bathtub floor,mesh ventilation|nylon,polyester,aluminium|camping,backpacking,festival|90-600|0',
     'Backpacks|daypack,hiking backpack,travel pack|ventilated,padded,roll-top,adjustable|a hip belt,a hydration sleeve,a rain cover,a padded laptop pocket|nylon,polyester,cordura|hiking,travel,commute|40-250|0',
-    'Sleeping bags|sleeping bag,quilt,sleeping mat|warm,compressible,three-season,ultralight|a draft collar,a mummy hood,a two-way zip,a compression sack|down,polyester,nylon|camping,cold nights,sleep|50-380|0',
+    'Sleeping bags|sleeping bag,quilt,mummy bag|warm,compressible,three-season,ultralight|a draft collar,a mummy hood,a two-way zip,a compression sack|down,polyester,nylon|camping,cold nights,sleep|50-380|0',
+    'Sleeping mats|sleeping mat,camping pad,air mattress|insulated,inflatable,self-inflating,ultralight|a pump sack,a high R-value,a non-slip top,a stuff sack|foam,nylon,polyester|camping,backpacking,sleep|25-180|0',
   ] },
   Home: { brands: ['Hearth', 'Oakline', 'Nordhaus', 'Casa Viva'], colours: true, leaves: [
     'Kitchen|chef knife,frying pan,coffee grinder|forged,non-stick,precise,durable|a full tang,an induction base,a ceramic burr,an ergonomic handle|steel,cast iron,ceramic|cooking,coffee,kitchen|20-220|0',
@@ -119,6 +122,19 @@ const TREE: Record<string, Group> = {
   ] },
 }
 
+/**
+ * Goods bought together across categories: when a shopper puts an item of the key leaf in the cart, each
+ * complement leaf follows with its chance (running shoes with socks and shorts, a tent with a mat). These
+ * are the pairs "complete the look" has to find in the baskets.
+ */
+const COMPLEMENTS: Record<string, [string, number][]> = {
+  'Shoes > Running': [['Apparel > Socks', 0.45], ['Apparel > Shorts', 0.35]],
+  'Shoes > Trail': [['Apparel > Socks', 0.35], ['Outdoor > Backpacks', 0.2]],
+  'Outdoor > Tents': [['Outdoor > Sleeping mats', 0.5], ['Outdoor > Sleeping bags', 0.3]],
+  'Apparel > Dresses': [['Beauty > Fragrance', 0.2]],
+  'Electronics > Cameras': [['Outdoor > Backpacks', 0.2]],
+}
+
 const COLOURS = ['black', 'white', 'navy', 'grey', 'red', 'green', 'blue', 'beige', 'olive', 'pink', 'orange', 'yellow']
 const MODELS = ['Nova', 'Aero', 'Terra', 'Luma', 'Vento', 'Alto', 'Flux', 'Orbit', 'Pulse', 'Ridge', 'Summit', 'Echo', 'Drift', 'Arc', 'Zen', 'Ember']
 
@@ -133,6 +149,8 @@ export interface SyntheticCategory {
   priceRange: [number, number]
   /** Catalogue positions of the leaf's items. */
   items: number[]
+  /** Leaves (by position) whose items are put in the cart next to this leaf's, with their chance. */
+  complements: { leaf: number; chance: number }[]
 }
 
 /** An item with the latent facts the simulation needs next to what the API sees. */
@@ -168,9 +186,12 @@ export function generateCatalog(seed: number, count: number, currency = 'EUR'): 
       const [lo, hi] = (range ?? '10-100').split('-').map(Number)
       leaves.push({
         path: `${top} > ${name}`, top, sensitive: group.sensitive === true, repeatDays: Number(repeat), brands: group.brands,
-        priceRange: [lo ?? 10, hi ?? 100], items: [], words: [split(nouns), split(adjectives), split(features), split(materials), split(tags)],
+        priceRange: [lo ?? 10, hi ?? 100], items: [], complements: [], words: [split(nouns), split(adjectives), split(features), split(materials), split(tags)],
       })
     }
+  }
+  for (const leaf of leaves) {
+    leaf.complements = (COMPLEMENTS[leaf.path] ?? []).map(([path, chance]) => ({ leaf: leaves.findIndex((l) => l.path === path), chance }))
   }
   if (count < leaves.length) throw new RangeError(`items must be at least ${leaves.length} (one per leaf category)`)
   // Leaves differ in size; every leaf gets one item first so every category can be shown and bought.

@@ -81,7 +81,7 @@ describe('synthetic shop', () => {
     assert.equal(items.size, 500)
     const leaves = new Set(shop.items.map((i) => i.categories![0]!))
     const tops = new Set([...leaves].map((c) => c.split(' > ')[0]))
-    assert.equal(leaves.size, 25)
+    assert.equal(leaves.size, 28)
     assert.equal(tops.size, 8)
     assert.deepEqual(shop.categories.filter((c) => c.sensitive).map((c) => c.path), ['Health'])
     assert.ok(leaves.has('Health > Vitamins') && leaves.has('Shoes > Running'))
@@ -142,6 +142,20 @@ describe('synthetic shop', () => {
     }
     const withFuture = Object.values(shop.truth.people).filter((p) => p.purchasedBefore.length > 0 && p.purchasedAfter.length > 0)
     assert.ok(withFuture.length > 100, `${withFuture.length} people bought on both sides of splitAt`)
+  })
+
+  it('plants complements across categories in the baskets: running shoes with socks and shorts, a tent with a mat', () => {
+    const categoryOf = (id: string) => items.get(id)!.categories![0]!
+    const own = orders.filter((e) => props(e).gift !== true)
+    const has = (e: SegmentMessage, c: string) => props(e).products!.some((l) => categoryOf(l.product_id) === c)
+    const share = (list: SegmentMessage[], c: string) => list.filter((e) => has(e, c)).length / list.length
+    for (const [key, complement] of [['Shoes > Running', 'Apparel > Socks'], ['Shoes > Running', 'Apparel > Shorts'], ['Outdoor > Tents', 'Outdoor > Sleeping mats']] as const) {
+      const withKey = own.filter((e) => has(e, key))
+      const without = own.filter((e) => !has(e, key))
+      assert.ok(withKey.length > 20, `${withKey.length} orders with ${key}`)
+      // Far more often in a basket with the key category than in the others.
+      assert.ok(share(withKey, complement) > 3 * share(without, complement), `${complement}: ${share(withKey, complement).toFixed(3)} with ${key}, ${share(without, complement).toFixed(3)} without`)
+    }
   })
 
   it('lets people view what their latent taste says: the top taste is the most viewed category for most', () => {

@@ -12,7 +12,7 @@ export interface SyntheticShopOptions {
   seed?: number
   /** Default 2,000. */
   people?: number
-  /** Default 500; at least 25 (one per leaf category). */
+  /** Default 500; at least 28 (one per leaf category). */
   items?: number
   /** Default 90. */
   days?: number
@@ -287,6 +287,7 @@ function simulatePerson(p: number, o: Opts, w: World, out: Timed[]) {
       // Buying intent rises with taste for the category and with price fit.
       if (e.item.available && !owned.has(i) && rng.chance(0.03 + 0.3 * (shares[leaf]! / maxShare) * Math.min(1, priceFit(e)))) {
         add(d, i, catalog.leaves[leaf]!.repeatDays > 0 ? 1 + rng.int(2) : 1)
+        addComplements(d, leaf)
         if (rng.chance(0.12)) {
           const [gone, q] = [...cart.entries()][rng.int(cart.size)]!
           cart.delete(gone)
@@ -299,6 +300,15 @@ function simulatePerson(p: number, o: Opts, w: World, out: Timed[]) {
   const add = (d: Device, i: number, q: number) => {
     cart.set(i, (cart.get(i) ?? 0) + q)
     track(d, 'Product Added', line(catalog.entries[i]!, q))
+  }
+  // What goes with the item just added (socks with running shoes): looked at, and put in the cart too.
+  const addComplements = (d: Device, leaf: number) => {
+    for (const c of catalog.leaves[leaf]!.complements) {
+      if (!rng.chance(c.chance)) continue
+      const j = chooseItem(c.leaf, true)
+      view(d, j)
+      if (catalog.entries[j]!.item.available && !owned.has(j) && !cart.has(j)) add(d, j, 1)
+    }
   }
 
   const agenda: Plan[] = []

@@ -41,57 +41,84 @@ export function itemTokens(item: ContentItem): Map<string, number> {
   return tokens
 }
 
-/** Top-k content neighbours of every item (cosine of TF-IDF vectors, through an inverted index). */
-export function contentNeighbours(items: readonly ContentItem[], k = 50): Neighbours {
+/**
+ * The TF-IDF space of a catalogue: document frequencies and, per token, the items that have it with their
+ * weight in the item's unit vector. Kept in the model so an item added after training (which only the
+ * live catalogue knows) can be compared with every trained item on the day it is added.
+ */
+export interface ContentIndex {
+  n: number
+  df: Map<string, number>
+  /** Only tokens rare enough to discriminate: a token most items share (a whole top-level category) adds little. */
+  postings: Map<string, { items: Int32Array; weights: Float32Array }>
+}
+
+/** Postings longer than this are left out: they make nearly every pair a candidate. */
+const maxPosting = (n: number) => Math.max(1000, n / 4)
+
+/** An item's unit-length TF-IDF vector in `index`'s space (tokens the index never saw count for the norm only). */
+export function contentVector(index: { n: number; df: ReadonlyMap<string, number> }, item: ContentItem): Map<string, number> {
+  const v = new Map<string, number>()
+  let norm = 0
+  for (const [t, tf] of itemTokens(item)) {
+    const w = (1 + Math.log(tf)) * Math.log((index.n + 1) / ((index.df.get(t) ?? 0) + 0.5))
+    if (w <= 0) continue
+    v.set(t, w)
+    norm += w * w
+  }
+  norm = Math.sqrt(norm) || 1
+  for (const [t, w] of v) v.set(t, w / norm)
+  return v
+}
+
+export function contentIndex(items: readonly ContentItem[]): ContentIndex {
   const docs = items.map(itemTokens)
   const df = new Map<string, number>()
   for (const d of docs) for (const t of d.keys()) df.set(t, (df.get(t) ?? 0) + 1)
   const n = items.length
-  // Unit-length TF-IDF vectors; a token every item has carries nothing.
-  const vectors = docs.map((d) => {
-    const v = new Map<string, number>()
-    let norm = 0
-    for (const [t, tf] of d) {
-      const w = (1 + Math.log(tf)) * Math.log((n + 1) / (df.get(t)! + 0.5))
-      if (w <= 0) continue
-      v.set(t, w)
-      norm += w * w
-    }
-    norm = Math.sqrt(norm) || 1
-    for (const [t, w] of v) v.set(t, w / norm)
-    return v
-  })
-  const postings = new Map<string, [number, number][]>()
-  vectors.forEach((v, i) => {
-    for (const [t, w] of v) {
-      let list = postings.get(t)
-      if (!list) postings.set(t, (list = []))
+  const lists = new Map<string, [number, number][]>()
+  items.forEach((item, i) => {
+    for (const [t, w] of contentVector({ n, df }, item)) {
+      if (df.get(t)! > maxPosting(n)) continue
+      let list = lists.get(t)
+      if (!list) lists.set(t, (list = []))
       list.push([i, w])
     }
   })
+  const postings = new Map<string, { items: Int32Array; weights: Float32Array }>()
+  for (const [t, list] of lists) postings.set(t, { items: Int32Array.from(list, (x) => x[0]), weights: Float32Array.from(list, (x) => x[1]) })
+  return { n, df, postings }
+}
+
+/** The `k` indexed items most similar to `vector` (cosine), best first; `skip` is left out (the item itself). */
+export function similarTo(index: ContentIndex, vector: ReadonlyMap<string, number>, k: number, skip = -1, acc = new Float64Array(index.n)): { items: Int32Array; scores: Float32Array } {
+  const touched: number[] = []
+  for (const [t, w] of vector) {
+    const list = index.postings.get(t)
+    if (!list) continue
+    for (let a = 0; a < list.items.length; a++) {
+      const j = list.items[a]!
+      if (j === skip) continue
+      if (acc[j] === 0) touched.push(j)
+      acc[j]! += w * list.weights[a]!
+    }
+  }
+  const ranked = touched.map((j) => [j, acc[j]!] as [number, number]).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k)
+  for (const j of touched) acc[j] = 0
+  return { items: Int32Array.from(ranked, (x) => x[0]), scores: Float32Array.from(ranked, (x) => x[1]) }
+}
+
+/** Top-k content neighbours of every item (cosine of TF-IDF vectors, through the inverted index). */
+export function contentNeighbours(items: readonly ContentItem[], k = 50, index = contentIndex(items)): Neighbours {
+  const n = items.length
   const indptr = new Int32Array(n + 1)
   const indices: number[] = []
   const scores: number[] = []
   const acc = new Float64Array(n)
-  const touched: number[] = []
   for (let i = 0; i < n; i++) {
-    for (const [t, w] of vectors[i]!) {
-      // Very common tokens (a whole top-level category) make every pair a candidate; they add little.
-      const list = postings.get(t)!
-      if (list.length > Math.max(1000, n / 4)) continue
-      for (const [j, wj] of list) {
-        if (j === i) continue
-        if (acc[j] === 0) touched.push(j)
-        acc[j]! += w * wj
-      }
-    }
-    const ranked = touched.map((j) => [j, acc[j]!] as [number, number]).sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    for (const j of touched) acc[j] = 0
-    touched.length = 0
-    for (const [j, s] of ranked.slice(0, k)) {
-      indices.push(j)
-      scores.push(s)
-    }
+    const found = similarTo(index, contentVector(index, items[i]!), k, i, acc)
+    indices.push(...found.items)
+    scores.push(...found.scores)
     indptr[i + 1] = indices.length
   }
   return { indptr, indices: Int32Array.from(indices), scores: Float32Array.from(scores) }

@@ -45,6 +45,23 @@ export function perCategoryRankings(scores: Float32Array, categoriesOf: (item: n
   return out
 }
 
+/** Bestsellers per key (a brand): an item counts for each key `keysOf` gives it ('' is no key). */
+export function rankingsBy(scores: Float32Array, keysOf: (item: number) => readonly string[], limit = 200): Map<string, Int32Array> {
+  const members = new Map<string, number[]>()
+  for (let i = 0; i < scores.length; i++) {
+    if (scores[i]! <= 0) continue
+    for (const key of new Set(keysOf(i))) {
+      if (key === '') continue
+      let list = members.get(key)
+      if (!list) members.set(key, (list = []))
+      list.push(i)
+    }
+  }
+  const out = new Map<string, Int32Array>()
+  for (const [key, list] of members) out.set(key, Int32Array.from(list.sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, limit)))
+  return out
+}
+
 /** Newest first by creation time. */
 export function newArrivals(createdAt: readonly number[], limit = 200): Int32Array {
   return Int32Array.from(

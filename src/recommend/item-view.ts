@@ -47,7 +47,9 @@ export function reasonText(r: Reason, named: ReadonlyMap<string, Item>): string 
     case 'viewed':
       return `Because you viewed ${title}`
     case 'bought':
-      return 'Picked for you from what you bought'
+      return `Because you bought ${title}`
+    case 'picked':
+      return 'Picked for you from your activity'
     case 'also-bought':
       return `Customers who bought ${title} also bought this`
     case 'also-viewed':
@@ -61,7 +63,15 @@ export function reasonText(r: Reason, named: ReadonlyMap<string, Item>): string 
     case 'trending':
       return 'Trending now'
     case 'category-bestseller':
-      return `Popular in ${r.category?.split(' > ').at(-1) ?? 'this category'}`
+      return `Popular in ${leaf(r.category)}`
+    case 'same-brand':
+      return `More from ${r.brand ?? 'this brand'}`
+    case 'complement':
+      return `Popular in ${leaf(r.category)}, often bought with ${leaf(r.with)}`
+    case 'favourite-category':
+      return `Popular in ${leaf(r.category)}, one of your interests`
+    case 'favourite-brand':
+      return `From ${r.brand ?? 'a brand'}, a brand you often choose`
     case 'bestseller':
       return 'Bestseller'
     case 'recently-viewed':
@@ -71,4 +81,9 @@ export function reasonText(r: Reason, named: ReadonlyMap<string, Item>): string 
     case 'featured':
       return 'Featured'
   }
+}
+
+/** The last part of a category path ("Running" of "Shoes > Running"). */
+function leaf(path: string | undefined): string {
+  return path?.split(' > ').at(-1) || 'this category'
 }

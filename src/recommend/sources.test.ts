@@ -61,7 +61,7 @@ describe('personal candidates', () => {
     [7, [], ['i1', 'i2', 'i3', 'i4'], 100],
     [13, ['i599'], [], 25],
   ] as const) {
-    it(`equals the best ${limit} of the full blend (person ${row}, ${recent.length} views, ${purchased.length} purchases)`, () => {
+    it(`equals the best ${limit} of the full blend (person ${row}, ${recent.length} views, ${purchased.length} purchases)`, (t) => {
       const ctx: SourceContext = { artifact: a, itemIndex, recent, purchased, factorRow: row, scorer, limit }
       const got = candidates('personal', ctx)
       // recentSeeds: a view r places back weighs 2^(-r/5); a purchase adds 0.5.
@@ -74,7 +74,34 @@ describe('personal candidates', () => {
       const exact = new Map(fullBlend(a, row, [...seeds]).map((c) => [c.index, c.score]))
       for (const c of got) assert.ok(Math.abs(c.score - exact.get(c.index)!) < 1e-5, `item ${c.index} scored as in the full blend`)
       // A candidate reached by neighbours names a seed; one reached by factors alone says so.
-      for (const c of got) assert.ok(c.reason.kind === 'bought' || (c.reason.kind === 'viewed' && seeds.has(c.reason.itemId!)))
+      for (const c of got) assert.ok(c.reason.kind === 'picked' || (['viewed', 'bought'].includes(c.reason.kind) && seeds.has(c.reason.itemId!)))
+      // A reason names a seed only when that seed's own neighbour part is at least half of the score:
+      // the best part of every candidate, computed here from the neighbour lists.
+      const nb = new Float64Array(a.items.length)
+      const parts = new Map<number, Map<string, number>>()
+      for (const [id, w] of seeds) {
+        const i = a.items.indexOf(id)
+        for (let t = a.personal.indptr[i]!; t < a.personal.indptr[i + 1]!; t++) {
+          const j = a.personal.indices[t]!
+          nb[j]! += w * a.personal.scores[t]!
+          const m = parts.get(j) ?? new Map<string, number>()
+          m.set(id, (m.get(id) ?? 0) + w * a.personal.scores[t]!)
+          parts.set(j, m)
+        }
+      }
+      const scale = a.blend.neighbours / Math.max(...nb)
+      let picked = 0
+      for (const c of got) {
+        const best = Math.max(0, ...[...(parts.get(c.index)?.values() ?? [])].map((x) => x * scale))
+        if (c.reason.kind === 'picked') {
+          picked++
+          assert.ok(best < 0.5 * c.score + 1e-6, `item ${c.index} is "picked" although one seed gave ${best} of ${c.score}`)
+        } else {
+          assert.ok(parts.get(c.index)!.get(c.reason.itemId!)! * scale >= 0.5 * c.score - 1e-6, `item ${c.index} names ${c.reason.itemId}, which gave too little of ${c.score}`)
+          assert.equal(c.reason.kind, recent.includes(c.reason.itemId as never) ? 'viewed' : 'bought')
+        }
+      }
+      t.diagnostic(`${picked} of ${got.length} candidates are picked by the factors`)
     })
   }
 })

@@ -1,24 +1,41 @@
 /**
  * Candidate sources: each turns the trained artifact plus what is known of the person and the page into
- * scored items with a reason. A strategy is a chain of sources tried in order (the fallback chain), so a
- * new visitor, an unknown item or an empty category still gets a sensible answer.
+ * scored items with a reason. A strategy is a chain of sources tried in order (the fallback chain), and
+ * each chain stays as near the context as the data allows: the model's neighbours, then content
+ * similarity (live for items added after training), the same category, its parent, the same brand, and
+ * only then the global rankings. A reason names only what produced the item.
  */
-import { type FactorScorer, type Neighbours, neighboursOf } from '../models/index.ts'
+import { contentVector, type FactorScorer, type Neighbours, neighboursOf, similarTo } from '../models/index.ts'
 import { topIndices } from './top.ts'
 import type { Artifact } from '../training/index.ts'
 import type { Strategy } from './request.ts'
 
 export interface Reason {
-  kind: 'viewed' | 'bought' | 'also-bought' | 'also-viewed' | 'similar' | 'complete-the-look' | 'cart' | 'trending' | 'bestseller' | 'category-bestseller' | 'recently-viewed' | 'new' | 'featured'
+  kind:
+    | 'viewed' | 'bought' | 'picked' | 'also-bought' | 'also-viewed' | 'similar' | 'complete-the-look' | 'cart' | 'trending' | 'bestseller'
+    | 'category-bestseller' | 'same-brand' | 'complement' | 'favourite-category' | 'favourite-brand' | 'recently-viewed' | 'new' | 'featured'
   /** The item the reason names (shown by its title), if any. */
   itemId?: string
   category?: string
+  brand?: string
+  /** For `complement`: the category the item goes with. */
+  with?: string
 }
 
 export interface Candidate {
   index: number
   score: number
   reason: Reason
+}
+
+/** An item of the page (a product page's item, a cart's lines) as the live catalogue or the model knows it. */
+export interface ContextItem {
+  id: string
+  /** Primary category path ('' when none is known). */
+  category: string
+  brand: string
+  /** Title, description, tags...: what content similarity needs for an item the model does not know. */
+  content: { title: string | null; description: string | null; categories: string[]; brand: string | null; tags: string[]; price: number | null; updatedAt: string } | null
 }
 
 /** What the sources know about the request. */
@@ -37,21 +54,35 @@ export interface SourceContext {
   itemId?: string | undefined
   itemIds?: readonly string[] | undefined
   category?: string | undefined
+  /** The page's items with their live catalogue details (empty when the page has none). */
+  context?: readonly ContextItem[]
+  /** The person's strongest interests from the real-time profile, strongest first (empty without personalization). */
+  favourites?: { categories: readonly { name: string; share: number }[]; brands: readonly { name: string; share: number }[] }
+  /** Content details of the session's recent views the model does not know (for `session-similar`). */
+  recentContent?: readonly ContextItem[]
 }
 
-export type SourceName = 'personal' | 'recently-viewed' | 'also-bought' | 'also-viewed' | 'similar' | 'complete-the-look' | 'cart' | 'category-bestsellers' | 'trending' | 'bestsellers' | 'new-arrivals'
+export type SourceName =
+  | 'personal' | 'session-similar' | 'favourite-categories' | 'favourite-brands' | 'recently-viewed' | 'also-bought' | 'also-viewed' | 'similar'
+  | 'complete-the-look' | 'complementary-categories' | 'cart' | 'category-bestsellers' | 'same-category' | 'parent-category' | 'same-brand'
+  | 'trending' | 'bestsellers' | 'new-arrivals'
 
-/** The fallback chain of each strategy; `bestsellers` and `new-arrivals` end every chain. */
+const NEAR_ITEM: SourceName[] = ['same-category', 'parent-category', 'same-brand', 'bestsellers', 'new-arrivals']
+
+/**
+ * The fallback chain of each strategy. Item strategies widen from the item outwards; "complete the look"
+ * never falls back to bestsellers (they are no complements); a category page widens to its parent.
+ */
 export const CHAINS: Record<Strategy, SourceName[]> = {
-  'for-you': ['personal', 'category-bestsellers', 'trending', 'bestsellers', 'new-arrivals'],
-  'email-picks': ['personal', 'bestsellers', 'new-arrivals'],
-  'also-bought': ['also-bought', 'also-viewed', 'similar', 'category-bestsellers', 'bestsellers', 'new-arrivals'],
-  'also-viewed': ['also-viewed', 'also-bought', 'similar', 'category-bestsellers', 'bestsellers', 'new-arrivals'],
-  similar: ['similar', 'also-viewed', 'category-bestsellers', 'bestsellers', 'new-arrivals'],
-  'complete-the-look': ['complete-the-look', 'also-bought', 'bestsellers', 'new-arrivals'],
-  cart: ['cart', 'complete-the-look', 'personal', 'bestsellers', 'new-arrivals'],
+  'for-you': ['personal', 'session-similar', 'favourite-categories', 'favourite-brands', 'trending', 'bestsellers', 'new-arrivals'],
+  'email-picks': ['personal', 'favourite-categories', 'favourite-brands', 'bestsellers', 'new-arrivals'],
+  'also-bought': ['also-bought', 'also-viewed', 'similar', ...NEAR_ITEM],
+  'also-viewed': ['also-viewed', 'also-bought', 'similar', ...NEAR_ITEM],
+  similar: ['similar', 'also-viewed', ...NEAR_ITEM],
+  'complete-the-look': ['complete-the-look', 'complementary-categories'],
+  cart: ['cart', 'complementary-categories', 'personal', 'bestsellers', 'new-arrivals'],
   trending: ['trending', 'bestsellers', 'new-arrivals'],
-  bestsellers: ['category-bestsellers', 'bestsellers', 'new-arrivals'],
+  bestsellers: ['category-bestsellers', 'parent-category', 'bestsellers', 'new-arrivals'],
   'recently-viewed': ['recently-viewed'],
 }
 
@@ -157,9 +188,15 @@ function personal(ctx: SourceContext): Candidate[] {
   union.sort()
   for (const j of union) total[j] = (factors && factors[j]! > 0 ? factorScale * factors[j]! : 0) + neighbourScale * s.neighbours[j]!
   const top = topIndices(total, limit, union)
+  // A seed is named only when its own neighbour part is at least half the item's score: an item the
+  // factors brought (a teddy bear for a runner) is not "because you viewed" the running shoe.
+  const viewed = new Set(ctx.recent)
   const out = Array.from(top, (j): Candidate => {
     const seed = s.from[j]!
-    return { index: j, score: total[j]!, reason: seed >= 0 ? { kind: 'viewed', itemId: seeds[seed]![0] } : { kind: 'bought' } }
+    const named = seed >= 0 && neighbourScale * s.best[j]! >= 0.5 * total[j]!
+    const id = named ? seeds[seed]![0] : undefined
+    const reason: Reason = id === undefined ? { kind: 'picked' } : viewed.has(id) ? { kind: 'viewed', itemId: id } : { kind: 'bought', itemId: id }
+    return { index: j, score: total[j]!, reason }
   })
   for (const j of union) total[j] = 0
   for (const j of touched) {
@@ -173,9 +210,16 @@ function personal(ctx: SourceContext): Candidate[] {
 export function candidates(source: SourceName, ctx: SourceContext): Candidate[] {
   const a = ctx.artifact
   const seed: [string, number][] = ctx.itemId ? [[ctx.itemId, 1]] : (ctx.itemIds ?? []).map((id) => [id, 1])
+  const context = ctx.context ?? []
   switch (source) {
     case 'personal':
       return ctx.recent.length + ctx.purchased.length + (ctx.factorRow === null ? 0 : 1) > 0 ? personal(ctx) : []
+    case 'session-similar':
+      return similarToItems(ctx, ctx.recentContent ?? [], (rank) => 2 ** (-rank / 5))
+    case 'favourite-categories':
+      return fromRankings(ctx, (ctx.favourites?.categories ?? []).map((f) => [a.perCategory.get(f.name), f.share, { kind: 'favourite-category', category: f.name }]))
+    case 'favourite-brands':
+      return fromRankings(ctx, (ctx.favourites?.brands ?? []).map((f) => [a.perBrand.get(f.name), f.share, { kind: 'favourite-brand', brand: f.name }]))
     case 'recently-viewed':
       return ctx.recent.flatMap((id, rank) => {
         const index = ctx.itemIndex.get(id)
@@ -186,16 +230,28 @@ export function candidates(source: SourceName, ctx: SourceContext): Candidate[] 
     case 'also-viewed':
       return fromSeeds(a.alsoViewed, seed, ctx, 'also-viewed')
     case 'similar':
-      return fromSeeds(a.similar, seed, ctx, 'similar')
+      return similarToItems(ctx, context, () => 1)
     case 'complete-the-look':
       return fromSeeds(a.completeTheLook, seed, ctx, 'complete-the-look')
+    case 'complementary-categories':
+      return complementaryCategories(ctx, context)
     case 'cart':
       return [...fromSeeds(a.alsoBought, seed, ctx, 'cart'), ...fromSeeds(a.completeTheLook, seed, ctx, 'cart')]
     case 'category-bestsellers': {
-      const category = ctx.category ?? categoryOfContext(ctx)
+      // A category page's category, else the page item's.
+      const category = ctx.category ?? context.find((c) => c.category !== '')?.category
       const list = category ? a.perCategory.get(category) : undefined
       return list ? ranked(list, { kind: 'category-bestseller', category }, ctx.limit) : []
     }
+    case 'same-category':
+      return fromRankings(ctx, distinct(context.map((c) => c.category)).map((c) => [a.perCategory.get(c), 1, { kind: 'category-bestseller', category: c }]))
+    case 'parent-category': {
+      // A category page widens to its parent; an item page to its category's parent.
+      const paths = ctx.category !== undefined ? [ctx.category] : context.map((c) => c.category)
+      return fromRankings(ctx, distinct(paths.map(parentOf)).map((c) => [a.perCategory.get(c), 1, { kind: 'category-bestseller', category: c }]))
+    }
+    case 'same-brand':
+      return fromRankings(ctx, distinct(context.map((c) => c.brand)).map((b) => [a.perBrand.get(b), 1, { kind: 'same-brand', brand: b }]))
     case 'trending':
       return ranked(a.trending, { kind: 'trending' }, ctx.limit)
     case 'bestsellers':
@@ -205,8 +261,79 @@ export function candidates(source: SourceName, ctx: SourceContext): Candidate[] 
   }
 }
 
-/** A product page's or the person's top category, for "popular in ...". */
-function categoryOfContext(ctx: SourceContext): string | undefined {
-  const index = ctx.itemId === undefined ? undefined : ctx.itemIndex.get(ctx.itemId)
-  return index === undefined ? undefined : ctx.artifact.primaryCategory[index] || undefined
+export function parentOf(path: string): string {
+  const at = path.lastIndexOf(' > ')
+  return at < 0 ? '' : path.slice(0, at)
+}
+
+const distinct = (xs: readonly string[]) => [...new Set(xs)].filter((x) => x !== '')
+
+/** Rankings merged by weight × 1/(1 + rank); an item in several keeps its best. */
+function fromRankings(ctx: SourceContext, lists: [Int32Array | undefined, number, Reason][]): Candidate[] {
+  const best = new Map<number, Candidate>()
+  for (const [list, weight, reason] of lists) {
+    if (!list) continue
+    for (const c of ranked(list, reason, ctx.limit)) {
+      const score = weight * c.score
+      if (score > (best.get(c.index)?.score ?? 0)) best.set(c.index, { ...c, score })
+    }
+  }
+  return [...best.values()]
+}
+
+/**
+ * Content similarity to the given items (weighted by position): the trained neighbours of an item the
+ * model knows, and for one it does not, its live catalogue details compared with the trained catalogue.
+ */
+function similarToItems(ctx: SourceContext, items: readonly ContextItem[], weightOf: (rank: number) => number): Candidate[] {
+  const scores = new Map<number, { score: number; best: number; from: string }>()
+  items.forEach((item, rank) => {
+    const found = similarOf(ctx, item)
+    if (!found) return
+    const weight = weightOf(rank)
+    found.items.forEach((j, t) => {
+      const part = weight * found.scores[t]!
+      const entry = scores.get(j) ?? { score: 0, best: -Infinity, from: item.id }
+      entry.score += part
+      if (part > entry.best) Object.assign(entry, { best: part, from: item.id })
+      scores.set(j, entry)
+    })
+  })
+  return [...scores].map(([index, e]) => ({ index, score: e.score, reason: { kind: 'similar', itemId: e.from } }))
+}
+
+/** Live similarity results per model and item version; an upsert changes `updatedAt` and so the key. */
+const liveSimilar = new WeakMap<Artifact, Map<string, { items: Int32Array; scores: Float32Array }>>()
+const LIVE_KEPT = 10_000
+const LIVE_NEIGHBOURS = 100
+
+function similarOf(ctx: SourceContext, item: ContextItem): { items: Int32Array; scores: Float32Array } | null {
+  const a = ctx.artifact
+  const index = ctx.itemIndex.get(item.id)
+  if (index !== undefined) return neighboursOf(a.similar, index)
+  if (!a.content || !item.content) return null
+  let cache = liveSimilar.get(a)
+  if (!cache) liveSimilar.set(a, (cache = new Map()))
+  const key = `${item.id}\u0000${item.content.updatedAt}`
+  let found = cache.get(key)
+  if (!found) {
+    found = similarTo(a.content, contentVector(a.content, item.content), LIVE_NEIGHBOURS)
+    if (cache.size >= LIVE_KEPT) cache.clear()
+    cache.set(key, found)
+  }
+  return found
+}
+
+/**
+ * Popular items of the categories bought with the page item's category (learned from baskets), weighted
+ * by how strong each complement is. No complements learned: nothing (never bestsellers in disguise).
+ */
+function complementaryCategories(ctx: SourceContext, items: readonly ContextItem[]): Candidate[] {
+  const lists: [Int32Array | undefined, number, Reason][] = []
+  for (const c of distinct(items.map((i) => i.category))) {
+    const complements = ctx.artifact.complements.get(c) ?? []
+    const strongest = complements[0]?.strength ?? 1
+    for (const k of complements) lists.push([ctx.artifact.perCategory.get(k.category), k.strength / strongest, { kind: 'complement', category: k.category, with: c }])
+  }
+  return fromRankings(ctx, lists)
 }

@@ -111,7 +111,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       trainer,
       people,
       sensitive,
-      recommender: new Recommender(store, models, people, config.consentDefaults, sensitive, { answerCacheMs: config.recommendationCacheMs }),
+      recommender: new Recommender(store, models, people, config.consentDefaults, sensitive, { answerCacheMs: config.recommendationCacheMs, affinityHalfLifeMs: config.affinityHalfLifeDays * 864e5 }),
       impressions,
       keys: ring,
       generatedKeys: generated,

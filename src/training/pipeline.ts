@@ -4,7 +4,7 @@
  * the time range), always next to the bestseller baseline; then every part is fitted on all the data.
  */
 import { buildSplit, evaluate, type MetricValues } from '../evaluation/index.ts'
-import { contentNeighbours, type Csr, csrFromTriples, EASE_MAX_ITEMS, easeNeighbours, ials, itemNeighbours, type Neighbours, newArrivals, peoplePerItem, perCategoryRankings, ranking, type TrainedModel, trendingScores } from '../models/index.ts'
+import { categoryComplements, type Complement, complementNeighbours, contentIndex, contentNeighbours, type Csr, csrFromTriples, EASE_MAX_ITEMS, easeNeighbours, ials, itemNeighbours, type Neighbours, newArrivals, peoplePerItem, perCategoryRankings, ranking, rankingsBy, type TrainedModel, trendingScores } from '../models/index.ts'
 import { ARTIFACT_FORMAT, type Artifact, type Factors } from './artifact.ts'
 import { KINDS, type TrainingData } from './training-data.ts'
 
@@ -56,6 +56,21 @@ function matrix(d: TrainingData, keep: (i: number) => boolean): Csr {
     v.push(d.weight[i]!)
   }
   return csrFromTriples(d.people.length, d.items.length, r, c, v)
+}
+
+/** Orders × items (purchase lines only), and the categories bought together learned from them. */
+function basketsOf(d: TrainingData, keep: (i: number) => boolean = () => true): { baskets: Csr; complements: Map<string, Complement[]> } {
+  const r: number[] = []
+  const c: number[] = []
+  const categories: string[][] = Array.from({ length: d.baskets }, () => [])
+  for (let i = 0; i < d.person.length; i++) {
+    const b = d.basket[i]!
+    if (b < 0 || !keep(i)) continue
+    r.push(b)
+    c.push(d.item[i]!)
+    categories[b]!.push(d.items[d.item[i]!]!.categories[0] ?? '')
+  }
+  return { baskets: csrFromTriples(d.baskets, d.items.length, r, c), complements: categoryComplements(categories) }
 }
 
 /** Scores from a person's items and their neighbours (log-damped weights: one item viewed 40 times is not 40 items). */
@@ -128,11 +143,22 @@ function strategyMetrics(d: TrainingData, split: ReturnType<typeof buildSplit>, 
   const bought = sub((i) => d.kind[i] === PURCHASE || d.kind[i] === RATING)
   const viewed = sub((i) => d.kind[i] === VIEW || d.kind[i] === CLICK)
   const byId = new Map(d.items.map((it) => [it.id, it]))
-  const top = split.items.map((id) => byId.get(id)?.categories[0]?.split(' > ')[0] ?? '')
+  // Complete the look from the baskets before the cutoff, over the split's items.
+  const before = basketsOf(d, (i) => d.time[i]! < cutoff)
+  const toSplit = Int32Array.from(d.items, (it) => items.get(it.id) ?? -1)
+  const r: number[] = []
+  const c: number[] = []
+  for (let b = 0; b < before.baskets.rows; b++) {
+    for (let k = before.baskets.indptr[b]!; k < before.baskets.indptr[b + 1]!; k++) {
+      const j = toSplit[before.baskets.indices[k]!]!
+      if (j >= 0) (r.push(b), c.push(j))
+    }
+  }
+  const splitCategory = split.items.map((id) => byId.get(id)?.categories[0] ?? '')
   const strategies: Record<string, Neighbours> = {
     'also-bought': itemNeighbours(bought, { k: 50, shrink: 5, minSupport: 1 }),
     'also-viewed': itemNeighbours(viewed, { k: 50, shrink: 10, minSupport: 2 }),
-    'complete-the-look': itemNeighbours(bought, { k: 50, shrink: 5, minSupport: 1, accept: (i, j) => top[i] !== top[j] || top[i] === '' }),
+    'complete-the-look': complementNeighbours(csrFromTriples(before.baskets.rows, split.items.length, r, c), splitCategory, before.complements),
     similar: contentNeighbours(split.items.map((id) => byId.get(id)!), 50),
   }
   return Object.fromEntries(Object.entries(strategies).map(([name, nb]) => [name, evaluate(neighbourModel(split.train, nb), split, { k: 10 })]))
@@ -209,14 +235,16 @@ export async function trainArtifact(d: TrainingData, version: string, options: P
   const popularity = peoplePerItem(all)
   const sold = peoplePerItem(bought)
   const sales = sold.some((v) => v > 0) ? sold : popularity
-  const topLevel = d.items.map((it) => it.categories[0]?.split(' > ')[0] ?? '')
+  const primaryCategory = d.items.map((it) => it.categories[0] ?? '')
+  const { baskets, complements } = basketsOf(d)
   const parts = await timed('neighbours', 0.6, () => ({
     alsoBought: itemNeighbours(bought, { k: 50, shrink: 5, minSupport: 1 }),
     alsoViewed: itemNeighbours(viewed, { k: 50, shrink: 10, minSupport: 2 }),
-    completeTheLook: itemNeighbours(bought, { k: 50, shrink: 5, minSupport: 1, accept: (i, j) => topLevel[i] !== topLevel[j] || topLevel[i] === '' }),
+    completeTheLook: complementNeighbours(baskets, primaryCategory, complements),
   }))
   const personal = await timed('personal', 0.65, () => personalNeighbours(all, validation?.personal ?? { kind: 'cosine' }, options))
-  const similar = await timed('content', 0.7, () => contentNeighbours(d.items, 50))
+  const content = contentIndex(d.items)
+  const similar = await timed('content', 0.7, () => contentNeighbours(d.items, 50, content))
   const blend = validation?.blend ?? { neighbours: 1, factors: 0, popularity: 0 }
   let factors: Factors | null = null
   if (blend.factors > 0) {
@@ -229,16 +257,20 @@ export async function trainArtifact(d: TrainingData, version: string, options: P
     version,
     createdAt: d.now,
     items: d.items.map((it) => it.id),
-    primaryCategory: d.items.map((it) => it.categories[0] ?? ''),
+    primaryCategory,
+    brand: d.items.map((it) => it.brand ?? ''),
     people: d.people,
     popularity,
     bestsellers: ranking(sales, 1000),
     trending: ranking(trendingScores(interactions, d.items.length, d.now), 1000),
     newArrivals: newArrivals(d.items.map((it) => Date.parse(it.createdAt))),
     perCategory: perCategoryRankings(sales, (i) => d.items[i]!.categories),
+    perBrand: rankingsBy(sales, (i) => [d.items[i]!.brand ?? '']),
+    complements,
     ...parts,
     personal,
     similar,
+    content,
     factors,
     blend: factors ? blend : { ...blend, factors: 0 },
   }

@@ -20,6 +20,9 @@ export interface TrainingData {
   kind: Uint8Array
   weight: Float32Array
   time: Float64Array
+  /** The order (basket) of a purchase line, numbered from 0; -1 for every other interaction. */
+  basket: Int32Array
+  baskets: number
   now: number
   excluded: { peopleWithoutConsent: number; giftLines: number; dislikedOrNotForMe: number; unknownItems: number }
 }
@@ -60,7 +63,9 @@ export async function readTrainingData(store: Store, settings: ProfileSettings, 
   }
   const people: string[] = []
   const personIndex = new Map<string, number>()
-  const cols = { person: [] as number[], item: [] as number[], kind: [] as number[], weight: [] as number[], time: [] as number[] }
+  const cols = { person: [] as number[], item: [] as number[], kind: [] as number[], weight: [] as number[], time: [] as number[], basket: [] as number[] }
+  // One basket per person and order id (an order without an id is its own event).
+  const basketIndex = new Map<string, number>()
   const excluded = { peopleWithoutConsent: 0, giftLines: 0, dislikedOrNotForMe: 0, unknownItems: 0 }
   const refused = new Set<string>()
   const w = settings.weights
@@ -100,6 +105,13 @@ export async function readTrainingData(store: Store, settings: ProfileSettings, 
         cols.kind.push(KINDS.indexOf(kind))
         cols.weight.push(kind === 'view' ? w.view : kind === 'click' ? w.click : kind === 'cart' ? w.cart : w.purchase)
         cols.time.push(e.timestamp)
+        let basket = -1
+        if (kind === 'purchase') {
+          const key = `${personId}|${order ?? `seq:${e.seq}`}`
+          basket = basketIndex.get(key) ?? basketIndex.size
+          basketIndex.set(key, basket)
+        }
+        cols.basket.push(basket)
       }
     }
     read += batch.length
@@ -117,6 +129,8 @@ export async function readTrainingData(store: Store, settings: ProfileSettings, 
     kind: Uint8Array.from(cols.kind),
     weight: Float32Array.from(cols.weight),
     time: Float64Array.from(cols.time),
+    basket: Int32Array.from(cols.basket),
+    baskets: basketIndex.size,
     now,
     excluded,
   }
