@@ -5,11 +5,11 @@
 import cors from '@fastify/cors'
 import { Ajv, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
-import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
 import { demoRoutes, readDemoFile } from '../demo/index.ts'
 import type { Engine } from './engine.ts'
-import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http-errors.ts'
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling, MAX_ID_LENGTH } from './http-errors.ts'
 import { KeyGuard } from './key-guard.ts'
 import { Metrics } from './metrics.ts'
 import { registerOpenApi } from './openapi.ts'
@@ -30,9 +30,6 @@ export interface BuildAppOptions {
   /** A pino logger config or false; default: JSON logs at the configured level. */
   logger?: boolean | object
 }
-
-/** The longest id (user, item, person, ...) the API stores and answers to. */
-const MAX_ID_LENGTH = 255
 
 /**
  * Ajv coerces "Infinity" and "1e400" in a query string to Infinity and then skips `minimum` and

@@ -128,14 +128,17 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   socket.destroy(error)
 }
 
+/** The longest id (user, item, person, ...) the API stores and answers to; also the router's `maxParamLength`. */
+export const MAX_ID_LENGTH = 255
+
 /**
  * Fastify's `frameworkErrors`: what the router refuses before any route or error handler runs (a path that is
  * not valid percent-encoded UTF-8, a path parameter over `maxParamLength`) gets the catalogue's body too.
  */
-export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const e =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? new AttuneError('invalid_field', `a path segment is longer than ${request.server.initialConfig.maxParamLength} characters`, 'path')
+      ? new AttuneError('invalid_field', `a path segment is longer than ${MAX_ID_LENGTH} characters, the longest id`, 'path')
       : error.code === 'FST_ERR_BAD_URL'
         ? new AttuneError('invalid_field', 'the path is not valid percent-encoded UTF-8', 'path')
         : new AttuneError('invalid_field', error.message)

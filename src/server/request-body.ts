@@ -17,7 +17,12 @@ export function installBodyHandling(app: FastifyInstance): void {
   app.removeContentTypeParser(JSON_TYPES)
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
     secureParse(request, body as string, (error, parsed) => {
-      if (error) return done(poisoned(body as string) ? protoKeyError() : error, undefined)
+      if (error) {
+        if (poisoned(body as string)) return done(protoKeyError(), undefined)
+        // With no key in a header or the query, the key had to be in this body: none can be read from it.
+        if (awaitsBodyKey(request)) return done(unreadableBodyKey(), undefined)
+        return done(error, undefined)
+      }
       done(null, parsed)
     })
   })
@@ -60,6 +65,14 @@ function poisoned(body: string): boolean {
 
 function protoKeyError(): AttuneError {
   return new AttuneError('invalid_json', 'the body has a "__proto__" or "constructor.prototype" key, which is not accepted in any object')
+}
+
+function unreadableBodyKey(): AttuneError {
+  return new AttuneError(
+    'missing_key',
+    'no key in a header or ?writeKey=, and the body is not JSON, so it has no writeKey either: send a write key as the HTTP Basic user name, a Bearer token, ?writeKey= or writeKey in a JSON body',
+    'authorization',
+  )
 }
 
 function bodyKeyTooLarge(): AttuneError {

@@ -104,6 +104,7 @@ export const ROUTES: readonly RouteRow[] = [
   get('/docs/static/swagger-initializer.js', 'public'),
   get('/docs/static/*', 'public', [200], () => '/docs/static/swagger-ui.css'),
   get('/sdk/attune.js', 'public'),
+  get('/favicon.ico', 'public'),
   // CORS preflights, for any path.
   {
     method: 'OPTIONS',
@@ -121,6 +122,10 @@ export const ROUTES: readonly RouteRow[] = [
   demoPage('/demo/login'),
   demoPage('/demo/img/:file', (ids) => `/demo/img/${enc(ids.itemId)}.svg`),
   demoPage('/demo/assets/:name', () => '/demo/assets/shop.css'),
+  // Placing an order needs the checkout page's token cookie and this site's Origin: without them, a 403 page.
+  { method: 'POST', url: '/demo/checkout', access: 'public', call: () => ({ path: '/demo/checkout', body: { id: ['sku'], q: ['1'] } }), ok: [403], html: true },
+  // Orders are shown only to the browser that placed them.
+  demoPage('/demo/orders/:id', () => '/demo/orders/o-authz-unknown', [404]),
   demoPage('/demo/*', () => '/demo/no-such-page', [404]),
 
   // Write key (public, in every shop page): tracking with analytics.js's one-letter aliases, recommendations, decisions.
@@ -206,6 +211,7 @@ export const ROUTES: readonly RouteRow[] = [
   { method: 'POST', url: '/v1/models/train', access: 'secret', call: () => ({ path: '/v1/models/train' }), ok: [202, 409] },
   { method: 'POST', url: '/v1/models/:id/activate', access: 'secret', call: (ids) => ({ path: `/v1/models/${enc(ids.modelVersionId)}/activate` }), ok: [200] },
   get('/v1/reports/recommendations', 'secret'),
+  { method: 'POST', url: '/v1/user-tokens', access: 'secret', call: (ids) => ({ path: '/v1/user-tokens', body: { userId: ids.userId } }), ok: [200] },
 ]
 
 export const routeKey = (method: string, url: string) => `${method} ${url}`
