@@ -1,6 +1,7 @@
 /** The `attune` command line. Each subcommand lives in its own file. */
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { AttuneError } from '../core/index.ts'
+import { MIN_CATALOG_ITEMS } from '../evaluation/index.ts'
 import { demo, type DemoCommandOptions } from './demo.ts'
 import { evalCommand } from './eval.ts'
 import { EXIT, exitCodeOf } from './exit-codes.ts'
@@ -45,7 +46,7 @@ program
   .description('load the demo store (synthetic catalogue, shoppers and a trained model) into the data dir; pages at /demo/')
   .option('--force', 'load even when the catalogue is not empty')
   .option('--people <n>', 'shoppers to simulate (default 1500)', atLeast(1))
-  .option('--items <n>', 'catalogue size, one item per leaf category at least (default 240)', atLeast(25))
+  .option('--items <n>', `catalogue size, one item per leaf category at least (${MIN_CATALOG_ITEMS}; default 240)`, atLeast(MIN_CATALOG_ITEMS))
   .option('--days <n>', 'days of history, ending now (default 45)', atLeast(2))
   .action((opts: DemoCommandOptions) => demo(opts))
 

@@ -122,6 +122,9 @@ const TREE: Record<string, Group> = {
   ] },
 }
 
+/** The smallest catalogue `generateCatalog` makes: one item per leaf category. */
+export const MIN_CATALOG_ITEMS = Object.values(TREE).reduce((n, group) => n + group.leaves.length, 0)
+
 /**
  * Goods bought together across categories: when a shopper puts an item of the key leaf in the cart, each
  * complement leaf follows with its chance (running shoes with socks and shorts, a tent with a mat). These
@@ -193,7 +196,7 @@ export function generateCatalog(seed: number, count: number, currency = 'EUR'): 
   for (const leaf of leaves) {
     leaf.complements = (COMPLEMENTS[leaf.path] ?? []).map(([path, chance]) => ({ leaf: leaves.findIndex((l) => l.path === path), chance }))
   }
-  if (count < leaves.length) throw new RangeError(`items must be at least ${leaves.length} (one per leaf category)`)
+  if (count < MIN_CATALOG_ITEMS) throw new RangeError(`items must be at least ${MIN_CATALOG_ITEMS} (one per leaf category)`)
   // Leaves differ in size; every leaf gets one item first so every category can be shown and bought.
   const size = leaves.map(() => rng.gamma(5))
   const entries: CatalogEntry[] = []

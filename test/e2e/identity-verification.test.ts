@@ -32,7 +32,6 @@ describe('identity verification: what the write key may read about a named shopp
   let views: string[]
   let bought: string
   let inCart: string
-  let topCategory: string
   const secret = () => bearer(server.secretKey)
   const asBrowser = (path: string, json: unknown) => request(`${server.url}${path}`, { auth: basicAuth(server.writeKey), json })
   const asBackend = (path: string, json: unknown) => request(`${server.url}${path}`, { auth: secret(), json })
@@ -61,7 +60,6 @@ describe('identity verification: what the write key may read about a named shopp
       if (view.recentlyViewed?.length >= 3 && view.affinities.categories.length > 0) {
         victim = p.userId
         views = view.recentlyViewed.map((v: { itemId: string }) => v.itemId)
-        topCategory = view.affinities.categories[0].name.split(' > ')[0]
         break
       }
     }
@@ -163,10 +161,13 @@ describe('identity verification: what the write key may read about a named shopp
     assert.ok(!ids(await top({ excludeBought: true })).includes(bought))
     assert.ok(ids(await top({ excludeBought: false })).includes(bought))
     assert.ok(!ids(await top({ excludeCart: true })).includes(inCart))
+    // The planted purchase and cart line move the interests too: the backend's answer is the reference.
+    const backend = await decide({ userId: victim }, asBackend)
+    assert.equal(backend.personalized, true)
+    assert.ok(variants().some((v) => v.id === backend.variant && v.id !== 'default'), `the backend gets one of the shopper's interests: ${JSON.stringify(backend)}`)
     const decided = await decide({ userId: victim, userToken })
     assert.equal(decided.personalized, true)
-    assert.equal(decided.variant, topCategory)
-    assert.equal((await decide({ userId: victim }, asBackend)).variant, topCategory)
+    assert.equal(decided.variant, backend.variant)
 
     // A visitor who never signed in keeps being served by their (unguessable) cookie.
     const anon = uniqueId('anon')

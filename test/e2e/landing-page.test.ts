@@ -26,7 +26,7 @@ describe('landing page and favicon', () => {
     plain = await startServer()
     const loading = await startServer()
     try {
-      await loadDemo(loading.engine, { people: 60, items: 25, days: 5 })
+      await loadDemo(loading.engine, { people: 60, items: 28, days: 5 })
       await loading.stop()
     } catch (error) {
       await loading.close()

@@ -160,7 +160,7 @@ describe('attune serve settings', () => {
 
   it('writes demo.json owner-only in an owner-only data dir', async () => {
     const dataDir = path.join(tempRoot(), 'demo-data')
-    const child = spawnAttune(['demo', '--people', '20', '--items', '25', '--days', '2'], serveEnv(dataDir))
+    const child = spawnAttune(['demo', '--people', '20', '--items', '28', '--days', '2'], serveEnv(dataDir))
     children.push(child)
     assert.equal(await child.exited, 0, child.output())
     assert.equal(mode(dataDir), '700')
