@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { EventRecord } from '../../src/core/index.ts'
 import { type Json, uniqueId } from '../builders/events.ts'
 import { Api, assertError, basicAuth, bearer, request } from '../builders/http.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
+import { personPath, profileWithEvents as profileWithEventsOf, waitForValue as waitFor } from '../builders/people.ts'
 
 let server: TestServer
 let api: Api
@@ -22,25 +22,9 @@ before(async () => {
 })
 after(() => server?.close())
 
-const personPath = (id: string, rest = '') => `/v1/people/${encodeURIComponent(id)}${rest}`
 const track = (m: Json): Json => ({ type: 'track', event: 'Product Viewed', messageId: uniqueId('msg'), properties: { product_id: uniqueId('sku') }, ...m })
 
-/** Polls until `probe` answers a value (the projector is asynchronous); fails after `ms`. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await sleep(10)
-  }
-}
-
-const profileWithEvents = (id: string, n: number) =>
-  waitFor(`${n} events for ${id}`, async () => {
-    const res = await api.secret('GET', personPath(id))
-    return res.status === 200 && res.body.activity.events >= n ? res.body : undefined
-  })
+const profileWithEvents = (id: string, n: number) => profileWithEventsOf(api, id, n)
 
 describe('event times', () => {
   const DAY = 24 * 60 * 60 * 1000

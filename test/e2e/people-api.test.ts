@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { aProduct, type Json, uniqueId } from '../builders/events.ts'
 import { Api, assertError, basicAuth, bearer, request } from '../builders/http.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
+import { personPath, profileWithEvents as profileWithEventsOf, waitForValue as waitFor } from '../builders/people.ts'
 import type { ProfileView } from '../../src/profiles/index.ts'
 
 let server: TestServer
@@ -28,7 +28,6 @@ const DESKTOP = { userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWeb
 
 const msg = (m: Json): Json => ({ messageId: uniqueId('msg'), ...m })
 const viewed = (who: Json, itemId: string, context: Json = DESKTOP) => msg({ type: 'track', event: 'Product Viewed', ...who, properties: { product_id: itemId }, context })
-const personPath = (id: string, rest = '') => `/v1/people/${encodeURIComponent(id)}${rest}`
 const names = (list: { name: string }[]) => list.map((a) => a.name)
 
 async function sendBatch(events: Json[]): Promise<void> {
@@ -42,23 +41,7 @@ async function profileOf(id: string, query = ''): Promise<ProfileView> {
   return res.body
 }
 
-/** Polls until `probe` answers a value (the projector is asynchronous); fails after `ms`. */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await sleep(5)
-  }
-}
-
-/** The profile once the projector has applied `n` events to it. */
-const profileWithEvents = (id: string, n: number) =>
-  waitFor(`${n} events for ${id}`, async () => {
-    const res = await api.secret<ProfileView>('GET', personPath(id))
-    return res.status === 200 && res.body.activity.events >= n ? res.body : undefined
-  })
+const profileWithEvents = (id: string, n: number) => profileWithEventsOf(api, id, n)
 
 /** A PUT/POST that must be applied (200, not 202 pending) and answers the new profile. */
 async function change(method: string, path: string, body: unknown): Promise<ProfileView> {
