@@ -332,7 +332,7 @@ describe('merge and unmerge', () => {
       return res.body.data.map((e) => e.messageId)
     }
     assert.ok(!(await timeline(visitor, 'anonymous_id')).includes(view.messageId as string), 'not with the id now')
-    assert.ok((await timeline(move.otherPersonId, 'person_id')).includes(view.messageId as string), 'with the person who had the id then')
+    assert.ok((await timeline(merged.id, 'person_id')).includes(view.messageId as string), 'with the person who had the id then')
   })
 })
 
