@@ -73,8 +73,9 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(engine.config.headersTimeoutMs / 2))),
     },
     // Ids are up to 255 characters everywhere (find-my-way compares the decoded segment); longer ones
-    // and undecodable paths get the catalogue's error body, not Fastify's own.
-    maxParamLength: MAX_ID_LENGTH,
+    // and undecodable paths get the catalogue's error body, not Fastify's own. Fastify 5 takes router
+    // settings under routerOptions (top-level ones are deprecated, FSTDEP022).
+    routerOptions: { maxParamLength: MAX_ID_LENGTH },
     frameworkErrors: frameworkErrorHandler,
   })
   // Query strings and paths are text, so "50" must become 50 there; a JSON body says what it means, and

@@ -49,6 +49,10 @@ export function installBodyHandling(app: FastifyInstance): void {
     const inflate = encoding === 'gzip' ? createGunzip() : createInflate()
     // pipe() does not pass errors on: a client that hangs up must end the parse, not leave it waiting.
     payload.on('error', (error) => inflate.destroy(error))
+    // Fastify listens for the stream's errors only while it reads the body, and a request can be answered
+    // without that (a 415 media type, a GET): a body that is not gzip after all must then fail quietly, not
+    // as an uncaught exception that ends the process. When the body is read, Fastify's listener answers 400.
+    inflate.on('error', () => {})
     return payload.pipe(inflate)
   })
 }

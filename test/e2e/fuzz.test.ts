@@ -457,7 +457,31 @@ describe('fuzzing every route', () => {
     const { id, identities, traits, consent, preferences, recentlyViewed, cart, purchases } = person.body
     return { item: item.body, person: { id, identities, traits, consent, preferences, recentlyViewed, cart, purchases }, events: events.body }
   }
-  /** Null when the acknowledged one-event call is among its person's events, else why not. */
+  const holds = async (path: string, messageId: string) => {
+    const reply = await read(path)
+    return reply.status === 200 && Boolean(reply.body.data?.some((e: { messageId: string }) => e.messageId === messageId))
+  }
+  /**
+   * The people who held an id before its holder now, latest first. The shared-device rule (docs/profiles.md)
+   * moves an anonymous or device id to the user who signs in with it (an identify or alias naming another
+   * user id): what was sent before stays with the person who had the id then. Each move is in the new
+   * holder's `merges`, kind "reassigned", with the person before as `otherPersonId`.
+   */
+  const earlierHolders = async (ref: string, type: string): Promise<string[]> => {
+    const holders: string[] = []
+    let person = await read(`/v1/people/${encodeURIComponent(ref)}?type=${type}`)
+    while (person.status === 200 && holders.length < 20) {
+      const moves = (person.body.merges ?? []) as { kind: string; otherPersonId: string; identifiers: { type: string; value: string }[] }[]
+      const move = moves.find(
+        (m) => m.kind === 'reassigned' && m.identifiers.some((i) => i.type === type && i.value === ref) && m.otherPersonId !== person.body.id && !holders.includes(m.otherPersonId),
+      )
+      if (!move) break
+      holders.push(move.otherPersonId)
+      person = await read(`/v1/people/${encodeURIComponent(move.otherPersonId)}?type=person_id`)
+    }
+    return holders
+  }
+  /** Null when the acknowledged one-event call is among the events of its person (or of the id's earlier holders), else why not. */
   const unreachable = async (input: FuzzInput): Promise<string | null> => {
     let sent: Record<string, unknown>
     try {
@@ -465,7 +489,8 @@ describe('fuzzing every route', () => {
     } catch {
       return null // answered 200 to a body that is not JSON: its own failure, if any, was reported above
     }
-    if (sent?.messageId !== input.messageId) return null
+    const messageId = input.messageId!
+    if (sent?.messageId !== messageId) return null
     // Ids as the server reads them: a finite number is its string, an empty string is no id.
     const id = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' && v !== '' ? v : null)
     const traits = (v: unknown) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {})
@@ -474,11 +499,13 @@ describe('fuzzing every route', () => {
     if (ref === null) return 'acknowledged an event that names no person'
     // A server may normalise what it stores (a lone surrogate to U+FFFD, blanks trimmed): look it up as stored.
     for (const candidate of [...new Set([wellFormed(ref), wellFormed(ref).trim()])]) {
-      const reply = await read(`/v1/people/${encodeURIComponent(candidate)}/events?type=${type}&limit=1000`)
-      if (reply.status === 200 && reply.body.data?.some((e: { messageId: string }) => e.messageId === input.messageId)) return null
+      if (await holds(`/v1/people/${encodeURIComponent(candidate)}/events?type=${type}&limit=1000`, messageId)) return null
+      for (const holder of await earlierHolders(candidate, type)) {
+        if (await holds(`/v1/people/${encodeURIComponent(holder)}/events?type=person_id&limit=1000`, messageId)) return null
+      }
     }
     const last = await read(`/v1/people/${encodeURIComponent(wellFormed(ref))}/events?type=${type}&limit=1`)
-    return `acknowledged, but not found through ${type} ${preview(ref, 80)} (${last.status} ${JSON.stringify(last.body).slice(0, 160)})`
+    return `acknowledged, but not found through ${type} ${preview(ref, 80)} nor its earlier holders (${last.status} ${JSON.stringify(last.body).slice(0, 160)})`
   }
   let before_: Awaited<ReturnType<typeof keeperView>>
   let prototypes: PrototypeGuard

@@ -286,6 +286,37 @@ describe('merge and unmerge', () => {
     assertError(await api.secret('POST', personPath(u1, '/merge'), { otherId: u2 }), 409, 'conflict', 'otherId')
     assertError(await api.secret('POST', personPath(u1, '/merge'), { otherId: u1 }), 409, 'conflict', 'otherId')
   })
+
+  // The fuzz test (test/e2e/fuzz.test.ts) follows an anonymous id through such moves to find what was sent with it.
+  it("moves a visitor merged into a customer to the user an alias names, and the visitor's earlier events stay with the customer", async () => {
+    const [customer, newUser, visitor] = [uniqueId('user'), uniqueId('user'), uniqueId('anon')]
+    const view = viewed({ anonymousId: visitor }, 'sku-moved')
+    await sendBatch([msg({ type: 'identify', userId: customer }), view])
+    await profileWithEvents(customer, 1)
+    await profileWithEvents(visitor, 1)
+    const merged = await change('POST', personPath(customer, '/merge'), { otherId: visitor, otherType: 'anonymous_id' })
+    assert.ok(merged.identities.anonymousIds.includes(visitor))
+
+    // Two user ids are never merged: the alias takes the browser id to the user it names (a shared device).
+    await sendBatch([msg({ type: 'alias', previousId: visitor, userId: newUser })])
+    const moved = await waitFor('the visitor id to move', async () => {
+      const person = await profileOf(visitor, '?type=anonymous_id')
+      return person.identities.userIds.includes(newUser) ? person : undefined
+    })
+    assert.notEqual(moved.id, merged.id)
+    const move = moved.merges.find((m) => m.kind === 'reassigned')
+    assert.ok(move, JSON.stringify(moved.merges))
+    assert.deepEqual([move.otherPersonId, move.identifiers], [merged.id, [{ type: 'anonymous_id', value: visitor }]])
+    assert.match(move.cause, /alias: shared device/)
+
+    const timeline = async (id: string, type: string) => {
+      const res = await api.secret<{ data: { messageId: string }[] }>('GET', personPath(id, `/events?type=${type}&limit=1000`))
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      return res.body.data.map((e) => e.messageId)
+    }
+    assert.ok(!(await timeline(visitor, 'anonymous_id')).includes(view.messageId as string), 'not with the id now')
+    assert.ok((await timeline(merged.id, 'person_id')).includes(view.messageId as string), 'with the person who had the id then')
+  })
 })
 
 describe('bad input and keys', () => {

@@ -3,17 +3,22 @@
  * with the prototype-key guard; a framework error (bad length, media type, size, a body stream that fails)
  * is answered with its 4xx in the catalogue's shape and never logged as an unhandled bug; a client that hangs
  * up mid-body is logged as that, at info, not as the store being unavailable. Log lines are read from
- * the app's own pino logger.
+ * the app's own pino logger. A compressed body the server never reads cannot take `attune serve` down.
  */
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
 import { Writable } from 'node:stream'
 import { deflateSync } from 'node:zlib'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { anEvent, uniqueId } from '../builders/events.ts'
-import { assertError, basicAuth, request } from '../builders/http.ts'
+import { assertError, basicAuth, bearer, request } from '../builders/http.ts'
+import { rawRequest } from '../builders/routes.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
-import { waitFor } from '../support/child-server.ts'
+import { type Child, kill, startServe, waitFor } from '../support/child-server.ts'
 import { untilServerCloses } from '../support/raw-http.ts'
 
 interface LogLine {
@@ -99,5 +104,39 @@ describe('refused requests and their logs', () => {
     const abort = lines.slice(from).find((l) => /client closed the connection/.test(l.msg))!
     assert.equal(abort.level, 30, 'info')
     assert.deepEqual(complaints(from), [], 'no warning (the store is fine) and no error')
+  })
+})
+
+describe('a compressed body that is never read', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attune-unread-'))
+  const [WRITE, SECRET] = ['wk_unread_test_0123456789', 'sk_unread_test_0123456789']
+  const agent = new http.Agent({ keepAlive: true })
+  let child: Child | undefined
+  after(async () => {
+    agent.destroy()
+    await kill(child)
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('does not crash attune serve when it is not gzip or deflate at all (a 415 media type, a GET with a body)', async () => {
+    const serve = await startServe({ ATTUNE_DATA_DIR: dataDir, ATTUNE_WRITE_KEY: WRITE, ATTUNE_SECRET_KEY: SECRET, ATTUNE_DATABASE_URL: '', ATTUNE_REDIS_URL: '', ATTUNE_NATS_URL: '' })
+    child = serve
+    const garbage = Buffer.from('not compressed at all')
+    // Both answer before the body is parsed, so nothing reads the inflating stream that fails on it.
+    const unread = [
+      { method: 'POST', path: '/v1/track', authorization: basicAuth(WRITE), contentType: 'application/xml', status: 415 },
+      { method: 'GET', path: '/v1/items', authorization: bearer(SECRET), contentType: 'application/json', status: 200 },
+    ]
+    for (const { method, path: at, authorization, contentType, status } of unread) {
+      for (const encoding of ['gzip', 'deflate']) {
+        const reply = await rawRequest(serve.url, { method, path: at, headers: { authorization, 'content-type': contentType, 'content-encoding': encoding }, body: garbage }, agent)
+        assert.equal(reply.status, status, `${method} ${at} (${encoding}): ${reply.text.slice(0, 200)}`)
+      }
+    }
+    // The inflating streams fail on their own after the answers: give them the time to.
+    await sleep(300)
+    assert.equal(serve.process.exitCode, null, `attune serve exited:\n${serve.output()}`)
+    assert.equal((await fetch(`${serve.url}/healthz`)).status, 200)
+    assert.doesNotMatch(serve.output(), /incorrect header check|uncaught/i)
   })
 })

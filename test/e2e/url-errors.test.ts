@@ -40,6 +40,21 @@ describe('paths the router cannot take', () => {
     assert.equal(JSON.parse(reply.text).error.field, 'path')
   })
 
+  it('sets the router\'s id limit as Fastify 5 documents (routerOptions), so starting warns of nothing deprecated', async () => {
+    const warnings: string[] = []
+    const collect = (warning: Error & { code?: string }) => warnings.push(`${warning.code ?? warning.name}: ${warning.message}`)
+    process.on('warning', collect)
+    try {
+      const other = await startServer()
+      await other.close()
+      // process.emitWarning reports on the next tick.
+      await new Promise((resolve) => setImmediate(resolve))
+    } finally {
+      process.off('warning', collect)
+    }
+    assert.deepEqual(warnings.filter((w) => /^FST|Fastify/.test(w)), [])
+  })
+
   it('answers 404 not_found, not 500, for documentation files the static server refuses to look up', async () => {
     for (const path of ['/docs/static/%00', '/docs/static/a%00b', '/docs/static/.', '/docs/static/..', `/docs/static/${'i'.repeat(256)}`, '/docs/static/%23']) {
       const reply = await get(path)
