@@ -105,13 +105,6 @@ export function headerKey(authorization: string | undefined): string | null {
   return null
 }
 
-/** The key a request presents: Bearer token, HTTP Basic user name (Segment style), or body `writeKey`. */
-export function presentedKey(authorization: string | undefined, body: unknown): string | null {
-  if (authorization) return headerKey(authorization)
-  const writeKey = (body as { writeKey?: unknown } | null)?.writeKey
-  return typeof writeKey === 'string' && writeKey !== '' ? writeKey : null
-}
-
 export function missingKey(need: KeyScope): AttuneError {
   return new AttuneError(
     'missing_key',
@@ -131,9 +124,4 @@ export function checkKey(ring: KeyRing, need: KeyScope, key: string | null): Api
     throw new AttuneError('insufficient_scope', 'this route needs the secret key; a write key may only send events and ask for recommendations', 'authorization')
   }
   return record
-}
-
-/** Checks a request's key (header, else body `writeKey`) against the scope a route needs. */
-export function authorize(ring: KeyRing, need: KeyScope, authorization: string | undefined, body: unknown): ApiKeyRecord {
-  return checkKey(ring, need, presentedKey(authorization, body))
 }
