@@ -19,8 +19,14 @@ export type Access = 'public' | 'write' | 'secret'
  * which roles may call it, and the authorization test checks each role's credential against that
  * (allowed: the row's `ok` statuses; not allowed: 403 insufficient_scope).
  */
-export const STAFF_ROLES = [] as const
-export type StaffRole = (typeof STAFF_ROLES)[number]
+export type StaffRole = 'admin' | 'editor' | 'viewer'
+export const STAFF_ROLES: readonly StaffRole[] = []
+/** Who may call a route among staff: anyone signed in, editors and admins, admins only. */
+export const STAFF = {
+  read: ['admin', 'editor', 'viewer'],
+  edit: ['admin', 'editor'],
+  admin: ['admin'],
+} as const satisfies Record<string, readonly StaffRole[]>
 
 /** Ids from the loaded shop that calls put into paths and bodies. */
 export interface ShopIds {
