@@ -11,6 +11,7 @@ import { rebuild } from './rebuild.ts'
 import { serve } from './serve.ts'
 import { printUserToken } from './token.ts'
 import { train } from './train.ts'
+import { addUser, listUsers, removeUser, resetUserPassword, setUserRole } from './users.ts'
 import { worker } from './worker.ts'
 
 function port(value: string): number {
@@ -78,6 +79,22 @@ keys
   .option('--label <label>', 'a note for whoever reads `keys list`', 'created with attune keys')
   .action((opts: { scope: 'write' | 'secret'; label: string }) => createKey(opts.scope, opts.label))
 keys.command('revoke <id>').description('revoke a key by id').action(revokeKey)
+
+const role = (v: string) => {
+  if (v !== 'admin' && v !== 'editor' && v !== 'viewer') throw new InvalidArgumentError('a role is admin, editor or viewer')
+  return v
+}
+const users = program.command('users').description('manage dashboard staff accounts')
+users
+  .command('add <email>')
+  .description('add a staff user; prints a generated password once (or takes ATTUNE_NEW_PASSWORD)')
+  .option('--role <role>', 'admin (everything), editor (change, preview), viewer (read only)', role, 'viewer')
+  .option('--password <password>', 'choose the password (at least 12 characters; it stays in your shell history)')
+  .action((email: string, opts: { role: string; password?: string }) => addUser(email, opts))
+users.command('list').description('list staff users').action(listUsers)
+users.command('remove <idOrEmail>').description('remove a staff user and end their sessions').action(removeUser)
+users.command('role <idOrEmail> <role>').description('change a staff user\'s role').action((who: string, r: string) => setUserRole(who, role(r)))
+users.command('reset-password <idOrEmail>').description('print a new generated password (to change at next sign-in)').action(resetUserPassword)
 
 program
   .command('token')

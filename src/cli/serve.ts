@@ -2,7 +2,7 @@
 import { loadConfig } from '../core/index.ts'
 import { readDemoFile } from '../demo/index.ts'
 import { buildApp, createEngine, startWorkerThread, type WorkerThread } from '../server/index.ts'
-import { demoUrl, offerDemo } from './demo.ts'
+import { dashboardUrl, demoUrl, offerDemo } from './demo.ts'
 
 export interface ServeOptions {
   port?: number
@@ -38,6 +38,15 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     process.stderr.write(
       `\nAttune generated API keys (shown only now; only their hashes are stored):\n${lines.join('\n')}\n` +
         'Set ATTUNE_WRITE_KEY / ATTUNE_SECRET_KEY to choose your own.\n\n',
+    )
+  }
+
+  if (engine.createdAdmin) {
+    const { email, password } = engine.createdAdmin
+    process.stderr.write(
+      password
+        ? `Dashboard admin created: ${email}\n  one-time password  ${password}\n(shown only now; you choose your own at the first sign-in. More staff: attune users add)\n\n`
+        : `Dashboard admin created: ${email} with ATTUNE_ADMIN_PASSWORD\n\n`,
     )
   }
 
@@ -80,6 +89,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   app.log.info({ address, store: engine.store.kind, dataDir: config.dataDir }, `Attune listening on ${address} (docs at ${address}/docs)`)
   if (readDemoFile(config.dataDir)) {
     const port = (app.server.address() as { port?: number } | null)?.port ?? config.port
-    process.stderr.write(`\nDemo store: ${demoUrl(config, port)}\n\n`)
+    process.stderr.write(`\nDemo store: ${demoUrl(config, port)}\n`)
   }
+  process.stderr.write(`\nDashboard: ${dashboardUrl(config, (app.server.address() as { port?: number } | null)?.port ?? config.port)}\n\n`)
 }

@@ -62,6 +62,12 @@ export interface Config {
    * (`ATTUNE_AUTH_FAILURE_LIMIT`, default 60, 0 = no limit); beyond it, requests without a valid key in a header get 429.
    */
   readonly authFailureLimit: number
+  /** Failed dashboard sign-ins allowed per email in 15 minutes, and five times as many per address (`ATTUNE_LOGIN_FAILURE_LIMIT`, default 10; 0 = no limit). */
+  readonly loginFailureLimit: number
+  /** The first admin's email (`ATTUNE_ADMIN_EMAIL`, default admin@localhost), used only when there is no staff user yet. */
+  readonly adminEmail: string | undefined
+  /** The first admin's password (`ATTUNE_ADMIN_PASSWORD`); unset: one is generated, printed once and must be changed at the first sign-in. */
+  readonly adminPassword: string | undefined
   /** Most milliseconds to receive a whole request, headers and body (`ATTUNE_REQUEST_TIMEOUT_MS`, default 30000). */
   readonly requestTimeoutMs: number
   /** Most milliseconds to receive a request's headers (`ATTUNE_HEADERS_TIMEOUT_MS`, default 10000; at most the request timeout). */
@@ -222,6 +228,9 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     rateLimit: intSetting(env, 'ATTUNE_RATE_LIMIT', 100, 0, 1_000_000),
     secretRateLimit: intSetting(env, 'ATTUNE_SECRET_RATE_LIMIT', 1000, 0, 1_000_000),
     authFailureLimit: intSetting(env, 'ATTUNE_AUTH_FAILURE_LIMIT', 60, 0, 1_000_000),
+    loginFailureLimit: intSetting(env, 'ATTUNE_LOGIN_FAILURE_LIMIT', 10, 0, 1_000_000),
+    adminEmail: env.ATTUNE_ADMIN_EMAIL || undefined,
+    adminPassword: env.ATTUNE_ADMIN_PASSWORD || undefined,
     requestTimeoutMs,
     headersTimeoutMs: intSetting(env, 'ATTUNE_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 1, requestTimeoutMs),
     keepAliveTimeoutMs: intSetting(env, 'ATTUNE_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1, 3_600_000),

@@ -24,6 +24,8 @@ import { recommendationRoutes } from './routes/recommendations.ts'
 import { reportRoutes } from './routes/reports.ts'
 import { sdkRoutes } from './routes/sdk.ts'
 import { decisionRoutes } from './routes/decisions.ts'
+import { sessionRoutes } from './routes/session.ts'
+import { staffUserRoutes } from './routes/staff-users.ts'
 import { userTokenRoutes } from './routes/user-tokens.ts'
 
 export interface BuildAppOptions {
@@ -136,6 +138,8 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(reportRoutes(ctx))
   await app.register(decisionRoutes(ctx))
   await app.register(userTokenRoutes(ctx))
+  await app.register(sessionRoutes(ctx))
+  await app.register(staffUserRoutes(ctx))
   await app.register(sdkRoutes())
   if (engine.config.metricsPort !== undefined) serveMetricsOnOwnPort(app, metrics, engine.config.metricsPort, engine.config.host)
   // The demo shop's pages, when `attune demo` (or `serve --demo`) loaded it into this data dir.

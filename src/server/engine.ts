@@ -13,6 +13,7 @@ import { openStore, type Store } from '../storage/index.ts'
 import { ImpressionRecorder, PeopleCache, Recommender } from '../recommend/index.ts'
 import { ModelRegistry, Trainer } from '../training/index.ts'
 import { type Consumption, type EventStream, LogTailStream, NatsEventStream } from '../stream/index.ts'
+import { StaffService } from '../staff/index.ts'
 import { ensureKeys, type GeneratedKey, KeyRing } from './auth.ts'
 
 export type EngineRole = 'serve' | 'worker'
@@ -40,6 +41,10 @@ export interface Engine {
   readonly keys: KeyRing
   /** Keys generated at this start (shown once, then only their hashes remain). */
   readonly generatedKeys: GeneratedKey[]
+  /** Dashboard staff: accounts, sign-in, sessions. */
+  readonly staff: StaffService
+  /** The admin created at this start (first start only); `password` is null when it came from ATTUNE_ADMIN_PASSWORD. */
+  readonly createdAdmin: { email: string; password: string | null } | null
   /** Observers of group commits (metrics). */
   readonly commitListeners: Set<(stats: CommitStats) => void>
   /** Starts the workers' consumers in this process (worker role, or serve without NATS). */
@@ -71,6 +76,8 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
     const writer = new EventWriter(store, { onCommit: (stats) => commitListeners.forEach((l) => l(stats)) })
     // Workers never hand out keys; only the API generates them on its first start.
     const { ring, generated } = role === 'serve' ? await ensureKeys(store, config) : { ring: new KeyRing([]), generated: [] }
+    const staff = new StaffService(store.staff)
+    const createdAdmin = role === 'serve' ? await staff.ensureAdmin(config.adminEmail, config.adminPassword) : null
     const settings = profileSettings(config)
     const projector = new ProfileProjector(store, hot, settings)
     const models = new ModelRegistry(store)
@@ -115,6 +122,8 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       impressions,
       keys: ring,
       generatedKeys: generated,
+      staff,
+      createdAdmin,
       commitListeners,
       startWorkers(onError) {
         consumptions.push(stream.consume({ name: PROFILE_CONSUMER, handler: (events) => projector.apply(events), onError }))

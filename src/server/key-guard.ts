@@ -11,18 +11,32 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify'
 import { type ApiKeyRecord, AttuneError, type KeyScope } from '../core/index.ts'
+import type { StaffRole } from '../storage/index.ts'
+import type { SignedIn } from '../staff/index.ts'
 import { checkKey, headerKey } from './auth.ts'
 import type { Engine } from './engine.ts'
+import { checkStaffRequest, sessionCookie } from './staff-session.ts'
 
 /** Largest body read before its key is known: what a browser lets sendBeacon send. */
 export const BODY_KEY_LIMIT = 64 * 1024
 const FAILURE_WINDOW_SECONDS = 60
 
 const verified = new WeakMap<FastifyRequest, ApiKeyRecord>()
+const staffRequests = new WeakMap<FastifyRequest, SignedIn>()
 const awaitingBodyKey = new WeakSet<FastifyRequest>()
 const GUARD_SCOPE = Symbol('guard scope')
 
-type Guard = preHandlerAsyncHookHandler & { [GUARD_SCOPE]?: KeyScope }
+interface GuardNeeds {
+  scope: KeyScope
+  /** The least staff role that may call the route with a session; default: viewer for reads, admin for changes. */
+  staff: StaffRole | undefined
+}
+type Guard = preHandlerAsyncHookHandler & { [GUARD_SCOPE]?: GuardNeeds }
+
+/** The staff member a request was authorized for by their session, or null (an API key, or no guard). */
+export function staffOf(request: FastifyRequest): SignedIn | null {
+  return staffRequests.get(request) ?? null
+}
 
 /** The key a request was authorized with. */
 export function keyOf(request: FastifyRequest): ApiKeyRecord {
@@ -50,8 +64,11 @@ export class KeyGuard {
     this.#engine = engine
   }
 
-  /** The preHandler of a route that needs `scope` (`requireScope`); `install` adds its early half. */
-  guard(scope: KeyScope): preHandlerAsyncHookHandler {
+  /**
+   * The preHandler of a route that needs `scope` (`requireScope`); `install` adds its early half. A staff
+   * session may call it too, with at least the role `staff`.
+   */
+  guard(scope: KeyScope, staff?: StaffRole): preHandlerAsyncHookHandler {
     const guard: Guard = async (request, reply) => {
       if (verified.has(request)) return
       // Only a write-key route without a key in its header or query gets here: the key is in the body.
@@ -64,7 +81,7 @@ export class KeyGuard {
       verified.set(request, record)
       await this.#limit(request, reply, record)
     }
-    guard[GUARD_SCOPE] = scope
+    guard[GUARD_SCOPE] = { scope, staff }
     return guard
   }
 
@@ -72,14 +89,34 @@ export class KeyGuard {
   install(app: FastifyInstance): void {
     app.addHook('onRoute', (route) => {
       const handlers = [route.preHandler].flat() as (Guard | undefined)[]
-      const scope = handlers.find((h) => h?.[GUARD_SCOPE])?.[GUARD_SCOPE]
-      if (scope === undefined) return
-      route.onRequest = [this.#early(scope), ...([route.onRequest].flat().filter(Boolean) as onRequestAsyncHookHandler[])]
+      const needs = handlers.find((h) => h?.[GUARD_SCOPE])?.[GUARD_SCOPE]
+      if (needs === undefined) return
+      const reads = [route.method].flat().every((m) => m === 'GET' || m === 'HEAD')
+      const staff = needs.staff ?? (reads ? 'viewer' : 'admin')
+      route.onRequest = [this.#early(needs.scope, staff), ...([route.onRequest].flat().filter(Boolean) as onRequestAsyncHookHandler[])]
     })
   }
 
-  #early(scope: KeyScope): onRequestAsyncHookHandler {
+  #early(scope: KeyScope, staff: StaffRole): onRequestAsyncHookHandler {
     return async (request, reply) => {
+      // A staff session (the dashboard) counts where no Authorization header is sent; on write-key routes only
+      // with the session's CSRF header, so a shop page on this origin that sends its key in the body (a beacon)
+      // is never mistaken for the dashboard.
+      const token = request.headers.authorization ? null : sessionCookie(request)
+      if (token !== null && (scope === 'secret' || request.headers['x-csrf-token'] !== undefined)) {
+        let signedIn: SignedIn
+        try {
+          signedIn = await checkStaffRequest(this.#engine.staff, request, token, staff)
+        } catch (error) {
+          if (hasBody(request)) reply.header('connection', 'close')
+          return this.#refuse(request, reply, error as AttuneError)
+        }
+        const record = staffKeyRecord(signedIn)
+        verified.set(request, record)
+        staffRequests.set(request, signedIn)
+        await this.#limit(request, reply, record)
+        return
+      }
       const key = headerKey(request.headers.authorization) ?? (scope === 'write' ? queryWriteKey(request) : null)
       if (key === null && scope === 'write' && !request.headers.authorization) {
         const until = this.#blocked.get(request.ip)
@@ -130,6 +167,11 @@ export class KeyGuard {
     if (hasBody(reply.request)) reply.header('connection', 'close')
     return new AttuneError('rate_limited', `more than ${this.#engine.config.authFailureLimit} requests without a valid key from this address in a minute`)
   }
+}
+
+/** A staff session acts with the secret key's reach, as far as its role allows (checked before). */
+function staffKeyRecord({ user }: SignedIn): ApiKeyRecord {
+  return { id: `staff:${user.id}`, scope: 'secret', hash: `staff:${user.id}`, label: user.email, createdAt: new Date(user.createdAt).toISOString(), revokedAt: null }
 }
 
 function bodyWriteKey(body: unknown): string | null {

@@ -8,6 +8,7 @@ import type { ApiKeyRecord, Category, EventKind, EventRecord, Item, ItemInput, P
 import { categoryList } from './category-list.ts'
 import { KyselyPeopleTx } from './kysely-people.ts'
 import { type ImpressionStore, KyselyImpressions } from './impressions.ts'
+import { KyselyStaff, type StaffStore } from './staff.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
@@ -252,6 +253,12 @@ export abstract class KyselyStore implements Store {
   get modelVersions(): ModelVersionStore {
     this.#modelVersions ??= new KyselyModelVersions(this.db, (trx) => this.lockPeople(trx))
     return this.#modelVersions
+  }
+
+  #staff: StaffStore | null = null
+  get staff(): StaffStore {
+    this.#staff ??= new KyselyStaff(this.db)
+    return this.#staff
   }
 
   #impressions: ImpressionStore | null = null

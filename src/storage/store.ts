@@ -2,6 +2,7 @@ import type { ApiKeyRecord, Category, EventKind, EventRecord, Item, ItemInput, P
 import type { ImpressionStore } from './impressions.ts'
 import type { ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
+import type { StaffStore } from './staff.ts'
 
 /** Result of appending events: which message ids were new and which were already in the log. */
 export interface AppendResult {
@@ -82,6 +83,8 @@ export interface Store {
   readonly modelVersions: ModelVersionStore
   /** What recommendation requests showed, for attribution. */
   readonly impressions: ImpressionStore
+  /** Staff accounts and sessions of the dashboard. */
+  readonly staff: StaffStore
   /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */
   resetPeople(): Promise<void>
   /** The last log position an in-process consumer has applied (0 when it never ran). */

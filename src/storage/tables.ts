@@ -38,6 +38,8 @@ export interface ItemsTable {
   updated_at: string
 }
 
+import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
+
 export interface ItemCategoriesTable {
   item_id: string
   path: string
@@ -70,6 +72,8 @@ export interface Database extends PeopleDatabase {
   categories: CategoriesTable
   api_keys: ApiKeysTable
   consumer_offsets: ConsumerOffsetsTable
+  staff_users: StaffUsersTable
+  staff_sessions: StaffSessionsTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

@@ -11,8 +11,11 @@ import { waitFor } from '../support/child-server.ts'
 import { basicAuth, bearer, request } from './http.ts'
 import { startServer, type TestServer } from './server.ts'
 
-/** Who may call a route: anyone, the public write key (or the secret key), or only the secret key. */
-export type Access = 'public' | 'write' | 'secret'
+/**
+ * Who may call a route: anyone, the public write key (or the secret key), only the secret key, or (the
+ * dashboard's sign-in routes) whoever holds a staff session, which the route reads itself.
+ */
+export type Access = 'public' | 'write' | 'secret' | 'session'
 
 /**
  * Staff roles arrive with issue 13. List each role here; every row that is not public then says in `staff`
@@ -20,7 +23,7 @@ export type Access = 'public' | 'write' | 'secret'
  * (allowed: the row's `ok` statuses; not allowed: 403 insufficient_scope).
  */
 export type StaffRole = 'admin' | 'editor' | 'viewer'
-export const STAFF_ROLES: readonly StaffRole[] = []
+export const STAFF_ROLES: readonly StaffRole[] = ['admin', 'editor', 'viewer']
 /** Who may call a route among staff: anyone signed in, editors and admins, admins only. */
 export const STAFF = {
   read: ['admin', 'editor', 'viewer'],
@@ -42,6 +45,18 @@ export interface ShopIds {
   modelVersionId: string
   /** A top-level category of the catalogue. */
   category: string
+  /** A staff user the route calls may change. */
+  spareStaffId: string
+}
+
+/** The staff users of the route shop, one per role, all with this password. */
+export const ROUTE_STAFF_EMAIL = (role: StaffRole) => `authz-${role}@example.com`
+export const ROUTE_STAFF_PASSWORD = 'route tests password'
+
+/** A signed-in staff member, as a browser holds it: the session cookie and the CSRF token. */
+export interface StaffSession {
+  cookie: string
+  csrfToken: string
 }
 
 export interface RouteCall {
@@ -82,13 +97,15 @@ const alias = (ids: ShopIds) => ({ previousId: `${ids.anonymousId}-before`, user
 const group = (ids: ShopIds) => ({ anonymousId: ids.anonymousId, groupId: 'authz-group', traits: { name: 'Team' } })
 const batch = (ids: ShopIds) => ({ batch: [{ type: 'track', ...track(ids) }, { type: 'page', ...page(ids) }] })
 
+// Sending events is not the dashboard's business: a session may, with the CSRF header, only as an admin.
 function tracking(url: string, body: (ids: ShopIds) => Record<string, unknown>): RouteRow {
-  return { method: 'POST', url, access: 'write', call: (ids) => ({ path: url, body: body(ids) }), ok: [200] }
+  return { method: 'POST', url, access: 'write', staff: STAFF.admin, call: (ids) => ({ path: url, body: body(ids) }), ok: [200] }
 }
 const get = (url: string, access: Access, ok: readonly number[] = [200], path: (ids: ShopIds) => string = () => url, html = false): RouteRow => ({
   method: 'GET',
   url,
   access,
+  ...(access !== 'public' && { staff: STAFF.read }),
   call: (ids) => ({ path: path(ids) }),
   ok,
   ...(html && { html }),
@@ -152,6 +169,7 @@ export const ROUTES: readonly RouteRow[] = [
   {
     method: 'POST',
     url: '/v1/recommendations',
+    staff: STAFF.read,
     access: 'write',
     call: (ids) => ({ path: '/v1/recommendations', body: { anonymousId: ids.anonymousId, strategy: 'trending', count: 3 } }),
     ok: [200],
@@ -159,6 +177,7 @@ export const ROUTES: readonly RouteRow[] = [
   {
     method: 'POST',
     url: '/v1/decisions',
+    staff: STAFF.read,
     access: 'write',
     call: (ids) => ({
       path: '/v1/decisions',
@@ -170,14 +189,15 @@ export const ROUTES: readonly RouteRow[] = [
   // Secret key: everything else.
   get('/metrics', 'secret'),
   get('/v1/items', 'secret', [200], () => '/v1/items?limit=5'),
-  { method: 'POST', url: '/v1/items', access: 'secret', call: (ids) => ({ path: '/v1/items', body: { items: [{ id: ids.itemId, title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' }] } }), ok: [200] },
+  { method: 'POST', url: '/v1/items', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: '/v1/items', body: { items: [{ id: ids.itemId, title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' }] } }), ok: [200] },
   get('/v1/items/:id', 'secret', [200], (ids) => `/v1/items/${enc(ids.itemId)}`),
-  { method: 'PUT', url: '/v1/items/:id', access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.itemId)}`, body: { title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' } }), ok: [200] },
-  { method: 'DELETE', url: '/v1/items/:id', access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.doomedItemId)}` }), ok: [204] },
+  { method: 'PUT', url: '/v1/items/:id', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.itemId)}`, body: { title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' } }), ok: [200] },
+  { method: 'DELETE', url: '/v1/items/:id', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.doomedItemId)}` }), ok: [204, 404] },
   get('/v1/categories', 'secret'),
   {
     method: 'POST',
     url: '/v1/categories',
+    staff: STAFF.edit,
     access: 'secret',
     call: (ids) => ({ path: '/v1/categories', body: { categories: [{ path: ids.category, sensitive: false }] } }),
     ok: [200],
@@ -187,6 +207,7 @@ export const ROUTES: readonly RouteRow[] = [
   {
     method: 'PUT',
     url: '/v1/people/:userId/preferences',
+    staff: STAFF.edit,
     access: 'secret',
     call: (ids) => ({ path: `/v1/people/${enc(ids.userId)}/preferences`, body: { categories: { liked: [ids.category] } } }),
     ok: [200, 202],
@@ -194,6 +215,7 @@ export const ROUTES: readonly RouteRow[] = [
   {
     method: 'PUT',
     url: '/v1/people/:userId/consent',
+    staff: STAFF.edit,
     access: 'secret',
     call: (ids) => ({ path: `/v1/people/${enc(ids.userId)}/consent`, body: { personalization: true } }),
     ok: [200, 202],
@@ -201,6 +223,7 @@ export const ROUTES: readonly RouteRow[] = [
   {
     method: 'POST',
     url: '/v1/people/:userId/merge',
+    staff: STAFF.edit,
     access: 'secret',
     call: (ids) => ({ path: `/v1/people/${enc(ids.userId)}/merge`, body: { otherId: ids.anonymousId, otherType: 'anonymous_id' } }),
     // 409 once merged (the write-key calls above keep adding the visitor's events).
@@ -209,15 +232,55 @@ export const ROUTES: readonly RouteRow[] = [
   {
     method: 'POST',
     url: '/v1/people/:userId/unmerge',
+    staff: STAFF.edit,
     access: 'secret',
     call: (ids) => ({ path: `/v1/people/${enc(ids.userId)}/unmerge`, body: { mergeId: 'no-such-merge' } }),
     ok: [404],
   },
   get('/v1/models', 'secret'),
-  { method: 'POST', url: '/v1/models/train', access: 'secret', call: () => ({ path: '/v1/models/train' }), ok: [202, 409] },
-  { method: 'POST', url: '/v1/models/:id/activate', access: 'secret', call: (ids) => ({ path: `/v1/models/${enc(ids.modelVersionId)}/activate` }), ok: [200] },
+  { method: 'POST', url: '/v1/models/train', staff: STAFF.edit, access: 'secret', call: () => ({ path: '/v1/models/train' }), ok: [202, 409] },
+  { method: 'POST', url: '/v1/models/:id/activate', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/models/${enc(ids.modelVersionId)}/activate` }), ok: [200] },
   get('/v1/reports/recommendations', 'secret'),
-  { method: 'POST', url: '/v1/user-tokens', access: 'secret', call: (ids) => ({ path: '/v1/user-tokens', body: { userId: ids.userId } }), ok: [200] },
+  // Staff accounts: admins (and the secret key) only.
+  { ...get('/v1/staff/users', 'secret'), staff: STAFF.admin },
+  {
+    method: 'POST',
+    url: '/v1/staff/users',
+    access: 'secret',
+    staff: STAFF.admin,
+    // 201 the first time, 409 once the email exists.
+    call: () => ({ path: '/v1/staff/users', body: { email: 'authz-added@example.com', role: 'viewer' } }),
+    ok: [201, 409],
+  },
+  {
+    method: 'PATCH',
+    url: '/v1/staff/users/:id',
+    access: 'secret',
+    staff: STAFF.admin,
+    call: (ids) => ({ path: `/v1/staff/users/${enc(ids.spareStaffId)}`, body: { role: 'editor' } }),
+    ok: [200],
+  },
+  { method: 'DELETE', url: '/v1/staff/users/:id', access: 'secret', staff: STAFF.admin, call: () => ({ path: '/v1/staff/users/no-such-user' }), ok: [404] },
+  // Signing in is public (a wrong password answers 401 invalid_credentials, rate limited); the others read the session.
+  {
+    method: 'POST',
+    url: '/v1/session',
+    access: 'public',
+    call: () => ({ path: '/v1/session', body: { email: ROUTE_STAFF_EMAIL('viewer'), password: ROUTE_STAFF_PASSWORD } }),
+    ok: [200],
+  },
+  get('/v1/session', 'session'),
+  {
+    method: 'PUT',
+    url: '/v1/session/password',
+    access: 'session',
+    // A wrong current password: the handler answers 401 invalid_credentials and the session lives on.
+    call: () => ({ path: '/v1/session/password', body: { currentPassword: 'not the password at all', newPassword: 'a brand new password' } }),
+    ok: [401],
+  },
+  { method: 'POST', url: '/v1/user-tokens', staff: STAFF.admin, access: 'secret', call: (ids) => ({ path: '/v1/user-tokens', body: { userId: ids.userId } }), ok: [200] },
+  // Last: it signs out the sessions it is called with.
+  { method: 'DELETE', url: '/v1/session', access: 'session', call: () => ({ path: '/v1/session' }), ok: [204] },
 ]
 
 export const routeKey = (method: string, url: string) => `${method} ${url}`
@@ -255,6 +318,8 @@ export interface RouteShop {
   demoWriteKey: string
   revokedWriteKey: string
   revokedSecretKey: string
+  /** Fresh sessions of each role's staff user. */
+  signIn(role: StaffRole): Promise<StaffSession>
 }
 
 /**
@@ -294,6 +359,8 @@ export async function startRouteShop(): Promise<RouteShop> {
     if (sent.status !== 200) throw new Error(`could not track for ${anonymousId}: ${sent.status} ${JSON.stringify(sent.body)}`)
     await waitFor(async () => (await request(`${server.url}/v1/people/${anonymousId}?type=anonymous_id`, { auth: secret })).status === 200, 10_000)
     const version = (await store.modelVersions.list(5)).find((v) => v.status === 'ready')!
+    for (const role of STAFF_ROLES) await server.engine.staff.add({ email: ROUTE_STAFF_EMAIL(role), role, password: ROUTE_STAFF_PASSWORD })
+    const spare = await server.engine.staff.add({ email: 'authz-spare@example.com', role: 'viewer', password: ROUTE_STAFF_PASSWORD })
     const ids: ShopIds = {
       itemId: item.id,
       doomedItemId,
@@ -301,12 +368,23 @@ export async function startRouteShop(): Promise<RouteShop> {
       anonymousId,
       modelVersionId: version.id,
       category: item.categories[0]!.split(' > ')[0]!,
+      spareStaffId: spare.user.id,
     }
-    return { server, ids, demoWriteKey: demo.writeKey, revokedWriteKey, revokedSecretKey }
+    const signIn = (role: StaffRole) => signInStaff(server.url, ROUTE_STAFF_EMAIL(role), ROUTE_STAFF_PASSWORD)
+    return { server, ids, demoWriteKey: demo.writeKey, revokedWriteKey, revokedSecretKey, signIn }
   } catch (error) {
     await server.close()
     throw error
   }
+}
+
+/** Signs a staff user in over HTTP, as the dashboard does. */
+export async function signInStaff(baseUrl: string, email: string, password: string): Promise<StaffSession> {
+  const reply = await fetch(`${baseUrl}/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
+  const body = (await reply.json()) as { csrfToken?: string }
+  const cookie = reply.headers.getSetCookie().find((c) => c.startsWith('attune_session='))
+  if (reply.status !== 200 || !cookie || !body.csrfToken) throw new Error(`could not sign ${email} in: ${reply.status} ${JSON.stringify(body)}`)
+  return { cookie: cookie.split(';')[0]!, csrfToken: body.csrfToken }
 }
 
 export interface RawReply {

@@ -57,6 +57,7 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
     ATTUNE_RATE_LIMIT: '0',
     ATTUNE_SECRET_RATE_LIMIT: '0',
     ATTUNE_AUTH_FAILURE_LIMIT: '0',
+    ATTUNE_LOGIN_FAILURE_LIMIT: '0',
     ...options.env,
   }
   const config = loadConfig({ ...overrides, dataDir, port: 0, host: '127.0.0.1' }, env)

@@ -22,6 +22,7 @@ import {
   ROUTES,
   STAFF_ROLES,
   type StaffRole,
+  type StaffSession,
   startRouteShop,
 } from '../builders/routes.ts'
 
@@ -32,13 +33,15 @@ interface Credential {
   name: string
   grant: Grant
   authorization?: string
+  /** A staff session: its cookie and the CSRF header, as the dashboard sends them. */
+  session?: StaffSession
   /** The key travels as `writeKey` in the JSON body (only on routes that take a body). */
   bodyKey?: string
   /** Sent instead of the route's body: a body that is not JSON, so only the key check can decide. */
   brokenBody?: boolean
 }
 
-function credentials(shop: RouteShop): Credential[] {
+function credentials(shop: RouteShop, sessions: Record<StaffRole, StaffSession>): Credential[] {
   const { writeKey, secretKey } = shop.server
   return [
     { name: 'no key', grant: 'none' },
@@ -61,13 +64,9 @@ function credentials(shop: RouteShop): Credential[] {
     { name: "the demo's write key as Basic user", grant: 'write', authorization: basicAuth(shop.demoWriteKey) },
     { name: 'the write key, a body that is not JSON', grant: 'write', authorization: basicAuth(writeKey), brokenBody: true },
     { name: 'the secret key as Bearer', grant: 'secret', authorization: bearer(secretKey) },
-    ...STAFF_ROLES.map((role): Credential => ({ name: `staff role ${role}`, grant: { staff: role }, authorization: staffAuthorization(role) })),
+    ...STAFF_ROLES.map((role): Credential => ({ name: `staff role ${role}`, grant: { staff: role }, session: sessions[role] })),
+    { name: 'an unknown staff session', grant: 'none', session: { cookie: 'attune_session=not-a-session-token', csrfToken: 'x' } },
   ]
-}
-
-/** Issue 13: the Authorization header of a staff member with this role. */
-function staffAuthorization(role: StaffRole): string {
-  throw new Error(`issue 13: make a credential for the staff role ${role}`)
 }
 
 /** Allowed: the row's `ok` statuses. Refused: one of these codes (401 missing_key / invalid_key, 403 insufficient_scope). */
@@ -76,11 +75,22 @@ type Expected = { allowed: true } | { allowed: false; codes: readonly ErrorCode[
 function expected(row: RouteRow, credential: Credential): Expected {
   if (row.access === 'public') return credential.brokenBody ? { allowed: false, codes: ['invalid_json'] } : { allowed: true }
   const grant = credential.grant
+  if (row.access === 'session') {
+    if (typeof grant !== 'object') return { allowed: false, codes: credential.brokenBody ? ['invalid_json', 'not_signed_in'] : ['not_signed_in'] }
+    return credential.brokenBody ? { allowed: false, codes: ['invalid_json'] } : { allowed: true }
+  }
+  if (grant === 'none' && credential.session !== undefined) {
+    // An unknown session on a write-key route, with no key at all: the body's (absent) key decides.
+    return { allowed: false, codes: row.access === 'write' ? ['missing_key', 'not_signed_in'] : ['not_signed_in'] }
+  }
   if (grant === 'none') {
     const presentsNothing = credential.authorization === undefined && credential.bodyKey === undefined
     return { allowed: false, codes: presentsNothing ? ['missing_key'] : ['missing_key', 'invalid_key'] }
   }
-  if (typeof grant === 'object') return row.staff?.includes(grant.staff) ? { allowed: true } : { allowed: false, codes: ['insufficient_scope'] }
+  if (typeof grant === 'object') {
+    if (!row.staff?.includes(grant.staff)) return { allowed: false, codes: ['insufficient_scope'] }
+    return credential.brokenBody ? { allowed: false, codes: ['invalid_json'] } : { allowed: true }
+  }
   if (grant === 'secret' || row.access === 'write') return credential.brokenBody ? { allowed: false, codes: ['invalid_json'] } : { allowed: true }
   // A write key in a secret route's body may be read (403) or, when keys are checked before bodies are
   // read, not seen at all (401): either way the route is refused.
@@ -89,11 +99,13 @@ function expected(row: RouteRow, credential: Credential): Expected {
 
 describe('authorization of every route', () => {
   let shop: RouteShop
+  let sessions: Record<StaffRole, StaffSession>
   let registered: string[]
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
 
   before(async () => {
     shop = await startRouteShop()
+    sessions = Object.fromEntries(await Promise.all(STAFF_ROLES.map(async (role) => [role, await shop.signIn(role)]))) as Record<StaffRole, StaffSession>
     registered = registeredRoutes(shop.server.app)
   })
   after(async () => {
@@ -110,7 +122,7 @@ describe('authorization of every route', () => {
     const missing = [...listed].filter((k) => !registered.includes(k))
     assert.deepEqual(missing, [], 'rows in test/builders/routes.ts for routes the app does not register')
     if (STAFF_ROLES.length > 0) {
-      const unstaffed = ROUTES.filter((r) => r.access !== 'public' && r.staff === undefined).map((r) => routeKey(r.method, r.url))
+      const unstaffed = ROUTES.filter((r) => r.access !== 'public' && r.access !== 'session' && r.staff === undefined).map((r) => routeKey(r.method, r.url))
       assert.deepEqual(unstaffed, [], 'routes that do not say which staff roles may call them')
     }
   })
@@ -119,31 +131,32 @@ describe('authorization of every route', () => {
     it(`${row.method} ${row.url} (${row.access})`, async () => {
       const call = row.call(shop.ids)
       const problems: string[] = []
-      const send = (method: string, authorization: string | undefined, body: string | undefined) =>
+      const send = (method: string, credential: Credential, body: string | undefined) =>
         rawRequest(shop.server.url, {
           method,
           path: call.path,
           headers: {
             ...call.headers,
-            ...(authorization !== undefined && { authorization }),
+            ...(credential.authorization !== undefined && { authorization: credential.authorization }),
+            ...(credential.session !== undefined && { cookie: credential.session.cookie, 'x-csrf-token': credential.session.csrfToken }),
             ...(body !== undefined && { 'content-type': 'application/json' }),
           },
           ...(body !== undefined && { body }),
         }, agent)
 
-      for (const credential of credentials(shop)) {
+      for (const credential of credentials(shop, sessions)) {
         const takesBody = call.body !== undefined
         if ((credential.bodyKey !== undefined || credential.brokenBody) && !takesBody) continue
         const body = credential.brokenBody ? '{"anonymousId": "broken' : takesBody ? JSON.stringify({ ...call.body, ...(credential.bodyKey && { writeKey: credential.bodyKey }) }) : undefined
-        const reply = await send(row.method, credential.authorization, body)
+        const reply = await send(row.method, credential, body)
         const problem = judge(row, expected(row, credential), reply)
         if (problem) problems.push(`${credential.name}: ${problem} [${reply.status} ${JSON.stringify(reply.text.slice(0, 120))}]`)
       }
       if (row.method === 'GET') {
         // HEAD shares the GET's handler and guard; it has no body to check.
-        for (const credential of credentials(shop).filter((c) => !c.brokenBody && c.bodyKey === undefined)) {
+        for (const credential of credentials(shop, sessions).filter((c) => !c.brokenBody && c.bodyKey === undefined)) {
           const want = expected(row, credential)
-          const reply = await send('HEAD', credential.authorization, undefined)
+          const reply = await send('HEAD', credential, undefined)
           const status = want.allowed ? row.ok : [...new Set(want.codes.map((c) => ERROR_CODES[c]))]
           if (!status.includes(reply.status)) problems.push(`HEAD, ${credential.name}: answered ${reply.status}, expected ${status.join(' or ')}`)
         }
@@ -158,7 +171,9 @@ function judge(row: RouteRow, want: Expected, reply: RawReply): string | null {
   if (reply.status >= 500) return 'a server error'
   if (want.allowed) {
     // A demo page may answer 403 itself (the checkout's cross-site check): only the JSON key errors are refusals.
-    if ((reply.status === 401 || reply.status === 403) && !(row.html && row.ok.includes(reply.status))) return 'refused an allowed credential'
+    // Likewise a session route's own 401 (a wrong current password) is its answer, not a refusal of the session.
+    const own = (row.html || (row.access === 'session' && errorCodeOf(reply) === 'invalid_credentials')) && row.ok.includes(reply.status)
+    if ((reply.status === 401 || reply.status === 403) && !own) return 'refused an allowed credential'
     if (!row.ok.includes(reply.status)) return `expected ${row.ok.join(' or ')}: the call did not reach the handler as it should`
     return null
   }

@@ -14,13 +14,15 @@ const ItemsQuery = Type.Object({
 export function catalogRoutes(ctx: RouteContext) {
   const { catalog } = ctx.engine
   const secret = requireScope(ctx, 'secret')
+  // Changing the catalogue and its sensitivity marks is for editors and admins.
+  const edit = requireScope(ctx, 'secret', 'editor')
   const tags = ['catalog']
 
   return async (app: FastifyInstance) => {
     app.put<{ Params: { id: string } }>(
       '/v1/items/:id',
       {
-        preHandler: secret,
+        preHandler: edit,
         schema: {
           tags,
           summary: 'Create or replace an item',
@@ -37,7 +39,7 @@ export function catalogRoutes(ctx: RouteContext) {
     app.post(
       '/v1/items',
       {
-        preHandler: secret,
+        preHandler: edit,
         bodyLimit: 16 * 1024 * 1024,
         validatorCompiler: documentOnly,
         schema: {
@@ -78,7 +80,7 @@ export function catalogRoutes(ctx: RouteContext) {
 
     app.delete<{ Params: { id: string } }>(
       '/v1/items/:id',
-      { preHandler: secret, schema: { tags, summary: 'Delete an item', security: secretKeySecurity, params: IdParams } },
+      { preHandler: edit, schema: { tags, summary: 'Delete an item', security: secretKeySecurity, params: IdParams } },
       async (request, reply) => {
         await catalog.delete(request.params.id)
         return reply.status(204).send()
@@ -94,7 +96,7 @@ export function catalogRoutes(ctx: RouteContext) {
     app.post(
       '/v1/categories',
       {
-        preHandler: secret,
+        preHandler: edit,
         validatorCompiler: documentOnly,
         schema: {
           tags,

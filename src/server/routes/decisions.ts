@@ -37,7 +37,7 @@ export function decisionRoutes(ctx: RouteContext) {
     app.post<{ Body: DecisionRequest & { userToken?: string; writeKey?: string } }>(
       '/v1/decisions',
       {
-        preHandler: requireScope(ctx, 'write'),
+        preHandler: requireScope(ctx, 'write', 'viewer'),
         schema: {
           tags: ['content'],
           summary: 'Which variant of a content placement (banner, hero, block) a person sees',

@@ -24,12 +24,14 @@ function view(v: ModelVersion, serving: string | null) {
 export function modelRoutes(ctx: RouteContext) {
   const { store, trainer, models } = ctx.engine
   const guard = requireScope(ctx, 'secret')
+  // Training and activating versions is for editors and admins.
+  const edit = requireScope(ctx, 'secret', 'editor')
   const common = { tags: ['models'], security: secretKeySecurity }
   return async (app: FastifyInstance) => {
     app.post(
       '/v1/models/train',
       {
-        preHandler: guard,
+        preHandler: edit,
         schema: {
           ...common,
           summary: 'Train a new model version now',
@@ -69,7 +71,7 @@ export function modelRoutes(ctx: RouteContext) {
     app.post<{ Params: { id: string } }>(
       '/v1/models/:id/activate',
       {
-        preHandler: guard,
+        preHandler: edit,
         schema: {
           ...common,
           summary: 'Make a ready version the active one (roll back or forward)',

@@ -78,6 +78,8 @@ type PersonRequest = { Params: { userId: string }; Querystring: { type?: LookupT
 export function peopleRoutes(ctx: RouteContext) {
   const { store, profiles } = ctx.engine
   const guard = requireScope(ctx, 'secret')
+  // Changing a person (preferences, consent, merges) is for editors and admins.
+  const edit = requireScope(ctx, 'secret', 'editor')
   const common = { tags: ['people'], security: secretKeySecurity, params: PersonParams }
 
   /** The profile after a change, or 202 when the workers did not apply it in time (it will be). */
@@ -132,7 +134,7 @@ export function peopleRoutes(ctx: RouteContext) {
     app.put<PersonRequest & { Body: Record<string, unknown> }>(
       '/v1/people/:userId/preferences',
       {
-        preHandler: guard,
+        preHandler: edit,
         schema: {
           ...common,
           summary: 'Set explicit preferences',
@@ -150,7 +152,7 @@ export function peopleRoutes(ctx: RouteContext) {
     app.put<PersonRequest & { Body: Record<string, boolean> }>(
       '/v1/people/:userId/consent',
       {
-        preHandler: guard,
+        preHandler: edit,
         schema: { ...common, summary: 'Grant or refuse consent per purpose', description: 'Recorded with its time and source "api".', querystring: LookupQuery, body: ConsentBody },
       },
       async (request, reply) => {
@@ -162,7 +164,7 @@ export function peopleRoutes(ctx: RouteContext) {
     app.post<PersonRequest & { Body: { otherId: string; otherType?: LookupType; force?: boolean } }>(
       '/v1/people/:userId/merge',
       {
-        preHandler: guard,
+        preHandler: edit,
         schema: {
           ...common,
           summary: 'Merge another person into this one',
@@ -182,7 +184,7 @@ export function peopleRoutes(ctx: RouteContext) {
     app.post<PersonRequest & { Body: { mergeId: string } }>(
       '/v1/people/:userId/unmerge',
       {
-        preHandler: guard,
+        preHandler: edit,
         schema: {
           ...common,
           summary: 'Undo a merge',

@@ -100,7 +100,8 @@ const Body = Type.Object(
 )
 
 export function recommendationRoutes(ctx: RouteContext) {
-  const guard = requireScope(ctx, 'write')
+  // Any signed-in staff member may preview recommendations (the dashboard's playground).
+  const guard = requireScope(ctx, 'write', 'viewer')
   const identity = new RequestIdentity(ctx.engine)
   return async (app: FastifyInstance) => {
     app.post<{ Body: Record<string, unknown> }>(
