@@ -172,6 +172,32 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.notEqual((await store.listApiKeys()).find((k) => k.id === record.id)?.revokedAt, null)
     })
 
+    it('keeps staff users (unique email) and sessions by token digest, ending them by user and by expiry', async () => {
+      const email = `staff-${seq}@example.com`
+      const user = { id: `u-${seq}`, email, role: 'editor' as const, passwordHash: 'scrypt$1$1$1$a$b', mustChangePassword: true, createdAt: 1000, updatedAt: 1000 }
+      await store.staff.insertUser(user)
+      await assert.rejects(store.staff.insertUser({ ...user, id: `u2-${seq}` }), 'a second user with the same email')
+      assert.deepEqual(await store.staff.getUserByEmail(email), user)
+      assert.equal(await store.staff.updateUser(user.id, { role: 'viewer', mustChangePassword: false }, 2000), true)
+      assert.deepEqual(await store.staff.getUser(user.id), { ...user, role: 'viewer', mustChangePassword: false, updatedAt: 2000 })
+      assert.equal(await store.staff.updateUser('no-such-user', { role: 'admin' }, 2000), false)
+      assert.ok((await store.staff.countUsers()) >= 1)
+      const session = (n: number, expiresAt: number) => ({ tokenHash: `t-${seq}-${n}`, userId: user.id, csrfToken: `c-${n}`, createdAt: 1000, seenAt: 1000, expiresAt })
+      await store.staff.insertSession(session(1, 5000))
+      await store.staff.insertSession(session(2, 9000))
+      await store.staff.insertSession(session(3, 9000))
+      await store.staff.touchSession(`t-${seq}-2`, 3000, 8000)
+      assert.deepEqual(await store.staff.getSession(`t-${seq}-2`), { ...session(2, 8000), seenAt: 3000 })
+      assert.ok((await store.staff.pruneSessions(6000)) >= 1)
+      assert.equal(await store.staff.getSession(`t-${seq}-1`), null, 'expired and pruned')
+      await store.staff.deleteSessionsOf(user.id, `t-${seq}-3`)
+      assert.equal(await store.staff.getSession(`t-${seq}-2`), null)
+      assert.notEqual(await store.staff.getSession(`t-${seq}-3`), null, 'the kept session')
+      assert.equal(await store.staff.deleteUser(user.id), true)
+      assert.equal(await store.staff.getSession(`t-${seq}-3`), null, "a removed user's sessions go with them")
+      assert.equal(await store.staff.getUser(user.id), null)
+    })
+
     it('keeps consumer offsets, never moving one backwards', async () => {
       assert.equal(await store.getConsumerOffset('offset-test'), 0)
       await store.setConsumerOffset('offset-test', 42)
