@@ -53,9 +53,6 @@ export function demoUrl(config: Config, port = config.port): string {
   return `${serverUrl(config, port)}/demo/`
 }
 
-export function dashboardUrl(config: Config, port = config.port): string {
-  return `${serverUrl(config, port)}/dashboard/`
-}
 
 function printProgress(p: DemoProgress): void {
   const counted = p.done !== undefined && p.total !== undefined

@@ -2,7 +2,7 @@
 import { loadConfig } from '../core/index.ts'
 import { readDemoFile } from '../demo/index.ts'
 import { buildApp, createEngine, startWorkerThread, type WorkerThread } from '../server/index.ts'
-import { dashboardUrl, demoUrl, offerDemo } from './demo.ts'
+import { demoUrl, offerDemo } from './demo.ts'
 
 export interface ServeOptions {
   port?: number
@@ -45,8 +45,8 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     const { email, password } = engine.createdAdmin
     process.stderr.write(
       password
-        ? `Dashboard admin created: ${email}\n  one-time password  ${password}\n(shown only now; you choose your own at the first sign-in. More staff: attune users add)\n\n`
-        : `Dashboard admin created: ${email} with ATTUNE_ADMIN_PASSWORD\n\n`,
+        ? `Staff admin created: ${email}\n  one-time password  ${password}\n(shown only now; you choose your own at the first sign-in, POST /v1/session and PUT /v1/session/password. More staff: attune users add)\n\n`
+        : `Staff admin created: ${email} with ATTUNE_ADMIN_PASSWORD\n\n`,
     )
   }
 
@@ -89,7 +89,6 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   app.log.info({ address, store: engine.store.kind, dataDir: config.dataDir }, `Attune listening on ${address} (docs at ${address}/docs)`)
   if (readDemoFile(config.dataDir)) {
     const port = (app.server.address() as { port?: number } | null)?.port ?? config.port
-    process.stderr.write(`\nDemo store: ${demoUrl(config, port)}\n`)
+    process.stderr.write(`\nDemo store: ${demoUrl(config, port)}\n\n`)
   }
-  process.stderr.write(`\nDashboard: ${dashboardUrl(config, (app.server.address() as { port?: number } | null)?.port ?? config.port)}\n\n`)
 }
