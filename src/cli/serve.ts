@@ -41,15 +41,6 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     )
   }
 
-  if (engine.createdAdmin) {
-    const { email, password } = engine.createdAdmin
-    process.stderr.write(
-      password
-        ? `Staff admin created: ${email}\n  one-time password  ${password}\n(shown only now; you choose your own at the first sign-in, POST /v1/session and PUT /v1/session/password. More staff: attune users add)\n\n`
-        : `Staff admin created: ${email} with ATTUNE_ADMIN_PASSWORD\n\n`,
-    )
-  }
-
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
@@ -79,6 +70,11 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { port?: number; address?: string }
     if (e.code !== 'EADDRINUSE' && e.code !== 'EACCES') throw error
+    // The first admin's one-time password was never shown: the next start creates (and prints) it again.
+    if (engine.createdAdmin?.password) {
+      const admin = await engine.store.staff.getUserByEmail(engine.createdAdmin.email)
+      if (admin) await engine.store.staff.deleteUser(admin.id)
+    }
     await thread?.stop()
     await app.close()
     const why = e.code === 'EADDRINUSE' ? 'is already in use' : 'may not be bound by this user'
@@ -86,6 +82,16 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     process.stderr.write(`attune: port ${e.port ?? config.port} on ${e.address ?? config.host} ${why}; choose another with ${setting}\n`)
     process.exit(1)
   }
+  // After listening: a start that fails prints no password that then does not work.
+  if (engine.createdAdmin) {
+    const { email, password } = engine.createdAdmin
+    process.stderr.write(
+      password
+        ? `Staff admin created: ${email}\n  one-time password  ${password}\n(shown only now; you choose your own at the first sign-in, POST /v1/session and PUT /v1/session/password. More staff: attune users add)\n\n`
+        : `Staff admin created: ${email} with ATTUNE_ADMIN_PASSWORD\n\n`,
+    )
+  }
+
   app.log.info({ address, store: engine.store.kind, dataDir: config.dataDir }, `Attune listening on ${address} (docs at ${address}/docs)`)
   if (readDemoFile(config.dataDir)) {
     const port = (app.server.address() as { port?: number } | null)?.port ?? config.port
