@@ -43,16 +43,10 @@ export async function offerDemo(engine: Engine): Promise<void> {
 }
 
 /** Where the demo's pages are, for a person on this machine (a wildcard bind address is not a URL to visit). */
-/** The address a person types for this server (a wildcard bind is reached as localhost). */
-export function serverUrl(config: Config, port = config.port): string {
-  const host = config.host === '0.0.0.0' || config.host === '::' || config.host === '' ? 'localhost' : config.host
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-}
-
 export function demoUrl(config: Config, port = config.port): string {
-  return `${serverUrl(config, port)}/demo/`
+  const host = config.host === '0.0.0.0' || config.host === '::' || config.host === '' ? 'localhost' : config.host
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/demo/`
 }
-
 
 function printProgress(p: DemoProgress): void {
   const counted = p.done !== undefined && p.total !== undefined

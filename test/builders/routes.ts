@@ -7,6 +7,8 @@ import http from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import { ERROR_CODES, type ErrorCode, hashKey, newId } from '../../src/core/index.ts'
 import { loadDemo } from '../../src/demo/index.ts'
+import { STAFF_ROLES } from '../../src/staff/index.ts'
+import type { StaffRole } from '../../src/storage/index.ts'
 import { waitFor } from '../support/child-server.ts'
 import { basicAuth, bearer, request } from './http.ts'
 import { startServer, type TestServer } from './server.ts'
@@ -22,8 +24,8 @@ export type Access = 'public' | 'write' | 'secret' | 'session'
  * which roles may call it, and the authorization test checks each role's credential against that
  * (allowed: the row's `ok` statuses; not allowed: 403 insufficient_scope).
  */
-export type StaffRole = 'admin' | 'editor' | 'viewer'
-export const STAFF_ROLES: readonly StaffRole[] = ['admin', 'editor', 'viewer']
+export { STAFF_ROLES } from '../../src/staff/index.ts'
+export type { StaffRole } from '../../src/storage/index.ts'
 /** Who may call a route among staff: anyone signed in, editors and admins, admins only. */
 export const STAFF = {
   read: ['admin', 'editor', 'viewer'],

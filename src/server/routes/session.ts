@@ -31,11 +31,10 @@ const SignInBody = Type.Object({ email: Type.String({ maxLength: 254 }), passwor
 const PasswordBody = Type.Object({ currentPassword: Type.String({ maxLength: 1024 }), newPassword: Type.String({ maxLength: 1024 }) })
 const tags = ['staff']
 
-/** Per node: addresses and emails past the failure limit, until when (ms). */
-const blocked = new Map<string, number>()
-
 export function sessionRoutes(ctx: RouteContext) {
   const { staff, hot, config } = ctx.engine
+  /** This node's addresses and emails past the failure limit, until when (ms): refused without asking hot state. */
+  const blocked = new Map<string, number>()
 
   const signedIn = async (request: FastifyRequest): Promise<SignedIn> => {
     const token = sessionCookie(request)
