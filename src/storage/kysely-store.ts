@@ -9,6 +9,8 @@ import { categoryList } from './category-list.ts'
 import { KyselyPeopleTx } from './kysely-people.ts'
 import { type ImpressionStore, KyselyImpressions } from './impressions.ts'
 import { KyselyStaff, type StaffStore } from './staff.ts'
+import { type DiagnosticsStore, KyselyDiagnostics } from './diagnostics.ts'
+import type { Dialect } from './migrations/index.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
@@ -259,6 +261,12 @@ export abstract class KyselyStore implements Store {
   get staff(): StaffStore {
     this.#staff ??= new KyselyStaff(this.db)
     return this.#staff
+  }
+
+  #diagnostics: DiagnosticsStore | null = null
+  get diagnostics(): DiagnosticsStore {
+    this.#diagnostics ??= new KyselyDiagnostics(this.db, this.kind as Dialect)
+    return this.#diagnostics
   }
 
   #impressions: ImpressionStore | null = null

@@ -3,6 +3,7 @@ import type { ImpressionStore } from './impressions.ts'
 import type { ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
 import type { StaffStore } from './staff.ts'
+import type { DiagnosticsStore } from './diagnostics.ts'
 
 /** Result of appending events: which message ids were new and which were already in the log. */
 export interface AppendResult {
@@ -85,6 +86,8 @@ export interface Store {
   readonly impressions: ImpressionStore
   /** Staff accounts and sessions of the dashboard. */
   readonly staff: StaffStore
+  /** The live event feed, refused messages (bounded retention) and the data-quality aggregates. */
+  readonly diagnostics: DiagnosticsStore
   /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */
   resetPeople(): Promise<void>
   /** The last log position an in-process consumer has applied (0 when it never ran). */

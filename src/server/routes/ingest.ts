@@ -1,9 +1,9 @@
 /** Segment-compatible Tracking API: /v1/track, identify, page, screen, alias, group and batch. */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AttuneError, type CallType } from '../../core/index.ts'
 import type { IngestOutcome } from '../../ingest/index.ts'
 import { AliasBody, BatchBody, ErrorBody, GroupBody, IdentifyBody, IngestReply, PageBody, Problem, TrackBody } from '../schemas.ts'
-import { documentOnly, requireScope, type RouteContext, writeKeySecurity } from './context.ts'
+import { documentOnly, keyOf, requireScope, type RouteContext, writeKeySecurity } from './context.ts'
 import Type from 'typebox'
 
 const SINGLE: Record<CallType, object> = {
@@ -29,9 +29,9 @@ export function ingestRoutes(ctx: RouteContext) {
     if (o.duplicates) metrics.events.inc({ outcome: 'duplicate' }, o.duplicates)
     if (o.rejected.length) metrics.events.inc({ outcome: 'rejected' }, o.rejected.length)
   }
-  const ingest = async (type: CallType | 'batch', body: unknown) => {
+  const ingest = async (type: CallType | 'batch', request: FastifyRequest) => {
     try {
-      return await engine.ingest.ingest(type, body)
+      return await engine.ingest.ingest(type, request.body, { keyId: keyOf(request).id })
     } catch (error) {
       if (error instanceof AttuneError && error.status < 500) metrics.events.inc({ outcome: 'rejected' })
       throw error
@@ -58,7 +58,7 @@ export function ingestRoutes(ctx: RouteContext) {
           },
         },
         async (request) => {
-          const outcome = await ingest(type, request.body)
+          const outcome = await ingest(type, request)
           count(outcome)
           return { success: true, accepted: outcome.accepted, duplicates: outcome.duplicates }
         },
@@ -83,7 +83,7 @@ export function ingestRoutes(ctx: RouteContext) {
         },
       },
       async (request, reply) => {
-        const outcome = await ingest('batch', request.body)
+        const outcome = await ingest('batch', request)
         count(outcome)
         if (outcome.rejected.length === 0) return { success: true, accepted: outcome.accepted, duplicates: outcome.duplicates }
         const first = outcome.rejected[0]!
