@@ -262,8 +262,8 @@ export class KyselyDiagnostics implements DiagnosticsStore {
     const one = async <T>(query: ReturnType<typeof sql<T>>) => (await query.execute(db)).rows[0]!
     const all = async <T>(query: ReturnType<typeof sql<T>>) => (await query.execute(db)).rows
 
-    const roots = await one<{ n: unknown }>(sql`select count(*) as n from people where merged_into is null`)
-    const ids = await one<Record<string, unknown>>(sql`
+    const rootsQ = one<{ n: unknown }>(sql`select count(*) as n from people where merged_into is null`)
+    const idsQ = one<Record<string, unknown>>(sql`
       select
         sum(case when users = 0 and anon >= 2 then 1 else 0 end) as anon_only_multi,
         sum(case when users > 0 then 1 else 0 end) as with_user,
@@ -277,30 +277,29 @@ export class KyselyDiagnostics implements DiagnosticsStore {
         from identities i join people p on p.id = i.person_id
         group by coalesce(p.merged_into, p.id)
       ) per_person`)
-    const log = await all<{ kind: string; n: unknown; undone: unknown }>(
+    const logQ = all<{ kind: string; n: unknown; undone: unknown }>(
       sql`select kind, count(*) as n, sum(case when undone_at is not null then 1 else 0 end) as undone from identity_log group by kind`,
     )
-    const logOf = (kind: string) => log.find((l) => l.kind === kind)
 
-    const items = await one<Record<string, unknown>>(sql`
+    const itemsQ = one<Record<string, unknown>>(sql`
       select count(*) as items,
         sum(case when categories = '[]' then 1 else 0 end) as no_category,
         sum(case when price is null then 1 else 0 end) as no_price,
         sum(case when image_url is null or image_url = '' then 1 else 0 end) as no_image
       from items`)
-    const named = await one<Record<string, unknown>>(sql`
+    const namedQ = one<Record<string, unknown>>(sql`
       select count(*) as with_item,
         sum(case when i.id is null then 1 else 0 end) as unknown_events,
         count(distinct case when i.id is null then e.item_id end) as unknown_items
       from events e left join items i on i.id = e.item_id
       where e.item_id is not null`)
-    const topUnknown = await all<{ item_id: string; n: unknown }>(sql`
+    const topUnknownQ = all<{ item_id: string; n: unknown }>(sql`
       select e.item_id, count(*) as n from events e left join items i on i.id = e.item_id
       where e.item_id is not null and i.id is null
       group by e.item_id order by count(*) desc, e.item_id limit 10`)
 
     const bucket = sql.raw(`case ${BUCKETS.map((b) => `when n >= ${b} then ${b}`).join(' ')} end`)
-    const sparsity = await all<{ bucket: unknown; people: unknown; events: unknown }>(sql`
+    const sparsityQ = all<{ bucket: unknown; people: unknown; events: unknown }>(sql`
       select ${bucket} as bucket, count(*) as people, sum(n) as events
       from (
         select coalesce(p.merged_into, pe.person_id) as root, count(*) as n
@@ -309,20 +308,20 @@ export class KyselyDiagnostics implements DiagnosticsStore {
       ) per_person
       group by ${bucket}`)
 
-    const placements = await all<{ strategy: string; served_by: string | null; n: unknown }>(sql`
+    const placementsQ = all<{ strategy: string; served_by: string | null; n: unknown }>(sql`
       select strategy, served_by, count(*) as n from recommendation_impressions
       where served_at >= ${from} and served_at < ${to}
       group by strategy, served_by`)
 
-    const profiles = await one<{ n: unknown }>(sql`select count(*) as n from profiles`)
-    const consent = await all<{ purpose: string; granted: unknown; denied: unknown }>(
+    const profilesQ = one<{ n: unknown }>(sql`select count(*) as n from profiles`)
+    const consentQ = all<{ purpose: string; granted: unknown; denied: unknown }>(
       this.#dialect === 'postgres'
         ? sql`
           select c.key as purpose,
             sum(case when c.value ->> 'granted' = 'true' then 1 else 0 end) as granted,
             sum(case when c.value ->> 'granted' = 'false' then 1 else 0 end) as denied
-          from profiles p,
-            jsonb_each(case when jsonb_typeof(p.state::jsonb -> 'consent') = 'object' then p.state::jsonb -> 'consent' else '{}'::jsonb end) c
+          from (select p.state::json -> 'consent' as consent from profiles p) s,
+            json_each(case when json_typeof(s.consent) = 'object' then s.consent else '{}'::json end) c
           group by c.key order by c.key`
         : sql`
           select c.key as purpose,
@@ -333,7 +332,7 @@ export class KyselyDiagnostics implements DiagnosticsStore {
           group by c.key order by c.key`,
     )
 
-    const rejected = await db
+    const rejectedQ = db
       .selectFrom('rejected_event_counts')
       .selectAll()
       .where('day', '>=', Math.floor(from / DAY_MS))
@@ -341,6 +340,10 @@ export class KyselyDiagnostics implements DiagnosticsStore {
       .orderBy('day')
       .orderBy('code')
       .execute()
+
+    // Independent reads: on PostgreSQL they run side by side on the pool's connections.
+    const [roots, ids, log, items, named, topUnknown, sparsity, placements, profiles, consent, rejected] = await Promise.all([rootsQ, idsQ, logQ, itemsQ, namedQ, topUnknownQ, sparsityQ, placementsQ, profilesQ, consentQ, rejectedQ])
+    const logOf = (kind: string) => log.find((l) => l.kind === kind)
 
     return {
       identity: {

@@ -9,6 +9,7 @@ import { type Json, uniqueId } from '../builders/events.ts'
 import { Api, assertError, basicAuth, request } from '../builders/http.ts'
 import { waitForValue } from '../builders/people.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
+import Database from 'better-sqlite3'
 import type { EventsFeedReply, RejectedReply } from '../../src/server/api-types.ts'
 
 let server: TestServer
@@ -214,5 +215,31 @@ describe('GET /v1/events/rejected', () => {
       cursor = page.nextCursor
     } while (cursor)
     assert.deepEqual(rows, Array.from({ length: 100 }, (_, i) => 99 - i), 'the first 100 of the request, newest first')
+  })
+})
+
+describe('when the refusals cannot be stored', () => {
+  it('still answers and stores the good events of the same request (run last: it drops the table)', async () => {
+    const file = new URL(server.engine.config.databaseUrl).pathname
+    const other = new Database(file)
+    other.exec('drop table rejected_events')
+    other.close()
+    const good = viewed({ userId: uniqueId('user') })
+    const warnings: string[] = []
+    const onWarning = (w: Error) => warnings.push(w.message)
+    process.on('warning', onWarning)
+    try {
+      const res = await api.batch([{ type: 'track', messageId: uniqueId('lost'), event: 'X' }, good])
+      assert.equal(res.status, 400)
+      assert.equal(res.body.accepted, 1)
+      await server.engine.rejected.flush()
+      assert.equal((await server.engine.store.getEventsByMessageId([good.messageId as string])).length, 1)
+      assertError(await api.secret('GET', '/v1/events/rejected'), 500, 'internal')
+      assert.ok((await feed('?limit=5')).data.some((e) => e.messageId === good.messageId))
+      await new Promise((resolve) => setImmediate(resolve))
+      assert.ok(warnings.some((w) => w.startsWith('rejected events not recorded')), warnings.join('; '))
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 })
