@@ -145,16 +145,15 @@ const FIELDS: { readonly [K in keyof Config]-?: { env: string | null; shown: Sho
 }
 
 export const MASK = '********'
-/** Names that say a value is a credential, whatever the table says (a field added in a hurry). */
-const SECRET_NAME = /key|secret|password|passwd|token|credential/i
 
 /** The configuration as GET /v1/config shows it. */
 export function configEntries(config: Config, consentStored: boolean): ConfigEntry[] {
   const entries: ConfigEntry[] = []
   for (const name of Object.keys(config).sort() as (keyof Config)[]) {
+    // A field the table does not know (an override passed in code) is hidden whole.
     const field = FIELDS[name] ?? { env: null, shown: 'secret' as const }
     const raw: unknown = config[name]
-    const shown: Shown = SECRET_NAME.test(name) ? 'secret' : field.shown
+    const shown: Shown = field.shown
     let value: unknown = raw ?? null
     let masked = false
     if (raw !== undefined && raw !== null && raw !== '') {
