@@ -10,7 +10,7 @@ import { anEvent } from '../builders/events.ts'
 import { assertError, basicAuth, bearer, request } from '../builders/http.ts'
 import { signInStaff, type StaffSession } from '../builders/routes.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
-import { waitFor } from '../support/child-server.ts'
+import { spawnAttune, waitFor } from '../support/child-server.ts'
 
 const PASSWORD = 'keys test password'
 const asStaff = (s: StaffSession) => ({ cookie: s.cookie, 'x-csrf-token': s.csrfToken })
@@ -87,6 +87,15 @@ describe('API keys over HTTP', () => {
     assert.match(refused.error.message, /create another secret key first/i)
     assert.equal((await items(key)).status, 200)
     assert.equal((await list()).find((k) => k.id === apiKey.id)?.active, true)
+  })
+
+  it('refuses the last active secret key on the command line too', async () => {
+    const last = (await list()).filter((k) => k.kind === 'secret' && k.active)
+    assert.equal(last.length, 1)
+    const child = spawnAttune(['keys', 'revoke', last[0]!.id], { ATTUNE_DATA_DIR: server.dataDir, ATTUNE_DATABASE_URL: '' })
+    assert.equal(await child.exited, 1, child.output())
+    assert.match(child.output(), /last active secret key/)
+    assert.equal((await list()).find((k) => k.id === last[0]!.id)?.active, true)
   })
 
   it('checks the body, naming the field', async () => {

@@ -2,9 +2,13 @@
  * Engine settings over HTTP (GET/PUT /v1/settings): the consent defaults stored over ATTUNE_CONSENT_DEFAULTS,
  * honoured end to end: a person who never stated personalization consent loses personal recommendations
  * when the default becomes denied, and gets them (from their next events on) when it becomes granted again;
- * another node of the same store follows within its refresh; versions refuse lost updates; only admins.
+ * another node of the same store follows within its refresh, the embedded worker thread of `attune serve` at
+ * once; versions refuse lost updates; only admins.
  */
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { generateShop, type SyntheticShop } from '../../src/evaluation/index.ts'
 import { uniqueId } from '../builders/events.ts'
@@ -12,7 +16,7 @@ import { assertError, basicAuth, bearer, request } from '../builders/http.ts'
 import { signInStaff, type StaffSession } from '../builders/routes.ts'
 import { startServer, type TestServer } from '../builders/server.ts'
 import { loadShop, trainActiveModel } from '../builders/shop.ts'
-import { waitFor } from '../support/child-server.ts'
+import { type Child, kill, startServe, waitFor } from '../support/child-server.ts'
 
 const PASSWORD = 'settings test password'
 const asStaff = (s: StaffSession) => ({ cookie: s.cookie, 'x-csrf-token': s.csrfToken })
@@ -167,5 +171,37 @@ describe('settings API: consent defaults', () => {
       await other.stop()
       assert.equal((await put({ consentDefaults: {} })).status, 200)
     }
+  })
+})
+
+describe('settings under attune serve: the embedded worker thread', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attune-settings-'))
+  const WRITE = 'wk_settings_thread_0123456789'
+  const SECRET = 'sk_settings_thread_0123456789'
+  let child: (Child & { url: string }) | undefined
+  after(async () => {
+    await kill(child)
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('folds with a change at once, not at its next refresh', async () => {
+    child = await startServe({ ATTUNE_DATA_DIR: dataDir, ATTUNE_WRITE_KEY: WRITE, ATTUNE_SECRET_KEY: SECRET, ATTUNE_DATABASE_URL: '', ATTUNE_REDIS_URL: '', ATTUNE_NATS_URL: '', ATTUNE_EMBEDDED_WORKER: '' })
+    const url = child.url
+    const secret = bearer(SECRET)
+    const items = ['thread-a', 'thread-b', 'thread-c'].map((id) => ({ id, title: id, price: 10, categories: ['Shoes > Running'] }))
+    assert.equal((await request(`${url}/v1/items`, { auth: secret, json: { items } })).status, 200)
+    const put = (personalization: boolean) => request(`${url}/v1/settings`, { method: 'PUT', auth: secret, json: { consentDefaults: { personalization } } })
+    const profile = (id: string) => request(`${url}/v1/people/${id}?type=anonymous_id`, { auth: secret })
+    const view = (id: string, itemId: string) => request(`${url}/v1/track`, { auth: basicAuth(WRITE), json: { anonymousId: id, event: 'Product Viewed', properties: { product_id: itemId } } })
+
+    assert.equal((await put(false)).status, 200)
+    const visitor = uniqueId('thread-visitor')
+    for (const item of items) assert.equal((await view(visitor, item.id)).status, 200)
+    await waitFor(async () => (await profile(visitor)).status === 200, 10_000, () => child!.output())
+    // Granted again: had the thread folded those views with the old default, they would show now.
+    assert.equal((await put(true)).status, 200)
+    assert.deepEqual((await profile(visitor)).body.recentlyViewed, [])
+    assert.equal((await view(visitor, 'thread-a')).status, 200)
+    await waitFor(async () => (await profile(visitor)).body.recentlyViewed?.length === 1, 10_000, () => child!.output())
   })
 })
