@@ -90,12 +90,17 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
     const models = new ModelRegistry(store)
     const trainer = new Trainer(store, config, settings, { threads: config.trainThreads })
     let keyRefresh: NodeJS.Timeout | null = null
+    let keyUses: NodeJS.Timeout | null = null
+    const recordKeyUses = () => store.settings.recordKeyUses(ring.takeUses())
     if (role === 'serve') {
       await models.refresh().catch(() => {}) // no model yet, or the store has none: serving falls back
       models.start(MODEL_POLL_MS)
       // `attune keys revoke` runs in another process (or on another node): every API node re-reads the keys.
       keyRefresh = setInterval(() => void store.listApiKeys().then((records) => ring.replace(records), () => {}), options.keyRefreshMs ?? KEY_REFRESH_MS)
       keyRefresh.unref()
+      // When each key was last used: remembered in memory per request, written about once a minute.
+      keyUses = setInterval(() => void recordKeyUses().catch(() => {}), KEY_USE_FLUSH_MS)
+      keyUses.unref()
     }
     // Settings changed on another node (or by the API, for a worker) count here by the next refresh.
     const settingsRefresh = setInterval(() => void live.refresh().catch(() => {}), options.settingsRefreshMs ?? options.keyRefreshMs ?? KEY_REFRESH_MS)
@@ -163,6 +168,10 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
           if (schedule) clearInterval(schedule)
           if (keyRefresh) clearInterval(keyRefresh)
           clearInterval(settingsRefresh)
+          if (keyUses) {
+            clearInterval(keyUses)
+            await recordKeyUses().catch(() => {})
+          }
           models.stop()
           await trainer.stop()
           await Promise.all(consumptions.map((c) => c.stop()))
@@ -199,6 +208,7 @@ export function profileSettings(config: Config, live?: LiveSettings): ProfileSet
 
 const MODEL_POLL_MS = 10_000
 const KEY_REFRESH_MS = 10_000
+const KEY_USE_FLUSH_MS = 60_000
 const FIRST_TRAINING_CHECK_MS = 60_000
 
 /**

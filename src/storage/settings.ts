@@ -39,6 +39,15 @@ export interface SettingsStore {
   write(values: Record<string, unknown>, change: { updatedBy: string; now: number; expectedVersion?: number | undefined }): Promise<SettingsDocument | null>
   /** Revokes an active key, unless it is the last active secret key. */
   revokeApiKey(id: string, at: Date): Promise<RevokeOutcome>
+  /** Records when keys were used (key id → ms); a time older than the stored one is ignored. */
+  recordKeyUses(uses: ReadonlyMap<string, number>): Promise<void>
+  /** When each key was last used, as far as the nodes wrote it (key id → ms). */
+  keyUses(): Promise<Map<string, number>>
+}
+
+export interface ApiKeyUsesTable {
+  key_id: string
+  last_used_at: number
 }
 
 export interface SettingsTable {
@@ -115,6 +124,25 @@ export class KyselySettings implements SettingsStore {
       const key = await trx.selectFrom('api_keys').select(['revoked_at']).where('id', '=', id).executeTakeFirst()
       return key === undefined || key.revoked_at !== null ? 'not_found' : 'last_secret'
     })
+  }
+
+  async recordKeyUses(uses: ReadonlyMap<string, number>): Promise<void> {
+    if (uses.size === 0) return
+    await this.#db
+      .insertInto('api_key_uses')
+      .values([...uses].map(([key_id, last_used_at]) => ({ key_id, last_used_at })))
+      .onConflict((oc) =>
+        oc
+          .column('key_id')
+          .doUpdateSet((eb) => ({ last_used_at: eb.ref('excluded.last_used_at') }))
+          .where((eb) => eb('api_key_uses.last_used_at', '<', eb.ref('excluded.last_used_at'))),
+      )
+      .execute()
+  }
+
+  async keyUses(): Promise<Map<string, number>> {
+    const rows = await this.#db.selectFrom('api_key_uses').selectAll().execute()
+    return new Map(rows.map((r) => [r.key_id, Number(r.last_used_at)]))
   }
 }
 

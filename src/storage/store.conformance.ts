@@ -188,6 +188,17 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.settings.revokeApiKey('no-such-key', at), 'not_found')
     })
 
+    it('keeps when each key was last used, never moving a time backwards', async () => {
+      const a = `use-a-${seq}`
+      const b = `use-b-${seq}`
+      await store.settings.recordKeyUses(new Map([[a, 2000], [b, 1000]]))
+      await store.settings.recordKeyUses(new Map([[a, 1500], [b, 3000]]))
+      await store.settings.recordKeyUses(new Map())
+      const uses = await store.settings.keyUses()
+      assert.equal(uses.get(a), 2000)
+      assert.equal(uses.get(b), 3000)
+    })
+
     it('stores settings as JSON with a version that every change raises, refusing a change based on an old version', async () => {
       const start = await store.settings.read()
       const first = await store.settings.write({ consentDefaults: { personalization: false, 'ünïcode ✓': true } }, { updatedBy: 'a@example.com', now: 1000 })

@@ -39,7 +39,7 @@ export interface ItemsTable {
 }
 
 import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
-import type { SettingsTable } from './settings.ts'
+import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -76,6 +76,7 @@ export interface Database extends PeopleDatabase {
   staff_users: StaffUsersTable
   staff_sessions: StaffSessionsTable
   settings: SettingsTable
+  api_key_uses: ApiKeyUsesTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

@@ -29,7 +29,8 @@ describe('API keys over HTTP', () => {
   const items = (key: string) => request(`${server.url}/v1/items?limit=1`, { auth: bearer(key) })
   const create = (body: unknown, auth = secret) => request(`${server.url}/v1/keys`, { auth, json: body })
   const revoke = (id: string, auth = secret) => request(`${server.url}/v1/keys/${encodeURIComponent(id)}`, { method: 'DELETE', auth })
-  const list = async () => (await request(`${server.url}/v1/keys`, { auth: secret })).body.data as { id: string; kind: string; name: string; active: boolean; revokedAt: string | null }[]
+  const list = async () =>
+    (await request(`${server.url}/v1/keys`, { auth: secret })).body.data as { id: string; kind: string; name: string; active: boolean; revokedAt: string | null; lastUsedAt: string | null }[]
 
   it('lists the keys without the keys themselves or their digests', async () => {
     const reply = await request(`${server.url}/v1/keys`, { auth: secret })
@@ -37,7 +38,7 @@ describe('API keys over HTTP', () => {
     const kinds = reply.body.data.map((k: { kind: string }) => k.kind).sort()
     assert.deepEqual(kinds, ['secret', 'write'])
     for (const k of reply.body.data) {
-      assert.deepEqual(Object.keys(k).sort(), ['active', 'createdAt', 'id', 'kind', 'name', 'revokedAt'])
+      assert.deepEqual(Object.keys(k).sort(), ['active', 'createdAt', 'id', 'kind', 'lastUsedAt', 'name', 'revokedAt'])
       assert.equal(k.active, true)
       assert.equal(k.name, k.kind === 'secret' ? 'ATTUNE_SECRET_KEY' : 'ATTUNE_WRITE_KEY')
     }
@@ -55,10 +56,12 @@ describe('API keys over HTTP', () => {
     const { apiKey, key } = created.body
     assert.match(key, /^wk_/)
     assert.deepEqual({ kind: apiKey.kind, name: apiKey.name, active: apiKey.active, revokedAt: apiKey.revokedAt }, { kind: 'write', name: 'storefront', active: true, revokedAt: null })
+    assert.equal((await list()).find((k) => k.id === apiKey.id)?.lastUsedAt, null, 'never used yet')
     assert.equal((await track(key)).status, 200, 'accepted at once by the node that made it')
     assertError(await items(key), 403, 'insufficient_scope')
     const listed = (await list()).find((k) => k.id === apiKey.id)
     assert.ok(listed)
+    assert.ok(listed.lastUsedAt && Date.now() - Date.parse(listed.lastUsedAt) < 60_000, 'used just now')
     assert.ok(!JSON.stringify(await list()).includes(key), 'never shown again')
 
     assert.equal((await revoke(apiKey.id)).status, 204)

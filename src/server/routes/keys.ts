@@ -17,6 +17,9 @@ export const ApiKeyView = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   active: Type.Boolean(),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'When the key last authorized a request: to the minute on other nodes, exact on this one; null when never (or before the engine kept it).',
+  }),
 })
 export type ApiKeyView = Static<typeof ApiKeyView>
 export const ApiKeyList = Type.Object({ data: Type.Array(ApiKeyView) })
@@ -38,8 +41,16 @@ const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }) }
 const tags = ['keys']
 const security = secretKeySecurity
 
-export function apiKeyView(k: ApiKeyRecord): ApiKeyView {
-  return { id: k.id, kind: k.scope, name: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt, active: k.revokedAt === null }
+export function apiKeyView(k: ApiKeyRecord, lastUsed: number | null = null): ApiKeyView {
+  return {
+    id: k.id,
+    kind: k.scope,
+    name: k.label,
+    createdAt: k.createdAt,
+    revokedAt: k.revokedAt,
+    active: k.revokedAt === null,
+    lastUsedAt: lastUsed === null ? null : new Date(lastUsed).toISOString(),
+  }
 }
 
 export function keyRoutes(ctx: RouteContext) {
@@ -54,7 +65,12 @@ export function keyRoutes(ctx: RouteContext) {
         preHandler: admin,
         schema: { tags, summary: 'API keys', description: 'Every key, revoked ones too, oldest first; never the key itself (only its digest is stored).', security, response: { 200: ApiKeyList } },
       },
-      async () => ({ data: (await store.listApiKeys()).map(apiKeyView) }),
+      async () => {
+        // This node's uses are written first, so its own are exact.
+        await store.settings.recordKeyUses(keys.takeUses())
+        const uses = await store.settings.keyUses()
+        return { data: (await store.listApiKeys()).map((k) => apiKeyView(k, uses.get(k.id) ?? null)) }
+      },
     )
     app.post<{ Body: CreateApiKeyBody }>(
       '/v1/keys',

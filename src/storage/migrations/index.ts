@@ -276,6 +276,12 @@ const settings: DialectMigration = () => ({
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
       .addColumn('updated_by', 'text', (c) => c.notNull())
       .execute()
+    // When each API key was last used (each node writes what it saw about once a minute).
+    await db.schema
+      .createTable('api_key_uses')
+      .addColumn('key_id', 'text', (c) => c.primaryKey())
+      .addColumn('last_used_at', 'bigint', (c) => c.notNull())
+      .execute()
   },
 })
 
