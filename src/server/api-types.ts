@@ -17,3 +17,6 @@ export type { RecommendationAnswer, PlacementAnswer, RecommendationRequest, Plac
 export type * from './routes/events.ts'
 export type * from './routes/data-quality.ts'
 export type { EventKind } from '../core/index.ts'
+// settings: API keys, engine settings, the masked configuration (each file exports its replies' types).
+export type * from './routes/keys.ts'
+export type * from './routes/settings.ts'

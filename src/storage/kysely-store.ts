@@ -11,6 +11,7 @@ import { type ImpressionStore, KyselyImpressions } from './impressions.ts'
 import { KyselyStaff, type StaffStore } from './staff.ts'
 import { type DiagnosticsStore, KyselyDiagnostics } from './diagnostics.ts'
 import type { Dialect } from './migrations/index.ts'
+import { advisoryLock, KyselySettings, noLock, type SettingsStore } from './settings.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
@@ -267,6 +268,12 @@ export abstract class KyselyStore implements Store {
   get diagnostics(): DiagnosticsStore {
     this.#diagnostics ??= new KyselyDiagnostics(this.db, this.kind as Dialect)
     return this.#diagnostics
+  }
+
+  #settings: SettingsStore | null = null
+  get settings(): SettingsStore {
+    this.#settings ??= new KyselySettings(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
+    return this.#settings
   }
 
   #impressions: ImpressionStore | null = null

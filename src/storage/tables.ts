@@ -40,6 +40,7 @@ export interface ItemsTable {
 
 import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
 import type { RejectedEventCountsTable, RejectedEventsTable } from './diagnostics.ts'
+import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -77,6 +78,8 @@ export interface Database extends PeopleDatabase {
   staff_sessions: StaffSessionsTable
   rejected_events: RejectedEventsTable
   rejected_event_counts: RejectedEventCountsTable
+  settings: SettingsTable
+  api_key_uses: ApiKeyUsesTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

@@ -101,10 +101,11 @@ describe('dashboard: live events and data quality', () => {
     await page.getByRole('button', { name: 'Clear filters' }).click()
     await page.getByLabel('User or anonymous id').fill(anon)
     await page.getByRole('button', { name: 'Apply' }).click()
-    await page.waitForFunction((id) => {
-      const rows = [...document.querySelectorAll('[role="tabpanel"]:not([hidden]) tbody tr')]
-      return rows.length === 1 && rows[0]!.textContent!.includes(id)
-    }, anon)
+    await feed.locator('tbody tr').filter({ hasText: anon }).waitFor()
+    for (let i = 0; (await feed.locator('tbody tr').count()) !== 1; i++) {
+      assert.ok(i < 100, 'only the one event of this id is listed')
+      await page.waitForTimeout(100)
+    }
     await page.getByLabel('User or anonymous id').fill('nobody-at-all')
     await page.getByRole('button', { name: 'Apply' }).click()
     await feed.getByText('No events match these filters.').waitFor()

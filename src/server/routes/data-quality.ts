@@ -258,7 +258,7 @@ export function dataQualityRoutes(ctx: RouteContext) {
         // What was shown or refused in the last ~200 ms is still queued: flush so the report includes it.
         await Promise.all([ctx.engine.impressions.flush(), ctx.engine.rejected.flush()])
         const figures = await ctx.engine.store.diagnostics.dataQuality(from, to)
-        return dataQualityReport(figures, ctx.engine.config.consentDefaults, from, to)
+        return dataQualityReport(figures, ctx.engine.settings.consentDefaults, from, to)
       },
     )
   }
