@@ -21,6 +21,12 @@ export interface Refusal {
   raw: unknown
 }
 
+/** Rows and counts on their way to the store (what `divert` hands over). */
+export interface RejectedBatch {
+  rows: RejectedEvent[]
+  counts: RejectedCount[]
+}
+
 /** Where the ingest sends its refusals. */
 export interface RejectedSink {
   record(refused: { receivedAt: number; keyId: string | null; endpoint: string; refusals: readonly Refusal[] }): void
@@ -64,6 +70,7 @@ export class RejectedRecorder implements RejectedSink {
   #lastPrune = 0
   #sincePrune = 0
   #closed = false
+  #divert: ((batch: RejectedBatch) => Promise<void>) | null = null
   /** Refusals counted but not kept as rows (past a cap, or in a batch the store refused). */
   dropped = 0
 
@@ -108,6 +115,34 @@ export class RejectedRecorder implements RejectedSink {
         truncated,
       })
     })
+    this.#schedule()
+  }
+
+  /**
+   * Hands batches to `sink` instead of writing them here (`attune serve` sends them to its worker thread,
+   * whose own connection writes them, so no SQLite write or fsync holds up this thread); null writes here
+   * again. `sink` resolves once the batch is stored, so `flush` still means "stored".
+   */
+  divert(sink: ((batch: RejectedBatch) => Promise<void>) | null): void {
+    this.#divert = sink
+  }
+
+  /** Queues rows recorded elsewhere (the other end of `divert`). */
+  accept(batch: RejectedBatch): void {
+    if (this.#closed) return
+    for (const c of batch.counts) {
+      const key = `${c.day}\u0000${c.code}`
+      const counted = this.#counts.get(key)
+      if (counted) counted.count += c.count
+      else this.#counts.set(key, { ...c })
+    }
+    const room = Math.max(0, this.#maxPending - this.#rows.length)
+    this.#rows.push(...batch.rows.slice(0, room))
+    this.dropped += Math.max(0, batch.rows.length - room)
+    this.#schedule()
+  }
+
+  #schedule(): void {
     if (!this.#timer) {
       this.#timer = setTimeout(() => void this.flush(), this.#flushMs)
       this.#timer.unref()
@@ -123,7 +158,11 @@ export class RejectedRecorder implements RejectedSink {
     this.#rows = []
     this.#counts = new Map()
     if (rows.length === 0 && counts.length === 0) return this.#chain
-    this.#chain = this.#chain.then(() => this.#write(rows, counts))
+    if (this.#divert) {
+      // Handed over now, not when earlier batches are done: a shutdown right after must find it sent.
+      const sent = this.#divert({ rows, counts }).catch(this.#onError)
+      this.#chain = this.#chain.then(() => sent)
+    } else this.#chain = this.#chain.then(() => this.#write(rows, counts))
     return this.#chain
   }
 
