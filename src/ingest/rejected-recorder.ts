@@ -21,6 +21,8 @@ export interface Refusal {
   message: string
   /** The message (or body) as parsed. */
   raw: unknown
+  /** Instead of `raw`: the body's text, when it did not parse. */
+  rawText?: string
 }
 
 /** Rows and counts on their way to the store (what `divert` hands over). */
@@ -52,8 +54,19 @@ export interface RejectedRecorderOptions {
 
 export const DEFAULT_REJECTED_RETENTION: RetentionLimits = { maxAgeMs: 7 * DAY_MS, maxRows: 10_000 }
 
-const short = (v: unknown, max: number): string | null => (typeof v === 'string' && v.length <= max ? v : null)
-const cap = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s)
+// PostgreSQL's text cannot hold NUL: a sender's NUL is kept as U+FFFD.
+const clean = (s: string) => (s.includes('\u0000') ? s.replaceAll('\u0000', '\ufffd') : s)
+const short = (v: unknown, max: number): string | null => (typeof v === 'string' && v.length <= max ? clean(v) : null)
+const cap = (s: string, max: number) => clean(s.length > max ? `${s.slice(0, max - 1)}…` : s)
+
+/** The first `max` characters, never ending on half a surrogate pair. */
+function cut(text: string, max: number): { text: string; truncated: boolean } {
+  if (text.length <= max) return { text: clean(text), truncated: false }
+  let part = text.slice(0, max)
+  const last = part.charCodeAt(part.length - 1)
+  if (last >= 0xd800 && last <= 0xdbff) part = part.slice(0, -1)
+  return { text: clean(part), truncated: true }
+}
 
 export class RejectedRecorder implements RejectedSink {
   readonly #store: Store
@@ -102,7 +115,8 @@ export class RejectedRecorder implements RejectedSink {
       }
       const message = typeof r.raw === 'object' && r.raw !== null && !Array.isArray(r.raw) ? (r.raw as Record<string, unknown>) : {}
       // A key sent in the body is not kept with the copy.
-      const { text, truncated } = boundedJson('writeKey' in message ? { ...message, writeKey: undefined } : r.raw, this.#maxRaw)
+      const { text, truncated } =
+        r.rawText !== undefined ? cut(r.rawText, this.#maxRaw) : boundedJson('writeKey' in message ? { ...message, writeKey: undefined } : r.raw, this.#maxRaw)
       this.#rows.push({
         receivedAt,
         keyId,

@@ -190,6 +190,25 @@ describe('GET /v1/events/rejected', () => {
     assert.deepEqual(JSON.parse(kept!.raw), { messageId: `${marker}-beacon`, userId: 'u' })
   })
 
+  it('records a body that is not JSON, or is refused for a prototype key, with the start of its text', async () => {
+    const start = (await rejected('?limit=1')).data[0]?.id ?? 0
+    const auth = basicAuth(server.writeKey)
+    const broken = `{"userId": "u", "event": "Half" ${'x'.repeat(5000)}`
+    assertError(await request(`${server.url}/v1/t`, { body: broken, auth }), 400, 'invalid_json')
+    const poisoned = '{"userId":"u","event":"P","__proto__":{"polluted":1}}'
+    assertError(await request(`${server.url}/v1/batch`, { body: poisoned, auth, contentType: 'text/plain' }), 400, 'invalid_json')
+    // Without a key in a header the body had to carry it: nothing is kept of a body that cannot.
+    assert.equal((await request(`${server.url}/v1/track`, { body: 'not json' })).status, 401)
+    const rows = (await rejected(`?after=${start}`)).data
+    assert.deepEqual(rows.map((r) => [r.endpoint, r.code, r.index, r.truncated, r.keyId]), [
+      ['batch', 'invalid_json', null, false, writeKeyId],
+      ['track', 'invalid_json', null, true, writeKeyId],
+    ])
+    assert.equal(rows[0]!.raw, poisoned)
+    assert.equal(rows[1]!.raw, broken.slice(0, 4096))
+    assert.match(rows[1]!.message, /not valid JSON/)
+  })
+
   it('records nothing for requests refused before their body is read, or without a valid key', async () => {
     const before = (await rejected('?limit=1')).data[0]?.id ?? 0
     const bad = { messageId: uniqueId('nokey'), userId: 'u' }

@@ -1,5 +1,7 @@
 /** Segment-compatible Tracking API: /v1/track, identify, page, screen, alias, group and batch. */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import { toAttuneError } from '../http-errors.ts'
+import { unparsedBody } from '../request-body.ts'
 import { AttuneError, type CallType } from '../../core/index.ts'
 import type { IngestOutcome } from '../../ingest/index.ts'
 import { AliasBody, BatchBody, ErrorBody, GroupBody, IdentifyBody, IngestReply, PageBody, Problem, TrackBody } from '../schemas.ts'
@@ -14,6 +16,9 @@ const SINGLE: Record<CallType, object> = {
   alias: AliasBody,
   group: GroupBody,
 }
+
+/** The call each path takes (analytics.js's one-letter aliases too). */
+const ENDPOINTS: Record<string, string> = Object.fromEntries([...Object.keys(SINGLE), 'batch'].flatMap((t) => [[t, t], [t[0]!, t]]))
 
 const PartialReply = Type.Object({
   error: ErrorBody.properties.error,
@@ -38,6 +43,20 @@ export function ingestRoutes(ctx: RouteContext) {
     }
   }
 
+  // A body that is not JSON never reaches the ingest service: kept here, with the start of its text.
+  const unreadable = async (request: FastifyRequest, _reply: unknown, error: FastifyError) => {
+    const text = unparsedBody(request)
+    if (text === null) return
+    const known = toAttuneError(error)
+    const endpoint = request.url.split('?')[0]!.slice('/v1/'.length)
+    engine.rejected.record({
+      receivedAt: Date.now(),
+      keyId: keyOf(request).id,
+      endpoint: ENDPOINTS[endpoint] ?? endpoint,
+      refusals: [{ index: null, code: known.code, field: known.field ?? null, message: known.message, raw: null, rawText: text }],
+    })
+  }
+
   return async (app: FastifyInstance) => {
     // Segment's analytics.js 2.0 posts to one-letter paths (/v1/t, /v1/i, ..., /v1/b for batches): the
     // same routes answer there, so its browser SDK works with only its apiHost changed.
@@ -48,6 +67,7 @@ export function ingestRoutes(ctx: RouteContext) {
           bodyLimit: engine.config.maxEventBytes + 1024,
           validatorCompiler: documentOnly,
           preHandler: requireScope(ctx, 'write'),
+          onError: unreadable,
           schema: {
             ...(url.length === 5 && { hide: true }),
             tags: ['tracking'],
@@ -71,6 +91,7 @@ export function ingestRoutes(ctx: RouteContext) {
         bodyLimit: engine.config.maxBatchBytes,
         validatorCompiler: documentOnly,
         preHandler: requireScope(ctx, 'write'),
+        onError: unreadable,
         schema: {
           ...(url === '/v1/b' && { hide: true }),
           tags: ['tracking'],
