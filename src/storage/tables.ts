@@ -39,6 +39,7 @@ export interface ItemsTable {
 }
 
 import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
+import type { ItemSearchTermsTable } from './item-search.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -74,6 +75,7 @@ export interface Database extends PeopleDatabase {
   consumer_offsets: ConsumerOffsetsTable
   staff_users: StaffUsersTable
   staff_sessions: StaffSessionsTable
+  item_search_terms: ItemSearchTermsTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

@@ -196,6 +196,9 @@ export const ROUTES: readonly RouteRow[] = [
   { method: 'PUT', url: '/v1/items/:id', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.itemId)}`, body: { title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' } }), ok: [200] },
   { method: 'DELETE', url: '/v1/items/:id', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.doomedItemId)}` }), ok: [204, 404] },
   get('/v1/categories', 'secret'),
+  // catalog: catalogue search and an item's related lists (the dashboard's catalogue and item pages)
+  get('/v1/items', 'secret', [200], (ids) => `/v1/items?limit=5&q=${enc(ids.itemId.slice(0, 3))}&category=${enc(ids.category)}&inStock=true`),
+  get('/v1/items/:id/related', 'secret', [200], (ids) => `/v1/items/${enc(ids.itemId)}/related?count=3`),
   {
     method: 'POST',
     url: '/v1/categories',
