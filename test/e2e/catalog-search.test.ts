@@ -112,7 +112,7 @@ describe("an item's related lists", () => {
     // The item bought most often: the model has neighbours for it.
     const counts = new Map<string, number>()
     for (const e of shop.events) {
-      const products = (e as { event?: string; properties?: { products?: { product_id: string }[] } }).event === 'Order Completed' ? ((e as { properties: { products: { product_id: string }[] } }).properties.products ?? []) : []
+      const products = e.event === 'Order Completed' ? ((e.properties?.products as { product_id: string }[] | undefined) ?? []) : []
       for (const p of products) counts.set(p.product_id, (counts.get(p.product_id) ?? 0) + 1)
     }
     sold = [...counts].sort((a, b) => b[1] - a[1])[0]![0]
@@ -147,7 +147,7 @@ describe("an item's related lists", () => {
       assert.equal(list.items.length, 6, `${strategy}: ${JSON.stringify(list)}`)
       assert.equal(list.items[0]!.level, strategy, `${strategy} answers from its own level first`)
       for (const item of list.items) {
-        assert.ok(list.chain.includes(item.level), `${item.level} is a level of ${strategy}`)
+        assert.ok((list.chain as string[]).includes(item.level), `${item.level} is a level of ${strategy}`)
         assert.ok(list.servedBy.includes(item.level))
         assert.ok(item.reason.length > 0)
         assert.notEqual(item.id, sold, 'never the item itself')
