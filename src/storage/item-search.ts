@@ -17,6 +17,11 @@ export interface ItemSearchTermsTable {
 
 /** A word longer than this is cut (a prefix of it still finds it). */
 export const MAX_TERM_LENGTH = 64
+/**
+ * An id's folded term is cut to this many code points (folding can lengthen text: one compatibility
+ * character may become many, and a B-tree entry has a size limit on PostgreSQL); a query is cut the same.
+ */
+export const MAX_ID_TERM_LENGTH = 200
 /** Words kept per item (its title's first distinct words, then its brand's). */
 export const MAX_WORDS_PER_ITEM = 100
 /** Words of a query used (the rest are ignored). */
@@ -36,10 +41,14 @@ export function wordsOf(text: string | null | undefined): string[] {
     .map((w) => [...w].slice(0, MAX_TERM_LENGTH).join(''))
 }
 
+function idTerm(text: string): string {
+  return [...foldCase(text)].slice(0, MAX_ID_TERM_LENGTH).join('')
+}
+
 /** The rows of `item_search_terms` for one item. */
 export function searchTermsOf(item: { id: string; title?: string | null; brand?: string | null }): ItemSearchTermsTable[] {
   const words = [...new Set([...wordsOf(item.title), ...wordsOf(item.brand)])].slice(0, MAX_WORDS_PER_ITEM)
-  return [{ kind: 'id', term: foldCase(item.id), item_id: item.id }, ...words.map((term) => ({ kind: 'word' as const, term, item_id: item.id }))]
+  return [{ kind: 'id', term: idTerm(item.id), item_id: item.id }, ...words.map((term) => ({ kind: 'word' as const, term, item_id: item.id }))]
 }
 
 /**
@@ -71,7 +80,7 @@ function termsWithPrefix(db: Kysely<Database> | ExpressionBuilder<Database, 'ite
  * nothing to search by (only spaces).
  */
 export function searchedItemIds(eb: ExpressionBuilder<Database, 'items'>, query: string): Terms | null {
-  const whole = foldCase(query.trim())
+  const whole = idTerm(query.trim())
   if (whole === '') return null
   const byId = termsWithPrefix(eb, 'id', whole)
   const words = [...new Set(wordsOf(query))].slice(0, MAX_QUERY_WORDS)

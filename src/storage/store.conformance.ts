@@ -193,7 +193,13 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(await found('nike'), ['srch-A1'], 'nor its old brand')
       assert.equal(await store.deleteItem('srch-a2'), true)
       assert.deepEqual(await found('cafe'), [], 'a deleted item is not found')
-      for (const id of ['srch-A1', 'srch-b1', 'SRCH-C1', 'srch-%_']) await store.deleteItem(id)
+      // Folding lengthens some text many times (U+FDFA becomes 18 characters): terms stay within index limits.
+      const long = `srch-${'\uFDFA'.repeat(250)}`
+      await store.upsertItems([{ id: long, title: '\uFDFA'.repeat(1000), brand: 'x'.repeat(255) }], now)
+      assert.deepEqual(await found(`srch-${'\uFDFA'.repeat(3)}`), [long])
+      assert.deepEqual(await found(long), [long], 'the whole id, cut like the stored term')
+      assert.deepEqual(await found('x'.repeat(100)), [long], 'a query word beyond the term length is cut the same')
+      for (const id of ['srch-A1', 'srch-b1', 'SRCH-C1', 'srch-%_', long]) await store.deleteItem(id)
     })
 
     it('lists categories with counts and inherited sensitivity', async () => {

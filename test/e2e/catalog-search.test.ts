@@ -168,6 +168,21 @@ describe("an item's related lists", () => {
     assert.deepEqual(shown.map((s) => s.strategy), ['also-bought'], 'only the shopper request left an impression')
   })
 
+  it('leaves out items out of stock as shoppers would, and shows them with inStock=false', async () => {
+    const before = (await related(sold, '?count=6')).body.lists[0]!
+    const top = before.items[0]!
+    const item = (await api.secret('GET', `/v1/items/${encodeURIComponent(top.id)}`)).body
+    const { id: _id, createdAt: _c, updatedAt: _u, ...rest } = item
+    assert.equal((await api.secret('PUT', `/v1/items/${encodeURIComponent(top.id)}`, { ...rest, inventory: 0 })).status, 200)
+    // The recommender's catalogue cache keeps details for up to 5 seconds.
+    await new Promise((r) => setTimeout(r, 5500))
+    const hidden = (await related(sold, '?count=6')).body.lists[0]!
+    assert.ok(!hidden.items.some((i) => i.id === top.id), 'out of stock: not shown to shoppers')
+    const shown = (await related(sold, '?count=6&inStock=false')).body.lists[0]!
+    assert.deepEqual(shown.items.find((i) => i.id === top.id)?.stock, 'out_of_stock')
+    assert.equal((await api.secret('PUT', `/v1/items/${encodeURIComponent(top.id)}`, rest)).status, 200)
+  })
+
   it('compares by content for an item added after training, and names it in the note', async () => {
     const fresh = { id: 'fresh-1', title: 'Brand new thing', categories: ['Fresh > Things'], price: 5 }
     assert.equal((await api.secret('PUT', '/v1/items/fresh-1', fresh)).status, 200)
