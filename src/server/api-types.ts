@@ -14,3 +14,7 @@ export type { ErrorCode } from '../core/index.ts'
 export type { Item, Category, Page } from '../core/index.ts'
 export type { ProfileView, Affinity } from '../profiles/index.ts'
 export type { RecommendationAnswer, PlacementAnswer, RecommendationRequest, Placement, Strategy, AttributionReport, StrategyReport } from '../recommend/index.ts'
+// catalog: the catalogue and item pages, the models page
+export type * from './routes/catalog.ts'
+export type * from './routes/item-related.ts'
+export type * from './routes/models.ts'
