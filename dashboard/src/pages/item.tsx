@@ -88,11 +88,11 @@ export function ItemPage() {
             )}
           </Section>
           {!data.note && (
-            <div className="grid-2">
+            <>
               {data.lists.map((list) => (
                 <List key={list.strategy} list={list} />
               ))}
-            </div>
+            </>
           )}
         </>
       )}
@@ -123,7 +123,7 @@ function Details({ item }: { item: ItemRelatedReply['item'] }) {
           <dd>{item.price === null ? '—' : `${formatMoney(item.price)}${item.currency ? ` ${item.currency}` : ''}`}</dd>
           <dt>Stock</dt>
           <dd>
-            <StockBadge stock={item.stock} inventory={item.inventory} /> {item.inventory === null ? '(inventory not tracked)' : `${formatInteger(item.inventory)} units`}
+            <StockBadge stock={item.stock} inventory={null} /> {item.inventory === null ? '(inventory not tracked)' : `${formatInteger(item.inventory)} units ${item.available ? '' : '(marked not available)'}`}
           </dd>
           <dt>Tags</dt>
           <dd>{item.tags.length > 0 ? item.tags.join(', ') : '—'}</dd>
