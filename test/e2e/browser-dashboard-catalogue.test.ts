@@ -111,6 +111,7 @@ describe('dashboard: catalogue and item pages', () => {
     assert.ok(details.includes(HOSTILE.long), 'the long description')
     assert.ok(details.includes(HOSTILE.long.slice(0, 255)), 'the long brand')
     assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element made from the title')
+    assert.equal(await page.evaluate('document.documentElement.scrollWidth <= innerWidth'), true, 'long words wrap instead of widening the page')
     await assertNotPwned(page)
     await assertAccessible(page, 'hostile item page')
     await screenshot(page, 'dashboard-item-hostile')
