@@ -17,3 +17,7 @@ export type { RecommendationAnswer, PlacementAnswer, RecommendationRequest, Plac
 // settings: API keys, engine settings, the masked configuration (each file exports its replies' types).
 export type * from './routes/keys.ts'
 export type * from './routes/settings.ts'
+// catalog: the catalogue and item pages, the models page
+export type * from './routes/catalog.ts'
+export type * from './routes/item-related.ts'
+export type * from './routes/models.ts'
