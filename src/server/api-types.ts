@@ -20,3 +20,7 @@ export type { EventKind } from '../core/index.ts'
 // settings: API keys, engine settings, the masked configuration (each file exports its replies' types).
 export type * from './routes/keys.ts'
 export type * from './routes/settings.ts'
+// catalog: the catalogue and item pages, the models page
+export type * from './routes/catalog.ts'
+export type * from './routes/item-related.ts'
+export type * from './routes/models.ts'

@@ -41,6 +41,7 @@ export interface ItemsTable {
 import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
 import type { RejectedEventCountsTable, RejectedEventsTable } from './diagnostics.ts'
 import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
+import type { ItemSearchTermsTable } from './item-search.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -80,6 +81,7 @@ export interface Database extends PeopleDatabase {
   rejected_event_counts: RejectedEventCountsTable
   settings: SettingsTable
   api_key_uses: ApiKeyUsesTable
+  item_search_terms: ItemSearchTermsTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {
