@@ -203,10 +203,8 @@ export function DataQualityPage() {
             </p>
             <Identity r={r.identity} />
             <Catalogue r={r.catalog} />
-            <div className="grid-2">
-              <Sparsity r={r.sparsity} />
-              <Consent r={r.consent} />
-            </div>
+            <Sparsity r={r.sparsity} />
+            <Consent r={r.consent} />
             <Fallback rows={r.fallback} />
             <Rejected r={r.rejected} />
           </>
