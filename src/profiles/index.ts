@@ -8,3 +8,4 @@ export { type CommandOutcome, LOOKUP_TYPES, type LookupType, ProfileService } fr
 export { type AffinityWeights, consentGiven, DEFAULT_WEIGHTS, emptyState, type FoldContext, foldAll, foldEvent, parseState, type Preferences, type ProfileState } from './profile-state.ts'
 export { type Affinity, isoTime, profileView, type ProfileView, rankAffinities } from './profile-view.ts'
 export { type RfmScale, type RfmScore, rfmScale, rfmScore } from './rfm.ts'
+export { PeopleDirectory, type PeopleListQuery, type PersonListRow } from './people-directory.ts'

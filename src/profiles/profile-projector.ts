@@ -9,7 +9,7 @@ import type { EventRecord } from '../core/index.ts'
 import type { HotState } from '../hot-state/index.ts'
 import { type Identifier, IdentityGraph, identifiersOf, type IdentityLimits, RANK } from '../identity/index.ts'
 import type { PeopleTx, Store } from '../storage/index.ts'
-import { type AffinityWeights, emptyState, type FoldContext, foldAll, foldEvent, parseState, type ProfileState } from './profile-state.ts'
+import { type AffinityWeights, emptyState, type FoldContext, foldAll, foldEvent, ownValue, parseState, type ProfileState } from './profile-state.ts'
 
 /** The stream consumer name of the projector. */
 export const PROFILE_CONSUMER = 'profiles'
@@ -86,7 +86,16 @@ export class ProfileProjector {
       await tx.deleteProfiles([...graph.removed])
       const now = Date.now()
       await tx.putProfiles(
-        [...states].map(([personId, s]) => ({ personId, state: JSON.stringify(s), orders: s.orders.count, revenue: s.orders.revenue, lastOrder: s.orders.last, updatedAt: now })),
+        [...states].map(([personId, s]) => ({
+          personId,
+          state: JSON.stringify(s),
+          orders: s.orders.count,
+          revenue: s.orders.revenue,
+          lastOrder: s.orders.last,
+          updatedAt: now,
+          lastSeen: s.lastSeen,
+          personalization: ownValue(s.consent, 'personalization')?.granted ?? null,
+        })),
       )
       this.stats.events += todo.length
       this.stats.merges += graph.stats.merges

@@ -9,6 +9,7 @@ import { AttuneError, type EventKind, type EventRecord } from '../core/index.ts'
 import type { HotState } from '../hot-state/index.ts'
 import { IDENTIFIER_TYPES, type IdentifierType, IdentityGraph, parseIdentifier } from '../identity/index.ts'
 import type { Store } from '../storage/index.ts'
+import { PeopleDirectory, type PeopleListQuery, type PersonListRow } from './people-directory.ts'
 import type { ProfileProjector } from './profile-projector.ts'
 import { parseState, type ProfileState } from './profile-state.ts'
 import { profileView, type ProfileView } from './profile-view.ts'
@@ -34,6 +35,7 @@ export class ProfileService {
   readonly #projector: ProfileProjector
   readonly #record: (events: EventRecord[]) => Promise<void>
   #rfm: RfmScale | null = null
+  readonly #directory: PeopleDirectory
 
   /** `record` appends events to the log durably and publishes them to the workers' stream. */
   constructor(store: Store, hot: HotState, projector: ProfileProjector, record: (events: EventRecord[]) => Promise<void>) {
@@ -41,6 +43,12 @@ export class ProfileService {
     this.#hot = hot
     this.#projector = projector
     this.#record = record
+    this.#directory = new PeopleDirectory(store, () => projector.settings.consentDefaults.personalization === true)
+  }
+
+  /** The people list and search (GET /v1/people): see people-directory.ts. */
+  async list(query: PeopleListQuery): Promise<{ data: PersonListRow[]; nextCursor: string | null }> {
+    return this.#directory.list(query)
   }
 
   /** The canonical person for an id: `type` says which kind of id it is, else each kind is tried in turn. */

@@ -242,7 +242,7 @@ export abstract class KyselyStore implements Store {
   async writePeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(async (trx) => {
       await this.lockPeople(trx)
-      return fn(new KyselyPeopleTx(trx))
+      return fn(new KyselyPeopleTx(trx, this.#searchDialect))
     })
   }
 
@@ -267,8 +267,12 @@ export abstract class KyselyStore implements Store {
     return this.#impressions
   }
 
+  get #searchDialect(): 'sqlite' | 'postgres' {
+    return this.kind === 'postgres' ? 'postgres' : 'sqlite'
+  }
+
   async readPeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T> {
-    return fn(new KyselyPeopleTx(this.db))
+    return fn(new KyselyPeopleTx(this.db, this.#searchDialect))
   }
 
   async resetPeople(): Promise<void> {

@@ -206,6 +206,8 @@ export const ROUTES: readonly RouteRow[] = [
   },
   get('/v1/people/:userId', 'secret', [200], (ids) => `/v1/people/${enc(ids.userId)}`),
   get('/v1/people/:userId/events', 'secret', [200], (ids) => `/v1/people/${enc(ids.userId)}/events?limit=5`),
+  // people: the people list and search, and the events behind a person's affinities.
+  get('/v1/people', 'secret', [200], (ids) => `/v1/people?q=${enc(ids.userId.slice(0, 3))}&limit=5`),
   {
     method: 'PUT',
     url: '/v1/people/:userId/preferences',

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import Type from 'typebox'
 import { AttuneError, isWellFormedText, type StoredEvent } from '../../core/index.ts'
-import { type CommandOutcome, isoTime, LOOKUP_TYPES, type LookupType } from '../../profiles/index.ts'
+import { type CommandOutcome, isoTime, LOOKUP_TYPES, type LookupType, type PeopleListQuery, type PersonListRow, type ProfileView } from '../../profiles/index.ts'
 import { PageQuery } from '../schemas.ts'
 import { requireScope, type RouteContext, secretKeySecurity } from './context.ts'
 
@@ -73,6 +73,32 @@ const MergeBody = Type.Object(
 )
 const UnmergeBody = Type.Object({ mergeId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false })
 
+const ListQuery = Type.Object({
+  q: Type.Optional(
+    Type.String({
+      maxLength: 255,
+      description: 'Any identifier, or its beginning: user id, email (case-insensitive), anonymous id, device id, external id ("type:id") or person id. Without it, everyone.',
+    }),
+  ),
+  match: Type.Optional(Type.Union([Type.Literal('prefix'), Type.Literal('exact')], { description: 'prefix (default): identifiers starting with q; exact: equal to q.' })),
+  type: Type.Optional(Type.Union(LOOKUP_TYPES.map((t) => Type.Literal(t)), { description: 'Search only this kind of identifier.' })),
+  identified: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('anonymous')], { description: 'user: people with a user id; anonymous: people without one.' })),
+  consent: Type.Optional(
+    Type.Union([Type.Literal('granted'), Type.Literal('refused'), Type.Literal('unstated')], {
+      description: 'Personalization consent: granted or refused (stated, or the default for people who never said), unstated (never said).',
+    }),
+  ),
+  minOrders: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'At least this many orders (1: people who ordered).' })),
+  ...PageQuery.properties,
+})
+
+/** GET /v1/people's answer (for the dashboard's types). */
+export interface PeopleList {
+  data: PersonListRow[]
+  nextCursor: string | null
+}
+export type { PersonListRow, ProfileView }
+
 type PersonRequest = { Params: { userId: string }; Querystring: { type?: LookupType } }
 
 export function peopleRoutes(ctx: RouteContext) {
@@ -90,6 +116,28 @@ export function peopleRoutes(ctx: RouteContext) {
   }
 
   return async (app: FastifyInstance) => {
+    app.get<{ Querystring: Omit<PeopleListQuery, 'limit'> & { limit?: number } }>(
+      '/v1/people',
+      {
+        preHandler: guard,
+        schema: {
+          tags: ['people'],
+          security: secretKeySecurity,
+          summary: 'People: everyone, newest seen first, or a search by any identifier',
+          description:
+            'One row per person (merged identities are one person): its identifiers (the strongest few, and how many), orders, revenue, first and last seen, personalization consent. ' +
+            'With `q`, the people with an identifier equal to (`match=exact`) or starting with `q`, in the order of that identifier (code points), each at their first matching identifier; ' +
+            'a page may then hold fewer than `limit` rows with a `nextCursor` when filters leave many matches out. Without `q`, everyone by last seen, newest first.',
+          querystring: ListQuery,
+        },
+      },
+      async (request): Promise<PeopleList> => {
+        const { q } = request.query
+        if (q !== undefined && !isWellFormedText(q)) throw new AttuneError('invalid_field', 'q holds a lone UTF-16 surrogate (not valid Unicode text)', 'q')
+        return profiles.list({ ...request.query, limit: request.query.limit ?? 50 })
+      },
+    )
+
     app.get<PersonRequest>(
       '/v1/people/:userId',
       {
