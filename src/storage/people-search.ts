@@ -146,12 +146,14 @@ export function profileListQuery(db: Kysely<Database>, query: ProfileListQuery) 
       const own = eb.exists(
         eb.selectFrom('identities').select(sql`1`.as('x')).where('identities.type', '=', 'user_id').whereRef('identities.person_id', '=', 'profiles.person_id'),
       )
+      // A cross join: SQLite then walks the merged nodes first (people_merged_into), not every user id.
       const merged = eb.exists(
         eb
           .selectFrom('people')
-          .innerJoin('identities', 'identities.person_id', 'people.id')
+          .crossJoin('identities')
           .select(sql`1`.as('x'))
           .whereRef('people.merged_into', '=', 'profiles.person_id')
+          .whereRef('identities.person_id', '=', 'people.id')
           .where('identities.type', '=', 'user_id'),
       )
       return identified === 'user' ? eb.or([own, merged]) : eb.and([eb.not(own), eb.not(merged)])
