@@ -33,7 +33,7 @@ export class PeopleCache {
   }
 
   /** The person `ref` belongs to and their profile; null when nobody is known by it. */
-  async get(ref: string, type: 'user_id' | 'anonymous_id', now = Date.now()): Promise<ServedPerson | null> {
+  async get(ref: string, type: 'user_id' | 'anonymous_id' | 'person_id', now = Date.now()): Promise<ServedPerson | null> {
     const key = `${type}:${ref}`
     const cached = this.#roots.get(key)
     if (cached && now - cached.at < this.#ttlMs) {

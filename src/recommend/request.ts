@@ -101,6 +101,8 @@ export const SECRET_FIELDS: readonly ExtraField[] = ['inventory', 'attributes']
 export interface RecommendationRequest {
   userId?: string
   anonymousId?: string
+  /** A canonical person id (secret key or staff: the dashboard previews a person by it). */
+  personId?: string
   placements: Placement[]
   /** Extra item fields in the answer. */
   fields?: ExtraField[]
