@@ -128,6 +128,20 @@ export class ProfileProjector {
     return done
   }
 
+  /**
+   * Folds a person's whole history again, read only, telling `onCredit` of every affinity score an
+   * event adds: what the person page shows as the events behind an affinity. Null without events.
+   */
+  async replay(root: string, onCredit: NonNullable<FoldContext['onCredit']>): Promise<ProfileState | null> {
+    const isSensitive = await this.#sensitivity()
+    return this.#store.readPeople(async (tx) => {
+      const nodes = [root, ...(await tx.membersOf([root])).map((m) => m.id)]
+      const history = await tx.eventsOfPeople(nodes)
+      if (history.length === 0) return null
+      return foldAll(history, { ...(await this.#context(tx, history, isSensitive)), onCredit })
+    })
+  }
+
   async #attribute(graph: IdentityGraph, e: EventRecord, ids: Identifier[]) {
     const props = (e.message.properties ?? {}) as Record<string, unknown>
     switch (e.kind) {

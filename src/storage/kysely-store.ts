@@ -33,6 +33,7 @@ export abstract class KyselyStore implements Store {
           ? eb('message_id', 'in', eb.selectFrom('person_events').select('message_id').where('person_id', 'in', nodes.length > 0 ? [...nodes] : ['']))
           : eb.or([eb('user_id', '=', query.personId), eb('anonymous_id', '=', query.personId)]),
       )
+    if (query.kinds) q = q.where('kind', 'in', query.kinds.length > 0 ? [...query.kinds] : [''])
     if (after) {
       const [ts, seq] = after as [number, number]
       q = q.where((eb) => eb.or([eb('timestamp', '<', ts), eb.and([eb('timestamp', '=', ts), eb('seq', '<', seq)])]))

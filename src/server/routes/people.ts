@@ -4,8 +4,8 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import Type from 'typebox'
-import { AttuneError, isWellFormedText, type StoredEvent } from '../../core/index.ts'
-import { type CommandOutcome, isoTime, LOOKUP_TYPES, type LookupType, type PeopleListQuery, type PersonListRow, type ProfileView } from '../../profiles/index.ts'
+import { AttuneError, EVENT_KINDS, type EventKind, isWellFormedText, type StoredEvent } from '../../core/index.ts'
+import { type AffinityEvidence, type CommandOutcome, isoTime, LOOKUP_TYPES, type LookupType, type PeopleListQuery, type PersonListRow, type ProfileView } from '../../profiles/index.ts'
 import { PageQuery } from '../schemas.ts'
 import { requireScope, type RouteContext, secretKeySecurity } from './context.ts'
 
@@ -97,7 +97,7 @@ export interface PeopleList {
   data: PersonListRow[]
   nextCursor: string | null
 }
-export type { PersonListRow, ProfileView }
+export type { AffinityEvidence, PersonListRow, ProfileView }
 
 type PersonRequest = { Params: { userId: string }; Querystring: { type?: LookupType } }
 
@@ -160,7 +160,31 @@ export function peopleRoutes(ctx: RouteContext) {
       },
     )
 
-    app.get<{ Params: { userId: string }; Querystring: { limit?: number; cursor?: string; type?: LookupType } }>(
+    app.get<{ Params: { userId: string }; Querystring: { events?: number; type?: LookupType } }>(
+      '/v1/people/:userId/affinities',
+      {
+        preHandler: guard,
+        schema: {
+          ...common,
+          summary: "A person's affinities with the events behind each",
+          description:
+            'The categories and brands of the profile (ranked as in the profile), each with the last `events` events that added to its score, newest first: ' +
+            'what the event added (`weight`) and what that is worth now after decay (`worth`). Replays the person\'s history, so it costs more than the profile.',
+          querystring: Type.Intersect([
+            Type.Object({ events: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 5, description: 'Events per affinity.' })) }),
+            LookupQuery,
+          ]),
+        },
+      },
+      async (request): Promise<AffinityEvidence> => {
+        const root = await profiles.require(request.params.userId, request.query.type)
+        const evidence = await profiles.affinityEvidence(root, request.query.events ?? 5)
+        if (!evidence) throw new AttuneError('not_found', `no events processed yet for "${request.params.userId}"`, 'userId')
+        return evidence
+      },
+    )
+
+    app.get<{ Params: { userId: string }; Querystring: { limit?: number; cursor?: string; type?: LookupType; kind?: string } }>(
       '/v1/people/:userId/events',
       {
         preHandler: guard,
@@ -168,13 +192,24 @@ export function peopleRoutes(ctx: RouteContext) {
           ...common,
           summary: "A person's events, newest first",
           description: 'Every event stitched to the person. Events not yet processed by the workers are found by their userId or anonymousId.',
-          querystring: Type.Intersect([PageQuery, LookupQuery]),
+          querystring: Type.Intersect([
+            PageQuery,
+            LookupQuery,
+            Type.Object({
+              kind: Type.Optional(
+                Type.String({ maxLength: 1000, description: 'Only events of these normalised kinds, comma-separated (e.g. order_completed,order_refunded for the orders).' }),
+              ),
+            }),
+          ]),
         },
       },
       async (request) => {
+        const kinds = request.query.kind === undefined ? undefined : request.query.kind.split(',').map((k) => k.trim())
+        const unknown = kinds?.find((k) => !(EVENT_KINDS as readonly string[]).includes(k))
+        if (unknown !== undefined) throw new AttuneError('invalid_field', `kind "${unknown.slice(0, 50)}" is not an event kind (one of ${EVENT_KINDS.join(', ')})`, 'kind')
         const root = await profiles.find(request.params.userId, request.query.type)
         const nodes = root ? await store.readPeople(async (tx) => [root, ...(await tx.membersOf([root])).map((m) => m.id)]) : undefined
-        const page = await store.listPersonEvents({ personId: request.params.userId, personNodes: nodes, limit: request.query.limit ?? 50, cursor: request.query.cursor })
+        const page = await store.listPersonEvents({ personId: request.params.userId, personNodes: nodes, limit: request.query.limit ?? 50, cursor: request.query.cursor, kinds: kinds as EventKind[] | undefined })
         return { data: page.data.map(eventView), nextCursor: page.nextCursor }
       },
     )
