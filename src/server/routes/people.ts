@@ -97,7 +97,15 @@ export interface PeopleList {
   data: PersonListRow[]
   nextCursor: string | null
 }
-export type { AffinityEvidence, PersonListRow, ProfileView }
+export type { AffinityEvidence, AffinityEvent, PersonListRow } from '../../profiles/index.ts'
+/** One event of GET /v1/people/:id/events. */
+export type PersonEvent = ReturnType<typeof eventView>
+export interface PersonEvents {
+  data: PersonEvent[]
+  nextCursor: string | null
+}
+/** What a change (preferences, consent, merge, unmerge) answers: the new profile, or pending when the workers are late. */
+export type PersonChange = { messageId: string; profile: ProfileView | null } | { status: 'pending'; messageId: string }
 
 type PersonRequest = { Params: { userId: string }; Querystring: { type?: LookupType } }
 
