@@ -96,7 +96,7 @@ export class Recommender {
     if (!loaded) throw new AttuneError('unavailable', 'no model is trained yet: train one (POST /v1/models/train) or wait for the scheduled training')
     const { artifact } = loaded
     const ref = request.userId ?? request.anonymousId ?? request.personId
-    const served = ref ? await this.#people.get(ref, request.userId ? 'user_id' : request.anonymousId ? 'anonymous_id' : 'person_id') : null
+    const served = ref ? await this.#people.get(ref, request.userId ? 'user_id' : request.anonymousId ? 'anonymous_id' : 'person_id', Date.now(), request.preview === true) : null
     const root = served?.root ?? null
     const state: ProfileState | null = served?.state ?? null
     const personalized = state !== null && consentGiven(state, 'personalization', this.#consentDefaults)

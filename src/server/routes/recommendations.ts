@@ -150,6 +150,7 @@ export function recommendationRoutes(ctx: RouteContext) {
           ...(typeof askedPerson === 'string' && { personId: askedPerson }),
           ...(Array.isArray(fields) && { fields }),
           ...(explain === true && { explain }),
+          ...(preview === true && { preview: true }),
           placements: (placements as RecommendationRequest['placements'] | undefined) ?? [single as unknown as RecommendationRequest['placements'][number]],
         } as RecommendationRequest
         req.placements.forEach((p, i) => checkConditions(p.filters?.where, `${placements ? `placements[${i}].` : ''}filters.where`))
