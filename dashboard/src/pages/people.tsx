@@ -52,7 +52,7 @@ const columns: Column<PersonListRow>[] = [
         {r.identifiers.map((i) => (
           <li key={`${i.type}:${i.value}`}>
             <span className="muted">{identifierName(i.type)}:</span> {i.value}
-            {r.matched?.type === i.type && r.matched.value === i.value && <span className="badge muted">matched</span>}
+            {r.matched?.type === i.type && r.matched.value === i.value && <> <span className="badge muted">matched</span></>}
           </li>
         ))}
         {r.identifierCount > r.identifiers.length && <li className="muted">and {r.identifierCount - r.identifiers.length} more</li>}
