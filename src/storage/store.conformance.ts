@@ -94,6 +94,23 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(seen, [evs[2]!.messageId, evs[1]!.messageId, evs[0]!.messageId, evs[3]!.messageId])
     })
 
+    it("lists only a person's events of some kinds when asked (their orders), by the identity graph's nodes too", async () => {
+      const person = `kinds-person-${seq}`
+      const order = (timestamp: number) => event({ userId: person, kind: 'order_completed', event: 'Order Completed', timestamp })
+      const evs = [order(3000), event({ userId: person, timestamp: 4000 }), order(5000), event({ userId: person, kind: 'order_refunded', event: 'Order Refunded', timestamp: 6000 })]
+      await store.appendEvents(evs)
+      const first = await store.listPersonEvents({ personId: person, limit: 1, kinds: ['order_completed', 'order_refunded'] })
+      assert.deepEqual(first.data.map((e) => e.kind), ['order_refunded'])
+      const rest = await store.listPersonEvents({ personId: person, limit: 5, kinds: ['order_completed', 'order_refunded'], cursor: first.nextCursor! })
+      assert.deepEqual(rest.data.map((e) => e.messageId), [evs[2]!.messageId, evs[0]!.messageId])
+      assert.equal(rest.nextCursor, null)
+      const node = `${person}-node`
+      await store.writePeople((tx) => tx.insertPersonEvents(evs.map((e) => ({ messageId: e.messageId, personId: node, timestamp: e.timestamp }))))
+      const byNode = await store.listPersonEvents({ personId: 'unused', personNodes: [node], limit: 10, kinds: ['order_completed'] })
+      assert.deepEqual(byNode.data.map((e) => e.messageId), [evs[2]!.messageId, evs[0]!.messageId])
+      assert.deepEqual((await store.listPersonEvents({ personId: person, limit: 10, kinds: [] })).data, [])
+    })
+
     it('reads the log after a position and counts it', async () => {
       const before = await store.countEvents()
       const start = (await store.readEvents(0, 1_000_000)).at(-1)?.seq ?? 0
