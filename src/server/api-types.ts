@@ -14,4 +14,11 @@ export type { ErrorCode } from '../core/index.ts'
 export type { Item, Category, Page } from '../core/index.ts'
 export type { ProfileView, Affinity } from '../profiles/index.ts'
 export type { RecommendationAnswer, PlacementAnswer, RecommendationRequest, Placement, Strategy, AttributionReport, StrategyReport } from '../recommend/index.ts'
+// settings: API keys, engine settings, the masked configuration (each file exports its replies' types).
+export type * from './routes/keys.ts'
+export type * from './routes/settings.ts'
+// catalog: the catalogue and item pages, the models page
+export type * from './routes/catalog.ts'
+export type * from './routes/item-related.ts'
+export type * from './routes/models.ts'
 export type * from './routes/people.ts'

@@ -15,6 +15,7 @@ import { Metrics } from './metrics.ts'
 import { registerOpenApi } from './openapi.ts'
 import { installBodyHandling } from './request-body.ts'
 import { catalogRoutes } from './routes/catalog.ts'
+import { itemRelatedRoutes } from './routes/item-related.ts'
 import type { RouteContext } from './routes/context.ts'
 import { ingestRoutes } from './routes/ingest.ts'
 import { operationsRoutes } from './routes/operations.ts'
@@ -27,6 +28,8 @@ import { dashboardRoutes } from './dashboard-files.ts'
 import { decisionRoutes } from './routes/decisions.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { staffUserRoutes } from './routes/staff-users.ts'
+import { keyRoutes } from './routes/keys.ts'
+import { settingsRoutes } from './routes/settings.ts'
 import { userTokenRoutes } from './routes/user-tokens.ts'
 
 export interface BuildAppOptions {
@@ -133,6 +136,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(operationsRoutes(ctx, () => closing))
   await app.register(ingestRoutes(ctx))
   await app.register(catalogRoutes(ctx))
+  await app.register(itemRelatedRoutes(ctx))
   await app.register(peopleRoutes(ctx))
   await app.register(modelRoutes(ctx))
   await app.register(recommendationRoutes(ctx))
@@ -141,6 +145,8 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(userTokenRoutes(ctx))
   await app.register(sessionRoutes(ctx))
   await app.register(staffUserRoutes(ctx))
+  await app.register(keyRoutes(ctx))
+  await app.register(settingsRoutes(ctx))
   await app.register(sdkRoutes())
   await app.register(dashboardRoutes())
   if (engine.config.metricsPort !== undefined) serveMetricsOnOwnPort(app, metrics, engine.config.metricsPort, engine.config.host)

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { EventRecord, ItemInput } from '../core/index.ts'
-import type { Store } from './store.ts'
+import type { ItemQuery, Store } from './store.ts'
 
 let seq = 0
 function event(overrides: Partial<EventRecord> = {}): EventRecord {
@@ -165,6 +165,60 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.countItems(), ids.length)
     })
 
+    it('searches items by id prefix or by words of title and brand (any case, any accents), with the other filters and paging', async () => {
+      const now = new Date('2026-01-01T00:00:00Z')
+      await store.upsertItems(
+        [
+          { id: 'srch-A1', title: 'Trail Running Shoe', brand: 'Nike', categories: ['Shoes > Running'], inventory: 3 },
+          { id: 'srch-a2', title: 'Café Crème Mug', brand: 'Ünique Home', categories: ['Home > Kitchen'], inventory: 0 },
+          { id: 'srch-b1', title: 'Running Socks', brand: 'Nike', categories: ['Shoes > Socks'], available: false },
+          { id: 'SRCH-C1', title: '<img src=x onerror=alert(1)>', brand: null },
+          { id: 'srch-%_', title: 'Percent_Underscore 100%' },
+        ],
+        now,
+      )
+      const found = async (q: string, more: Partial<ItemQuery> = {}) => (await store.listItems({ limit: 100, q, ...more })).data.map((i) => i.id)
+      assert.deepEqual(await found('srch-a'), ['srch-A1', 'srch-a2'], 'an id prefix, in any case')
+      assert.deepEqual(await found('SRCH-C'), ['SRCH-C1'])
+      assert.deepEqual(await found('srch-%'), ['srch-%_'], 'no LIKE wildcards')
+      assert.deepEqual(await found('RUN'), ['srch-A1', 'srch-b1'], 'a prefix of a title word')
+      assert.deepEqual(await found('nike run'), ['srch-A1', 'srch-b1'], 'every word, from title or brand')
+      assert.deepEqual(await found('run nike shoe'), ['srch-A1'])
+      assert.deepEqual(await found('nike mug'), [], 'all words must match')
+      assert.deepEqual(await found('ning'), [], 'words match by prefix, not inside')
+      assert.deepEqual(await found('cafe'), ['srch-a2'], 'accents ignored one way')
+      assert.deepEqual(await found('CRÈME unique'), ['srch-a2'], 'and the other, in brand words too')
+      assert.deepEqual(await found('img onerror'), ['SRCH-C1'])
+      assert.deepEqual(await found('100'), ['srch-%_'])
+      assert.deepEqual(await found('%'), [], 'punctuation alone finds no words')
+      assert.deepEqual(await found('running', { category: 'Shoes > Running' }), ['srch-A1'], 'with the category filter')
+      assert.deepEqual(await found('srch', { inStock: true }), ['SRCH-C1', 'srch-%_', 'srch-A1'], 'in stock: available, inventory not 0')
+      assert.deepEqual(await found('srch', { inStock: false }), ['srch-a2', 'srch-b1'])
+
+      const pages: string[][] = []
+      let cursor: string | undefined
+      do {
+        const page = await store.listItems({ limit: 2, q: 'srch', cursor })
+        pages.push(page.data.map((i) => i.id))
+        cursor = page.nextCursor ?? undefined
+      } while (cursor)
+      assert.deepEqual(pages, [['SRCH-C1', 'srch-%_'], ['srch-A1', 'srch-a2'], ['srch-b1']], 'pages in id order, none skipped or repeated')
+
+      await store.upsertItems([{ id: 'srch-b1', title: 'Wool Socks', brand: null }], now)
+      assert.deepEqual(await found('running'), ['srch-A1'], 'a replaced title no longer finds the item')
+      assert.deepEqual(await found('wool'), ['srch-b1'])
+      assert.deepEqual(await found('nike'), ['srch-A1'], 'nor its old brand')
+      assert.equal(await store.deleteItem('srch-a2'), true)
+      assert.deepEqual(await found('cafe'), [], 'a deleted item is not found')
+      // Folding lengthens some text many times (U+FDFA becomes 18 characters): terms stay within index limits.
+      const long = `srch-${'\uFDFA'.repeat(250)}`
+      await store.upsertItems([{ id: long, title: '\uFDFA'.repeat(1000), brand: 'x'.repeat(255) }], now)
+      assert.deepEqual(await found(`srch-${'\uFDFA'.repeat(3)}`), [long])
+      assert.deepEqual(await found(long), [long], 'the whole id, cut like the stored term')
+      assert.deepEqual(await found('x'.repeat(100)), [long], 'a query word beyond the term length is cut the same')
+      for (const id of ['srch-A1', 'srch-b1', 'SRCH-C1', 'srch-%_', long]) await store.deleteItem(id)
+    })
+
     it('lists categories with counts and inherited sensitivity', async () => {
       await store.upsertItems([item('h1', { categories: ['Health > Vitamins'] })], new Date())
       await store.setCategorySensitivity([{ path: 'Health', sensitive: true }])
@@ -187,6 +241,50 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.revokeApiKey(record.id, new Date()), true)
       assert.equal(await store.revokeApiKey(record.id, new Date()), false)
       assert.notEqual((await store.listApiKeys()).find((k) => k.id === record.id)?.revokedAt, null)
+    })
+
+    it('revokes keys but never the last active secret key, also when two revocations race', async () => {
+      const at = new Date()
+      for (const k of await store.listApiKeys()) if (k.scope === 'secret' && k.revokedAt === null) await store.revokeApiKey(k.id, at)
+      const secret = (n: number) => ({ id: `sk-${seq}-${n}`, scope: 'secret' as const, hash: `sh-${seq}-${n}`, label: 'test', createdAt: at.toISOString(), revokedAt: null })
+      const write = { id: `wk-${seq}`, scope: 'write' as const, hash: `wh-${seq}`, label: 'test', createdAt: at.toISOString(), revokedAt: null }
+      for (const k of [secret(1), secret(2), write]) await store.insertApiKey(k)
+      const outcomes = await Promise.all([store.settings.revokeApiKey(secret(1).id, at), store.settings.revokeApiKey(secret(2).id, at)])
+      assert.deepEqual([...outcomes].sort(), ['last_secret', 'revoked'])
+      const active = (await store.listApiKeys()).filter((k) => k.scope === 'secret' && k.revokedAt === null)
+      assert.equal(active.length, 1, 'one secret key is left')
+      assert.equal(await store.settings.revokeApiKey(active[0]!.id, at), 'last_secret')
+      assert.equal(await store.settings.revokeApiKey(write.id, at), 'revoked', 'write keys may all go')
+      assert.equal(await store.settings.revokeApiKey(write.id, at), 'not_found', 'already revoked')
+      assert.equal(await store.settings.revokeApiKey('no-such-key', at), 'not_found')
+    })
+
+    it('keeps when each key was last used, never moving a time backwards', async () => {
+      const a = `use-a-${seq}`
+      const b = `use-b-${seq}`
+      await store.settings.recordKeyUses(new Map([[a, 2000], [b, 1000]]))
+      await store.settings.recordKeyUses(new Map([[a, 1500], [b, 3000]]))
+      await store.settings.recordKeyUses(new Map())
+      const uses = await store.settings.keyUses()
+      assert.equal(uses.get(a), 2000)
+      assert.equal(uses.get(b), 3000)
+    })
+
+    it('stores settings as JSON with a version that every change raises, refusing a change based on an old version', async () => {
+      const start = await store.settings.read()
+      const first = await store.settings.write({ consentDefaults: { personalization: false, 'ünïcode ✓': true } }, { updatedBy: 'a@example.com', now: 1000 })
+      assert.ok(first)
+      assert.equal(first.version, start.version + 1)
+      assert.deepEqual(first.values.consentDefaults, { key: 'consentDefaults', value: { personalization: false, 'ünïcode ✓': true }, version: first.version, updatedAt: 1000, updatedBy: 'a@example.com' })
+      assert.equal(await store.settings.write({ consentDefaults: {} }, { updatedBy: 'b@example.com', now: 2000, expectedVersion: start.version }), null, 'stale version')
+      const second = await store.settings.write({ consentDefaults: { email: true }, other: [1, 'two'] }, { updatedBy: 'b@example.com', now: 2000, expectedVersion: first.version })
+      assert.equal(second?.version, first.version + 1)
+      assert.deepEqual((await store.settings.read()).values.consentDefaults?.value, { email: true })
+      assert.deepEqual((await store.settings.read()).values.other?.value, [1, 'two'])
+      // Concurrent writers based on the same version: exactly one wins.
+      const raced = await Promise.all([1, 2, 3].map((n) => store.settings.write({ other: n }, { updatedBy: `w${n}`, now: 3000, expectedVersion: second!.version })))
+      assert.equal(raced.filter((r) => r !== null).length, 1)
+      assert.equal((await store.settings.read()).version, second!.version + 1)
     })
 
     it('keeps staff users (unique email) and sessions by token digest, ending them by user and by expiry', async () => {

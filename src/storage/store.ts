@@ -3,6 +3,7 @@ import type { ImpressionStore } from './impressions.ts'
 import type { ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
 import type { StaffStore } from './staff.ts'
+import type { SettingsStore } from './settings.ts'
 
 /** Result of appending events: which message ids were new and which were already in the log. */
 export interface AppendResult {
@@ -27,6 +28,10 @@ export interface ItemQuery {
   limit: number
   cursor?: string | undefined
   category?: string | undefined
+  /** Catalogue search: a prefix of the id, or words that each begin a word of the title or brand (any case, any accents). */
+  q?: string | undefined
+  /** true: only items in stock (available, inventory not 0); false: only the others. */
+  inStock?: boolean | undefined
 }
 
 /**
@@ -87,6 +92,8 @@ export interface Store {
   readonly impressions: ImpressionStore
   /** Staff accounts and sessions of the dashboard. */
   readonly staff: StaffStore
+  /** Settings changed at run time (consent defaults), and the revocation of keys that keeps a secret key. */
+  readonly settings: SettingsStore
   /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */
   resetPeople(): Promise<void>
   /** The last log position an in-process consumer has applied (0 when it never ran). */

@@ -194,12 +194,14 @@ export const ROUTES: readonly RouteRow[] = [
 
   // Secret key: everything else.
   get('/metrics', 'secret'),
-  get('/v1/items', 'secret', [200], () => '/v1/items?limit=5'),
+  get('/v1/items', 'secret', [200], (ids) => `/v1/items?limit=5&q=${enc(ids.itemId.slice(0, 3))}&category=${enc(ids.category)}&inStock=true`),
   { method: 'POST', url: '/v1/items', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: '/v1/items', body: { items: [{ id: ids.itemId, title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' }] } }), ok: [200] },
   get('/v1/items/:id', 'secret', [200], (ids) => `/v1/items/${enc(ids.itemId)}`),
   { method: 'PUT', url: '/v1/items/:id', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.itemId)}`, body: { title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' } }), ok: [200] },
   { method: 'DELETE', url: '/v1/items/:id', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.doomedItemId)}` }), ok: [204, 404] },
   get('/v1/categories', 'secret'),
+  // catalog: an item's related lists (the dashboard's item page; GET /v1/items above also searches)
+  get('/v1/items/:id/related', 'secret', [200], (ids) => `/v1/items/${enc(ids.itemId)}/related?count=3`),
   {
     method: 'POST',
     url: '/v1/categories',
@@ -288,6 +290,21 @@ export const ROUTES: readonly RouteRow[] = [
     ok: [401],
   },
   { method: 'POST', url: '/v1/user-tokens', staff: STAFF.admin, access: 'secret', call: (ids) => ({ path: '/v1/user-tokens', body: { userId: ids.userId } }), ok: [200] },
+  // settings: API keys, engine settings and the configuration, admins (and the secret key) only.
+  { ...get('/v1/keys', 'secret'), staff: STAFF.admin },
+  { method: 'POST', url: '/v1/keys', access: 'secret', staff: STAFF.admin, call: () => ({ path: '/v1/keys', body: { kind: 'write', name: 'made by the route tests' } }), ok: [201] },
+  // An unknown id: the route shop's own keys must survive every credential's call.
+  { method: 'DELETE', url: '/v1/keys/:id', access: 'secret', staff: STAFF.admin, call: () => ({ path: '/v1/keys/no-such-key' }), ok: [404] },
+  { ...get('/v1/settings', 'secret'), staff: STAFF.admin },
+  {
+    method: 'PUT',
+    url: '/v1/settings',
+    access: 'secret',
+    staff: STAFF.admin,
+    call: () => ({ path: '/v1/settings', body: { consentDefaults: { personalization: true, email: false } } }),
+    ok: [200],
+  },
+  { ...get('/v1/config', 'secret'), staff: STAFF.admin },
   // Last: it signs out the sessions it is called with.
   { method: 'DELETE', url: '/v1/session', access: 'session', call: () => ({ path: '/v1/session' }), ok: [204] },
 ]

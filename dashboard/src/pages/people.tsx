@@ -99,7 +99,7 @@ export function PeoplePage() {
   return (
     <Page title="People" ready={list.data !== undefined || list.isError}>
       <Section title="Find people">
-        <form className="stack wide" role="search" aria-label="People" onSubmit={submit}>
+        <form className="stack full" role="search" aria-label="People" onSubmit={submit}>
           <TextField
             label="Any identifier"
             hint="A user id, email, anonymous id, device id, external id or person id, or how it begins. Emails ignore letter case."
