@@ -90,10 +90,8 @@ export function PersonPage() {
             <Stat label="Events" value={formatInteger(view.activity.events)} detail={`${formatInteger(view.sessions.count)} sessions`} />
             <Stat label="Personalization" value={view.personalization ? 'On' : 'Off'} detail={view.personalization ? 'Recommendations use their history' : 'Non-personalized answers only'} />
           </Stats>
-          <div className="grid-2">
-            <Identities view={view} editor={editor} onChanged={refresh} id={id} />
-            <Consent view={view} editor={editor} onChanged={refresh} id={id} />
-          </div>
+          <Identities view={view} editor={editor} onChanged={refresh} id={id} />
+          <Consent view={view} editor={editor} onChanged={refresh} id={id} />
           <Merges view={view} editor={editor} onChanged={refresh} id={id} />
           <AffinitiesSection id={id} />
           <div className="grid-2">
