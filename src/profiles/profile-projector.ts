@@ -9,7 +9,7 @@ import type { EventRecord } from '../core/index.ts'
 import type { HotState } from '../hot-state/index.ts'
 import { type Identifier, IdentityGraph, identifiersOf, type IdentityLimits, RANK } from '../identity/index.ts'
 import type { PeopleTx, Store } from '../storage/index.ts'
-import { type AffinityWeights, emptyState, type FoldContext, foldAll, foldEvent, parseState, type ProfileState } from './profile-state.ts'
+import { type AffinityWeights, emptyState, type FoldContext, foldAll, foldEvent, ownValue, parseState, type ProfileState } from './profile-state.ts'
 
 /** The stream consumer name of the projector. */
 export const PROFILE_CONSUMER = 'profiles'
@@ -86,7 +86,16 @@ export class ProfileProjector {
       await tx.deleteProfiles([...graph.removed])
       const now = Date.now()
       await tx.putProfiles(
-        [...states].map(([personId, s]) => ({ personId, state: JSON.stringify(s), orders: s.orders.count, revenue: s.orders.revenue, lastOrder: s.orders.last, updatedAt: now })),
+        [...states].map(([personId, s]) => ({
+          personId,
+          state: JSON.stringify(s),
+          orders: s.orders.count,
+          revenue: s.orders.revenue,
+          lastOrder: s.orders.last,
+          updatedAt: now,
+          lastSeen: s.lastSeen,
+          personalization: ownValue(s.consent, 'personalization')?.granted ?? null,
+        })),
       )
       this.stats.events += todo.length
       this.stats.merges += graph.stats.merges
@@ -117,6 +126,20 @@ export class ProfileProjector {
       onProgress?.(done)
     }
     return done
+  }
+
+  /**
+   * Folds a person's whole history again, read only, telling `onCredit` of every affinity score an
+   * event adds: what the person page shows as the events behind an affinity. Null without events.
+   */
+  async replay(root: string, onCredit: NonNullable<FoldContext['onCredit']>): Promise<ProfileState | null> {
+    const isSensitive = await this.#sensitivity()
+    return this.#store.readPeople(async (tx) => {
+      const nodes = [root, ...(await tx.membersOf([root])).map((m) => m.id)]
+      const history = await tx.eventsOfPeople(nodes)
+      if (history.length === 0) return null
+      return foldAll(history, { ...(await this.#context(tx, history, isSensitive)), onCredit })
+    })
   }
 
   async #attribute(graph: IdentityGraph, e: EventRecord, ids: Identifier[]) {

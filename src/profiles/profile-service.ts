@@ -5,13 +5,14 @@
  */
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { AttuneError, type EventKind, type EventRecord } from '../core/index.ts'
+import { AttuneError, type EventKind, type EventRecord, type StoredEvent } from '../core/index.ts'
 import type { HotState } from '../hot-state/index.ts'
 import { IDENTIFIER_TYPES, type IdentifierType, IdentityGraph, parseIdentifier } from '../identity/index.ts'
 import type { Store } from '../storage/index.ts'
+import { PeopleDirectory, type PeopleListQuery, type PersonListRow } from './people-directory.ts'
 import type { ProfileProjector } from './profile-projector.ts'
 import { parseState, type ProfileState } from './profile-state.ts'
-import { profileView, type ProfileView } from './profile-view.ts'
+import { type Affinity, isoTime, profileView, type ProfileView } from './profile-view.ts'
 import { type RfmScale, rfmScale } from './rfm.ts'
 
 export type LookupType = IdentifierType | 'person_id'
@@ -21,6 +22,34 @@ export const LOOKUP_TYPES: readonly LookupType[] = ['person_id', ...IDENTIFIER_T
 const AUTO_ORDER: readonly LookupType[] = ['user_id', 'person_id', 'email', 'anonymous_id', 'device_id', 'external']
 const RFM_TTL_MS = 60 * 1000
 const APPLY_TIMEOUT_MS = 5000
+
+interface Credit {
+  event: StoredEvent
+  weight: number
+  itemId: string | null
+}
+
+/** An event that added to an affinity's score. */
+export interface AffinityEvent {
+  messageId: string
+  event: string | null
+  kind: string
+  itemId: string | null
+  timestamp: string | null
+  /** What the event added then. */
+  weight: number
+  /** That weight decayed to now (the share of today's score it still makes). */
+  worth: number
+}
+
+/** GET /v1/people/:id/affinities: the ranked affinities, each with the events behind it. */
+export interface AffinityEvidence {
+  personId: string
+  personalization: boolean
+  halfLifeDays: number
+  categories: (Affinity & { events: AffinityEvent[] })[]
+  brands: (Affinity & { events: AffinityEvent[] })[]
+}
 
 export interface CommandOutcome {
   /** True when the projector applied the change before the call returned. */
@@ -34,6 +63,7 @@ export class ProfileService {
   readonly #projector: ProfileProjector
   readonly #record: (events: EventRecord[]) => Promise<void>
   #rfm: RfmScale | null = null
+  readonly #directory: PeopleDirectory
 
   /** `record` appends events to the log durably and publishes them to the workers' stream. */
   constructor(store: Store, hot: HotState, projector: ProfileProjector, record: (events: EventRecord[]) => Promise<void>) {
@@ -41,6 +71,12 @@ export class ProfileService {
     this.#hot = hot
     this.#projector = projector
     this.#record = record
+    this.#directory = new PeopleDirectory(store, () => projector.settings.consentDefaults.personalization === true)
+  }
+
+  /** The people list and search (GET /v1/people): see people-directory.ts. */
+  async list(query: PeopleListQuery): Promise<{ data: PersonListRow[]; nextCursor: string | null }> {
+    return this.#directory.list(query)
   }
 
   /** The canonical person for an id: `type` says which kind of id it is, else each kind is tried in turn. */
@@ -95,6 +131,48 @@ export class ProfileService {
     const now = Date.now()
     const settings = this.#projector.settings
     return profileView({ personId: root, state, identities, log, rfm: await this.#rfmScale(now), now, halfLifeMs: settings.halfLifeMs, consentDefaults: settings.consentDefaults })
+  }
+
+  /**
+   * The profile's affinities (as `view` ranks them), each with the last `perAffinity` events that added
+   * to its score, newest first: the event's weight then, and what that weight is worth now after decay.
+   */
+  async affinityEvidence(root: string, perAffinity: number): Promise<AffinityEvidence | null> {
+    const view = await this.view(root)
+    if (!view) return null
+    const credits = { categories: new Map<string, Credit[]>(), brands: new Map<string, Credit[]>() }
+    const newest = (list: Credit[]) => list.sort((a, b) => b.event.timestamp - a.event.timestamp || b.event.seq - a.event.seq)
+    await this.#projector.replay(root, (c) => {
+      const map = credits[c.group]
+      const list = map.get(c.name) ?? []
+      list.push({ event: c.event as StoredEvent, weight: c.weight, itemId: c.itemId })
+      if (list.length > Math.max(50, perAffinity * 4)) map.set(c.name, newest(list).slice(0, perAffinity))
+      else map.set(c.name, list)
+    })
+    const now = Date.now()
+    const halfLifeMs = this.#projector.settings.halfLifeMs
+    const withEvents = (group: 'categories' | 'brands', list: ProfileView['affinities']['categories']) =>
+      list.map((a) => ({
+        ...a,
+        events: newest(credits[group].get(a.name) ?? [])
+          .slice(0, perAffinity)
+          .map((c) => ({
+            messageId: c.event.messageId,
+            event: c.event.event,
+            kind: c.event.kind,
+            itemId: c.itemId,
+            timestamp: isoTime(c.event.timestamp),
+            weight: Math.round(c.weight * 1e4) / 1e4,
+            worth: Math.round(c.weight * 2 ** (-(now - c.event.timestamp) / halfLifeMs) * 1e4) / 1e4,
+          })),
+      }))
+    return {
+      personId: view.id,
+      personalization: view.personalization,
+      halfLifeDays: Math.round((halfLifeMs / 864e5) * 100) / 100,
+      categories: withEvents('categories', view.affinities.categories),
+      brands: withEvents('brands', view.affinities.brands),
+    }
   }
 
   async setPreferences(root: string, preferences: Record<string, unknown>): Promise<CommandOutcome> {

@@ -80,6 +80,8 @@ export interface FoldContext {
   /** Catalogue facts of the items in the events being folded. */
   items: ReadonlyMap<string, { categories: string[]; brand: string | null }>
   isSensitive: (categoryPath: string) => boolean
+  /** Told of every score an event adds (the person page's "events behind an affinity"); folding ignores it. */
+  onCredit?: (credit: { group: 'categories' | 'brands'; name: string; weight: number; event: EventRecord; itemId: string | null }) => void
 }
 
 const MAX_AFFINITIES = 100
@@ -415,12 +417,19 @@ function lineWeight(e: EventRecord, props: Record<string, unknown>, w: AffinityW
 
 function infer(state: ProfileState, e: EventRecord, props: Record<string, unknown>, ctx: FoldContext): void {
   const sensitiveAllowed = consentGiven(state, 'sensitive', {})
-  const credit = (categories: string[], brand: string | null, weight: number) => {
+  const credit = (categories: string[], brand: string | null, weight: number, itemId: string | null = null) => {
     const primary = categories[0]
     if (primary !== undefined) {
-      for (const path of withAncestors(primary)) if (sensitiveAllowed || !ctx.isSensitive(path)) addDecayed(state.categories, path, weight, e.timestamp, ctx.halfLifeMs)
+      for (const path of withAncestors(primary)) {
+        if (!sensitiveAllowed && ctx.isSensitive(path)) continue
+        addDecayed(state.categories, path, weight, e.timestamp, ctx.halfLifeMs)
+        ctx.onCredit?.({ group: 'categories', name: path, weight, event: e, itemId })
+      }
     }
-    if (brand) addDecayed(state.brands, brand, weight, e.timestamp, ctx.halfLifeMs)
+    if (brand) {
+      addDecayed(state.brands, brand, weight, e.timestamp, ctx.halfLifeMs)
+      ctx.onCredit?.({ group: 'brands', name: brand, weight, event: e, itemId })
+    }
   }
   for (const line of e.data.products ?? []) {
     const weight = lineWeight(e, props, ctx.weights)
@@ -429,7 +438,7 @@ function infer(state: ProfileState, e: EventRecord, props: Record<string, unknow
     const categories = facts?.categories.length ? facts.categories : line.category ? [line.category] : []
     // Sensitive items are not remembered as viewed either, unless the person allowed it.
     if (categories.some((c) => withAncestors(c).some(ctx.isSensitive)) && !sensitiveAllowed) continue
-    credit(categories, facts?.brand ?? line.brand ?? null, weight)
+    credit(categories, facts?.brand ?? line.brand ?? null, weight, line.itemId)
     if (e.kind === 'product_viewed') {
       state.recent = [[line.itemId, e.timestamp] as [string, number], ...state.recent.filter(([id]) => id !== line.itemId)].slice(0, MAX_RECENT)
     }

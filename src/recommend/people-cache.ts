@@ -33,7 +33,14 @@ export class PeopleCache {
   }
 
   /** The person `ref` belongs to and their profile; null when nobody is known by it. */
-  async get(ref: string, type: 'user_id' | 'anonymous_id', now = Date.now()): Promise<ServedPerson | null> {
+  async get(ref: string, type: 'user_id' | 'anonymous_id' | 'person_id', now = Date.now(), fresh = false): Promise<ServedPerson | null> {
+    // A preview right after a change (consent, a merge) must show it: the store, not what any cache holds.
+    if (fresh) {
+      const root = await this.#profiles.find(ref, type)
+      if (!root) return null
+      const found = await this.#profiles.document(root, true)
+      return { root, state: found ? (JSON.parse(found.doc) as ProfileState) : null }
+    }
     const key = `${type}:${ref}`
     const cached = this.#roots.get(key)
     if (cached && now - cached.at < this.#ttlMs) {

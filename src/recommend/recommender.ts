@@ -96,8 +96,8 @@ export class Recommender {
     const loaded = this.#models.current
     if (!loaded) throw new AttuneError('unavailable', 'no model is trained yet: train one (POST /v1/models/train) or wait for the scheduled training')
     const { artifact } = loaded
-    const ref = request.userId ?? request.anonymousId
-    const served = ref ? await this.#people.get(ref, request.userId ? 'user_id' : 'anonymous_id') : null
+    const ref = request.userId ?? request.anonymousId ?? request.personId
+    const served = ref ? await this.#people.get(ref, request.userId ? 'user_id' : request.anonymousId ? 'anonymous_id' : 'person_id', Date.now(), request.preview === true) : null
     const root = served?.root ?? null
     const state: ProfileState | null = served?.state ?? null
     const personalized = state !== null && consentGiven(state, 'personalization', this.#consentDefaults())

@@ -101,6 +101,10 @@ export const SECRET_FIELDS: readonly ExtraField[] = ['inventory', 'attributes']
 export interface RecommendationRequest {
   userId?: string
   anonymousId?: string
+  /** A canonical person id (secret key or staff: the dashboard previews a person by it). */
+  personId?: string
+  /** A look, not a page shown (no impression); reads the person's profile from the store, so a change just made shows. */
+  preview?: boolean
   placements: Placement[]
   /** Extra item fields in the answer. */
   fields?: ExtraField[]

@@ -4,6 +4,7 @@ import type { StoredEvent } from '../core/index.ts'
 import type { IdentityLogRow, IdentityRow, PeopleTx, PersonEventRow, PersonRow, ProfileRow } from './people.ts'
 import { type Database, rowToEvent } from './tables.ts'
 import type { IdentityLogTable, ProfilesTable } from './people-tables.ts'
+import { type IdentifierMatch, type IdentifierSearch, type ListedProfile, listProfiles, type ProfileListQuery, type SearchDialect, searchIdentifiers } from './people-search.ts'
 
 /** Parameter lists stay well under SQLite's and PostgreSQL's bind-variable limits. */
 const CHUNK = 500
@@ -32,9 +33,11 @@ function logFromRow(r: IdentityLogTable): IdentityLogRow {
 
 export class KyselyPeopleTx implements PeopleTx {
   readonly #db: Kysely<Database>
+  readonly #dialect: SearchDialect
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, dialect: SearchDialect = 'sqlite') {
     this.#db = db
+    this.#dialect = dialect
   }
 
   async seenEvents(messageIds: readonly string[]): Promise<Set<string>> {
@@ -160,6 +163,14 @@ export class KyselyPeopleTx implements PeopleTx {
     return rows.map(profileFromRow)
   }
 
+  searchIdentifiers(search: IdentifierSearch): Promise<IdentifierMatch[]> {
+    return searchIdentifiers(this.#db, this.#dialect, search)
+  }
+
+  listProfiles(query: ProfileListQuery): Promise<ListedProfile[]> {
+    return listProfiles(this.#db, query)
+  }
+
   async insertPeople(rows: readonly PersonRow[]): Promise<void> {
     for (const part of chunks(rows)) {
       await this.#db
@@ -225,7 +236,17 @@ export class KyselyPeopleTx implements PeopleTx {
       await this.#db
         .insertInto('profiles')
         .values(
-          part.map((r) => ({ person_id: r.personId, state: r.state, orders: r.orders, revenue: r.revenue, last_order: r.lastOrder, updated_at: r.updatedAt })),
+          part.map((r) => ({
+            person_id: r.personId,
+            state: r.state,
+            orders: r.orders,
+            revenue: r.revenue,
+            last_order: r.lastOrder,
+            updated_at: r.updatedAt,
+            // A finite integer for the bigint column (an event time a row stored before times were checked may not be).
+            last_seen: Number.isFinite(r.lastSeen) ? Math.max(-8.64e15, Math.min(8.64e15, Math.trunc(r.lastSeen!))) : 0,
+            personalization: r.personalization === true ? 1 : r.personalization === false ? 0 : null,
+          })),
         )
         .onConflict((oc) =>
           oc.column('person_id').doUpdateSet({
@@ -234,6 +255,8 @@ export class KyselyPeopleTx implements PeopleTx {
             revenue: sql`excluded.revenue`,
             last_order: sql`excluded.last_order`,
             updated_at: sql`excluded.updated_at`,
+            last_seen: sql`excluded.last_seen`,
+            personalization: sql`excluded.personalization`,
           }),
         )
         .execute()

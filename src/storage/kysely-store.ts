@@ -37,6 +37,7 @@ export abstract class KyselyStore implements Store {
           ? eb('message_id', 'in', eb.selectFrom('person_events').select('message_id').where('person_id', 'in', nodes.length > 0 ? [...nodes] : ['']))
           : eb.or([eb('user_id', '=', query.personId), eb('anonymous_id', '=', query.personId)]),
       )
+    if (query.kinds) q = q.where('kind', 'in', query.kinds.length > 0 ? [...query.kinds] : [''])
     if (after) {
       const [ts, seq] = after as [number, number]
       q = q.where((eb) => eb.or([eb('timestamp', '<', ts), eb.and([eb('timestamp', '=', ts), eb('seq', '<', seq)])]))
@@ -228,7 +229,7 @@ export abstract class KyselyStore implements Store {
   async writePeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(async (trx) => {
       await this.lockPeople(trx)
-      return fn(new KyselyPeopleTx(trx))
+      return fn(new KyselyPeopleTx(trx, this.#searchDialect))
     })
   }
 
@@ -265,8 +266,12 @@ export abstract class KyselyStore implements Store {
     return this.#impressions
   }
 
+  get #searchDialect(): 'sqlite' | 'postgres' {
+    return this.kind === 'postgres' ? 'postgres' : 'sqlite'
+  }
+
   async readPeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T> {
-    return fn(new KyselyPeopleTx(this.db))
+    return fn(new KyselyPeopleTx(this.db, this.#searchDialect))
   }
 
   async resetPeople(): Promise<void> {

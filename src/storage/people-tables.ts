@@ -52,6 +52,10 @@ export interface ProfilesTable {
   revenue: number
   last_order: number | null
   updated_at: number
+  /** The profile's last event time (migration 0008), for the people list's order. */
+  last_seen: number
+  /** Stated personalization consent: 1 granted, 0 refused, null never stated (defaults apply). */
+  personalization: number | null
 }
 
 export interface ModelVersionsTable {

@@ -5,6 +5,7 @@
  * may read, decide in memory and write without races.
  */
 import type { StoredEvent } from '../core/index.ts'
+import type { IdentifierMatch, IdentifierSearch, ListedProfile, ProfileListQuery } from './people-search.ts'
 
 export interface PersonRow {
   id: string
@@ -49,6 +50,10 @@ export interface ProfileRow {
   revenue: number
   lastOrder: number | null
   updatedAt: number
+  /** Written for the people list (GET /v1/people); not read back by `getProfiles`. Last event time. */
+  lastSeen?: number
+  /** Stated personalization consent (null: never stated); written for the people list like `lastSeen`. */
+  personalization?: boolean | null
 }
 
 export interface PeopleTx {
@@ -74,6 +79,11 @@ export interface PeopleTx {
   attributedEvents(afterSeq: number, limit: number): Promise<{ event: StoredEvent; personId: string }[]>
   /** Profiles in person-id order after `afterPersonId`, for scans (training exclusions, exports). */
   profilesAfter(afterPersonId: string, limit: number): Promise<ProfileRow[]>
+
+  /** Identifiers (and person ids) equal to or starting with the terms, by value in code-point order (people-search.ts). */
+  searchIdentifiers(search: IdentifierSearch): Promise<IdentifierMatch[]>
+  /** Profiles by last seen, newest first, with the people list's filters (people-search.ts). */
+  listProfiles(query: ProfileListQuery): Promise<ListedProfile[]>
 
   insertPeople(rows: readonly PersonRow[]): Promise<void>
   setMergedInto(ids: readonly string[], root: string | null): Promise<void>

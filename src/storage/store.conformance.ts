@@ -94,6 +94,23 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(seen, [evs[2]!.messageId, evs[1]!.messageId, evs[0]!.messageId, evs[3]!.messageId])
     })
 
+    it("lists only a person's events of some kinds when asked (their orders), by the identity graph's nodes too", async () => {
+      const person = `kinds-person-${seq}`
+      const order = (timestamp: number) => event({ userId: person, kind: 'order_completed', event: 'Order Completed', timestamp })
+      const evs = [order(3000), event({ userId: person, timestamp: 4000 }), order(5000), event({ userId: person, kind: 'order_refunded', event: 'Order Refunded', timestamp: 6000 })]
+      await store.appendEvents(evs)
+      const first = await store.listPersonEvents({ personId: person, limit: 1, kinds: ['order_completed', 'order_refunded'] })
+      assert.deepEqual(first.data.map((e) => e.kind), ['order_refunded'])
+      const rest = await store.listPersonEvents({ personId: person, limit: 5, kinds: ['order_completed', 'order_refunded'], cursor: first.nextCursor! })
+      assert.deepEqual(rest.data.map((e) => e.messageId), [evs[2]!.messageId, evs[0]!.messageId])
+      assert.equal(rest.nextCursor, null)
+      const node = `${person}-node`
+      await store.writePeople((tx) => tx.insertPersonEvents(evs.map((e) => ({ messageId: e.messageId, personId: node, timestamp: e.timestamp }))))
+      const byNode = await store.listPersonEvents({ personId: 'unused', personNodes: [node], limit: 10, kinds: ['order_completed'] })
+      assert.deepEqual(byNode.data.map((e) => e.messageId), [evs[2]!.messageId, evs[0]!.messageId])
+      assert.deepEqual((await store.listPersonEvents({ personId: person, limit: 10, kinds: [] })).data, [])
+    })
+
     it('reads the log after a position and counts it', async () => {
       const before = await store.countEvents()
       const start = (await store.readEvents(0, 1_000_000)).at(-1)?.seq ?? 0
@@ -376,6 +393,71 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       await store.resetPeople()
       assert.equal(await store.countEvents(), before)
       assert.deepEqual(await store.readPeople((tx) => tx.buyerStats()), [])
+    })
+
+    it('searches identifiers by exact value and prefix in code-point order, and lists profiles by last seen with filters', async () => {
+      const tag = `search-${process.pid}-${seq}`
+      seq += 1
+      const node = (id: string, mergedInto: string | null = null) => ({ id: `${tag}-${id}`, createdAt: 1, mergedInto: mergedInto && `${tag}-${mergedInto}` })
+      const identity = (type: string, value: string, person: string) => ({ type, value: `${tag}${value}`, personId: `${tag}-${person}`, firstSeen: 1, messageId: 'm' })
+      // Newest first after every other profile of the suite (theirs have small or no last-seen times).
+      const t = 4_000_000_000_000 + seq * 1000
+      await store.writePeople(async (tx) => {
+        await tx.insertPeople([node('a'), node('b'), node('b2', 'b'), node('c')])
+        await tx.putIdentities([
+          identity('user_id', '-u-z', 'a'),
+          identity('user_id', '-u-é', 'b2'),
+          identity('user_id', '-u-\uFFFD', 'c'),
+          identity('user_id', '-u-😀', 'c'),
+          identity('user_id', '-u', 'c'),
+          identity('user_id', '/u', 'a'),
+          identity('anonymous_id', '-u-z', 'b'),
+          identity('email', '-u-z@example.com', 'a'),
+        ])
+        await tx.putProfiles([
+          { personId: `${tag}-a`, state: '{}', orders: 3, revenue: 30, lastOrder: 5, updatedAt: 1, lastSeen: t + 3, personalization: true },
+          { personId: `${tag}-b`, state: '{}', orders: 0, revenue: 0, lastOrder: null, updatedAt: 1, lastSeen: t + 2, personalization: false },
+          { personId: `${tag}-c`, state: '{}', orders: 1, revenue: 5, lastOrder: 5, updatedAt: 1, lastSeen: t + 1, personalization: null },
+        ])
+      })
+      await store.readPeople(async (tx) => {
+        const search = (terms: { type: string; value: string }[], exact = false, after: { value: string; type: string } | null = null, limit = 50) =>
+          tx.searchIdentifiers({ terms: terms.map((x) => ({ ...x, value: `${tag}${x.value}` })), exact, after, limit })
+        const users = await search([{ type: 'user_id', value: '-u' }])
+        // Code points: "-u" itself, then z (U+007A), é (U+00E9), U+FFFD, then the emoji (U+1F600; UTF-16 would put it before U+FFFD).
+        assert.deepEqual(users.map((m) => m.value.slice(tag.length)), ['-u', '-u-z', '-u-é', '-u-\uFFFD', '-u-😀'])
+        assert.deepEqual(users.map((m) => m.personId.slice(tag.length + 1)), ['c', 'a', 'b2', 'c', 'c'], 'the node holding each, not its root')
+        const both = await search([{ type: 'user_id', value: '-u-z' }, { type: 'anonymous_id', value: '-u-z' }, { type: 'email', value: '-u-z' }])
+        assert.deepEqual(both.map((m) => [m.type, m.value.slice(tag.length)]), [['anonymous_id', '-u-z'], ['user_id', '-u-z'], ['email', '-u-z@example.com']])
+        const exact = await search([{ type: 'user_id', value: '-u-z' }, { type: 'anonymous_id', value: '-u-z' }, { type: 'email', value: '-u-z' }], true)
+        assert.deepEqual(exact.map((m) => m.type), ['anonymous_id', 'user_id'])
+        // Paging: after (value, type), never repeating the cursor's own match.
+        const page1 = await search([{ type: 'user_id', value: '-u-z' }, { type: 'anonymous_id', value: '-u-z' }], false, null, 1)
+        assert.deepEqual(page1.map((m) => m.type), ['anonymous_id'])
+        const page2 = await search([{ type: 'user_id', value: '-u-z' }, { type: 'anonymous_id', value: '-u-z' }], false, { value: page1[0]!.value, type: 'anonymous_id' }, 5)
+        assert.deepEqual(page2.map((m) => m.type), ['user_id'])
+        const rest = await search([{ type: 'user_id', value: '-u' }], false, { value: `${tag}-u-é`, type: 'user_id' })
+        assert.deepEqual(rest.map((m) => m.value.slice(tag.length)), ['-u-\uFFFD', '-u-😀'])
+        const people = await search([{ type: 'person_id', value: '-b' }])
+        assert.deepEqual(people.map((m) => [m.type, m.personId]), [['person_id', `${tag}-b`], ['person_id', `${tag}-b2`]])
+        assert.deepEqual(await search([{ type: 'user_id', value: '-nobody' }]), [])
+
+        const list = async (q: Omit<Parameters<typeof tx.listProfiles>[0], 'limit'>, limit = 3) => (await tx.listProfiles({ limit, ...q })).map((p) => p.personId.slice(tag.length + 1))
+        assert.deepEqual(await list({ after: null }), ['a', 'b', 'c'])
+        const [first] = await tx.listProfiles({ limit: 1, after: null })
+        assert.deepEqual(first, { personId: `${tag}-a`, state: '{}', orders: 3, revenue: 30, lastOrder: 5, lastSeen: t + 3, personalization: true })
+        assert.deepEqual(await list({ after: { lastSeen: t + 3, personId: `${tag}-a` } }, 2), ['b', 'c'])
+        assert.deepEqual(await list({ after: null, minOrders: 1 }), ['a', 'c'])
+        assert.deepEqual(await list({ after: null, personalization: [null] }), ['c'])
+        assert.deepEqual(await list({ after: null, personalization: [true, null] }), ['a', 'c'])
+        assert.deepEqual(await list({ after: null, personalization: [false] }), ['b'])
+        // b's user id is on the node merged into it.
+        assert.deepEqual(await list({ after: null, identified: 'user' }), ['a', 'b', 'c'])
+      })
+      await store.writePeople((tx) => tx.putIdentities([identity('user_id', '-u-é', 'c')]))
+      await store.readPeople(async (tx) => {
+        assert.deepEqual((await tx.listProfiles({ limit: 1, after: null, identified: 'anonymous' })).map((p) => p.personId), [`${tag}-b`])
+      })
     })
 
     it('keeps model versions: one training at a time, heartbeats, artifacts, one active version', async () => {

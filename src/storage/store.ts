@@ -21,6 +21,8 @@ export interface EventQuery {
   limit: number
   /** Opaque cursor from a previous page. */
   cursor?: string | undefined
+  /** Only events of these kinds (e.g. a person's orders). */
+  kinds?: readonly EventKind[] | undefined
 }
 
 export interface ItemQuery {

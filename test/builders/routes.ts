@@ -216,6 +216,9 @@ export const ROUTES: readonly RouteRow[] = [
   },
   get('/v1/people/:userId', 'secret', [200], (ids) => `/v1/people/${enc(ids.userId)}`),
   get('/v1/people/:userId/events', 'secret', [200], (ids) => `/v1/people/${enc(ids.userId)}/events?limit=5`),
+  // people: the people list and search, and the events behind a person's affinities.
+  get('/v1/people', 'secret', [200], (ids) => `/v1/people?q=${enc(ids.userId.slice(0, 3))}&limit=5`),
+  get('/v1/people/:userId/affinities', 'secret', [200], (ids) => `/v1/people/${enc(ids.userId)}/affinities?events=3`),
   {
     method: 'PUT',
     url: '/v1/people/:userId/preferences',

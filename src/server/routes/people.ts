@@ -4,8 +4,8 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import Type from 'typebox'
-import { AttuneError, isWellFormedText, type StoredEvent } from '../../core/index.ts'
-import { type CommandOutcome, isoTime, LOOKUP_TYPES, type LookupType } from '../../profiles/index.ts'
+import { AttuneError, EVENT_KINDS, type EventKind, isWellFormedText, type StoredEvent } from '../../core/index.ts'
+import { type AffinityEvidence, type CommandOutcome, isoTime, LOOKUP_TYPES, type LookupType, type PeopleListQuery, type PersonListRow, type ProfileView } from '../../profiles/index.ts'
 import { PageQuery } from '../schemas.ts'
 import { requireScope, type RouteContext, secretKeySecurity } from './context.ts'
 
@@ -73,6 +73,40 @@ const MergeBody = Type.Object(
 )
 const UnmergeBody = Type.Object({ mergeId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false })
 
+const ListQuery = Type.Object({
+  q: Type.Optional(
+    Type.String({
+      maxLength: 255,
+      description: 'Any identifier, or its beginning: user id, email (case-insensitive), anonymous id, device id, external id ("type:id") or person id. Without it, everyone.',
+    }),
+  ),
+  match: Type.Optional(Type.Union([Type.Literal('prefix'), Type.Literal('exact')], { description: 'prefix (default): identifiers starting with q; exact: equal to q.' })),
+  type: Type.Optional(Type.Union(LOOKUP_TYPES.map((t) => Type.Literal(t)), { description: 'Search only this kind of identifier.' })),
+  identified: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('anonymous')], { description: 'user: people with a user id; anonymous: people without one.' })),
+  consent: Type.Optional(
+    Type.Union([Type.Literal('granted'), Type.Literal('refused'), Type.Literal('unstated')], {
+      description: 'Personalization consent: granted or refused (stated, or the default for people who never said), unstated (never said).',
+    }),
+  ),
+  minOrders: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'At least this many orders (1: people who ordered).' })),
+  ...PageQuery.properties,
+})
+
+/** GET /v1/people's answer (for the dashboard's types). */
+export interface PeopleList {
+  data: PersonListRow[]
+  nextCursor: string | null
+}
+export type { AffinityEvidence, AffinityEvent, PersonListRow } from '../../profiles/index.ts'
+/** One event of GET /v1/people/:id/events. */
+export type PersonEvent = ReturnType<typeof eventView>
+export interface PersonEvents {
+  data: PersonEvent[]
+  nextCursor: string | null
+}
+/** What a change (preferences, consent, merge, unmerge) answers: the new profile, or pending when the workers are late. */
+export type PersonChange = { messageId: string; profile: ProfileView | null } | { status: 'pending'; messageId: string }
+
 type PersonRequest = { Params: { userId: string }; Querystring: { type?: LookupType } }
 
 export function peopleRoutes(ctx: RouteContext) {
@@ -90,6 +124,28 @@ export function peopleRoutes(ctx: RouteContext) {
   }
 
   return async (app: FastifyInstance) => {
+    app.get<{ Querystring: Omit<PeopleListQuery, 'limit'> & { limit?: number } }>(
+      '/v1/people',
+      {
+        preHandler: guard,
+        schema: {
+          tags: ['people'],
+          security: secretKeySecurity,
+          summary: 'People: everyone, newest seen first, or a search by any identifier',
+          description:
+            'One row per person (merged identities are one person): its identifiers (the strongest few, and how many), orders, revenue, first and last seen, personalization consent. ' +
+            'With `q`, the people with an identifier equal to (`match=exact`) or starting with `q`, in the order of that identifier (code points), each at their first matching identifier; ' +
+            'a page may then hold fewer than `limit` rows with a `nextCursor` when filters leave many matches out. Without `q`, everyone by last seen, newest first.',
+          querystring: ListQuery,
+        },
+      },
+      async (request): Promise<PeopleList> => {
+        const { q } = request.query
+        if (q !== undefined && !isWellFormedText(q)) throw new AttuneError('invalid_field', 'q holds a lone UTF-16 surrogate (not valid Unicode text)', 'q')
+        return profiles.list({ ...request.query, limit: request.query.limit ?? 50 })
+      },
+    )
+
     app.get<PersonRequest>(
       '/v1/people/:userId',
       {
@@ -112,7 +168,31 @@ export function peopleRoutes(ctx: RouteContext) {
       },
     )
 
-    app.get<{ Params: { userId: string }; Querystring: { limit?: number; cursor?: string; type?: LookupType } }>(
+    app.get<{ Params: { userId: string }; Querystring: { events?: number; type?: LookupType } }>(
+      '/v1/people/:userId/affinities',
+      {
+        preHandler: guard,
+        schema: {
+          ...common,
+          summary: "A person's affinities with the events behind each",
+          description:
+            'The categories and brands of the profile (ranked as in the profile), each with the last `events` events that added to its score, newest first: ' +
+            'what the event added (`weight`) and what that is worth now after decay (`worth`). Replays the person\'s history, so it costs more than the profile.',
+          querystring: Type.Intersect([
+            Type.Object({ events: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 5, description: 'Events per affinity.' })) }),
+            LookupQuery,
+          ]),
+        },
+      },
+      async (request): Promise<AffinityEvidence> => {
+        const root = await profiles.require(request.params.userId, request.query.type)
+        const evidence = await profiles.affinityEvidence(root, request.query.events ?? 5)
+        if (!evidence) throw new AttuneError('not_found', `no events processed yet for "${request.params.userId}"`, 'userId')
+        return evidence
+      },
+    )
+
+    app.get<{ Params: { userId: string }; Querystring: { limit?: number; cursor?: string; type?: LookupType; kind?: string } }>(
       '/v1/people/:userId/events',
       {
         preHandler: guard,
@@ -120,13 +200,24 @@ export function peopleRoutes(ctx: RouteContext) {
           ...common,
           summary: "A person's events, newest first",
           description: 'Every event stitched to the person. Events not yet processed by the workers are found by their userId or anonymousId.',
-          querystring: Type.Intersect([PageQuery, LookupQuery]),
+          querystring: Type.Intersect([
+            PageQuery,
+            LookupQuery,
+            Type.Object({
+              kind: Type.Optional(
+                Type.String({ maxLength: 1000, description: 'Only events of these normalised kinds, comma-separated (e.g. order_completed,order_refunded for the orders).' }),
+              ),
+            }),
+          ]),
         },
       },
       async (request) => {
+        const kinds = request.query.kind === undefined ? undefined : request.query.kind.split(',').map((k) => k.trim())
+        const unknown = kinds?.find((k) => !(EVENT_KINDS as readonly string[]).includes(k))
+        if (unknown !== undefined) throw new AttuneError('invalid_field', `kind "${unknown.slice(0, 50)}" is not an event kind (one of ${EVENT_KINDS.join(', ')})`, 'kind')
         const root = await profiles.find(request.params.userId, request.query.type)
         const nodes = root ? await store.readPeople(async (tx) => [root, ...(await tx.membersOf([root])).map((m) => m.id)]) : undefined
-        const page = await store.listPersonEvents({ personId: request.params.userId, personNodes: nodes, limit: request.query.limit ?? 50, cursor: request.query.cursor })
+        const page = await store.listPersonEvents({ personId: request.params.userId, personNodes: nodes, limit: request.query.limit ?? 50, cursor: request.query.cursor, kinds: kinds as EventKind[] | undefined })
         return { data: page.data.map(eventView), nextCursor: page.nextCursor }
       },
     )

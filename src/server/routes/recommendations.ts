@@ -94,6 +94,12 @@ const Body = Type.Object(
       }),
     ),
     explain: Type.Optional(Type.Boolean({ description: 'Per placement, what each chain level offered and why candidates were left out (secret key).' })),
+    preview: Type.Optional(
+      Type.Boolean({
+        description: 'A look at the answer, not a page shown to a shopper: no impression is recorded, so attribution reports leave it out (secret key or a staff session; 403 with the write key).',
+      }),
+    ),
+    personId: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'A canonical person id instead of userId / anonymousId (secret key or a staff session).' })),
     ...Object.fromEntries(Object.entries(PlacementFields).map(([k, v]) => [k, Type.Optional(v)])),
   },
   { additionalProperties: false },
@@ -121,7 +127,7 @@ export function recommendationRoutes(ctx: RouteContext) {
         },
       },
       async (request) => {
-        const { userId, userToken, anonymousId, placements, fields, explain, writeKey: _key, ...single } = request.body as Record<string, unknown>
+        const { userId, userToken, anonymousId, personId: askedPerson, placements, fields, explain, preview, writeKey: _key, ...single } = request.body as Record<string, unknown>
         // The schema cannot require `strategy` only when `placements` is absent.
         if (placements === undefined && single.strategy === undefined) throw new AttuneError('missing_field', `strategy is required (one of ${STRATEGIES.join(', ')}), or placements`, 'strategy')
         const key = keyOf(request)
@@ -130,18 +136,28 @@ export function recommendationRoutes(ctx: RouteContext) {
           const secret = ((fields as string[] | undefined) ?? []).findIndex((f) => SECRET_FIELDS.includes(f as never))
           if (secret >= 0) throw new AttuneError('insufficient_scope', `the item field "${(fields as string[])[secret]}" needs the secret key`, `fields[${secret}]`)
           if (explain === true) throw new AttuneError('insufficient_scope', 'explain needs the secret key', 'explain')
+          // A preview records no impression: from a public key it would be a way to hide traffic from the reports.
+          if (preview === true) throw new AttuneError('insufficient_scope', 'preview needs the secret key or a staff session', 'preview')
+          if (askedPerson !== undefined) throw new AttuneError('insufficient_scope', 'personId needs the secret key or a staff session', 'personId')
+        }
+        if (askedPerson !== undefined && (userId !== undefined || anonymousId !== undefined)) {
+          throw new AttuneError('invalid_field', 'send personId alone, without userId or anonymousId', 'personId')
         }
         const who = await identity.resolve(key, { userId, anonymousId, userToken } as Record<string, string | undefined>)
         const req = {
           ...(who.userId !== undefined && { userId: who.userId }),
           ...(who.anonymousId !== undefined && { anonymousId: who.anonymousId }),
+          ...(typeof askedPerson === 'string' && { personId: askedPerson }),
           ...(Array.isArray(fields) && { fields }),
           ...(explain === true && { explain }),
+          ...(preview === true && { preview: true }),
           placements: (placements as RecommendationRequest['placements'] | undefined) ?? [single as unknown as RecommendationRequest['placements'][number]],
         } as RecommendationRequest
         req.placements.forEach((p, i) => checkConditions(p.filters?.where, `${placements ? `placements[${i}].` : ''}filters.where`))
         const { answer, personId } = await ctx.engine.recommender.recommend(req)
         if (who.notice) answer.note = answer.note ? `${who.notice}; ${answer.note}` : who.notice
+        // A preview (the dashboard, a support tool) is not a page a shopper saw: no impression.
+        if (preview === true) return { ...answer, preview: true }
         // Buffered, written in the background: attribution never holds up the answer.
         ctx.engine.impressions.record(req, answer, personId)
         return answer

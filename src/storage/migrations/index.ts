@@ -303,6 +303,30 @@ const rejectedEvents: DialectMigration = (dialect) => ({
   },
 })
 
+/**
+ * The people list and search (GET /v1/people): each profile's last-seen time and stated personalization
+ * consent as columns (backfilled from the profile documents), ordered by an index; identifiers and
+ * person ids searchable by prefix in code-point order (PostgreSQL: "C" collation indexes, as the
+ * database's own collation may order text linguistically; SQLite compares bytes already).
+ */
+const peopleSearch: DialectMigration = (dialect) => ({
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('profiles').addColumn('last_seen', 'bigint', (c) => c.notNull().defaultTo(0)).execute()
+    await db.schema.alterTable('profiles').addColumn('personalization', 'integer').execute()
+    if (dialect === 'postgres') {
+      await sql`update profiles set last_seen = coalesce((state::json->>'lastSeen')::double precision, 0)::bigint,
+        personalization = case (state::json->'consent'->'personalization'->>'granted') when 'true' then 1 when 'false' then 0 end`.execute(db)
+      await sql`create index identities_search on identities (type, value collate "C")`.execute(db)
+      await sql`create index people_search on people (id collate "C")`.execute(db)
+    } else {
+      await sql`update profiles set last_seen = coalesce(cast(json_extract(state, '$.lastSeen') as integer), 0),
+        personalization = case json_type(state, '$.consent.personalization.granted') when 'true' then 1 when 'false' then 0 end`.execute(db)
+      // identities (type, value) and people (id) are primary keys: SQLite's indexes serve the prefix ranges.
+    }
+    await db.schema.createIndex('profiles_last_seen').on('profiles').columns(['last_seen', 'person_id']).execute()
+  },
+})
+
 const settings: DialectMigration = () => ({
   async up(db: Kysely<any>) {
     await db.schema
@@ -361,6 +385,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0005-recommendation-impressions': recommendationImpressions,
   '0006-staff': staff,
   '0007-rejected-events': rejectedEvents,
+  '0008-people-search': peopleSearch,
   '0010-settings': settings,
   '0011-catalog-search': catalogSearch,
 }
