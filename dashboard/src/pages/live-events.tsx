@@ -68,6 +68,8 @@ function useLiveList<T>(path: string, filters: Record<string, string>, live: boo
   const [error, setError] = useState<unknown>(null)
   const [loadingOlder, setLoadingOlder] = useState(false)
   const [checkedAt, setCheckedAt] = useState<number | null>(null)
+  /** A poll found more new rows than it reads at once: some were not shown. */
+  const [skipped, setSkipped] = useState(false)
   const rowsRef = useRef<T[]>([])
   const filterKey = JSON.stringify(filters)
   const generation = useRef(0)
@@ -79,6 +81,7 @@ function useLiveList<T>(path: string, filters: Record<string, string>, live: boo
       const page = await api.get<{ data: T[]; nextCursor: string | null }>(`${path}${query({ limit: 50, ...filters })}`)
       if (mine !== generation.current) return
       rowsRef.current = page.data
+      setSkipped(false)
       setState({ rows: page.data, older: page.nextCursor })
       setCheckedAt(Date.now())
     } catch (e) {
@@ -106,6 +109,7 @@ function useLiveList<T>(path: string, filters: Record<string, string>, live: boo
         const page = await api.get<{ data: T[]; nextCursor: string | null }>(`${path}${query({ limit: 200, after, ...filters })}`)
         if (stopped || mine !== generation.current) return
         setCheckedAt(Date.now())
+        if (page.nextCursor !== null) setSkipped(true)
         if (page.data.length === 0) return
         const byKey = new Map(page.data.map((r) => [key(r), r]))
         const merged = [...page.data.filter((r) => key(r) > newest), ...rowsRef.current.map((r) => byKey.get(key(r)) ?? r)].slice(0, KEEP_ROWS)
@@ -135,7 +139,7 @@ function useLiveList<T>(path: string, filters: Record<string, string>, live: boo
       setLoadingOlder(false)
     }
   }
-  return { state, error, reload: load, loadOlder, loadingOlder, checkedAt }
+  return { state, error, reload: load, loadOlder, loadingOlder, checkedAt, skipped }
 }
 
 const eventKey = (e: FeedEventView) => e.seq
@@ -209,6 +213,7 @@ function EventsTab({ live, onReady }: { live: boolean; onReady(): void }) {
         )}
       </form>
       <LiveStatus live={live} checkedAt={list.checkedAt} count={rows.length} what="events" />
+      {list.skipped && <p className="hint">Events arrived faster than this page shows them (more than 200 in 2 seconds): some are not listed. Filter by kind or id to follow fewer.</p>}
       {list.error !== null && <ErrorNote error={list.error} retry={() => void list.reload()} />}
       {list.state === null ? (
         list.error === null && <Loading what="events" />
