@@ -24,9 +24,12 @@ export function formatTime(value: TimeLike): string {
   return date ? dateTime.format(date) : '—'
 }
 
-export function formatDate(value: TimeLike): string {
+const utcDate = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' })
+
+/** A date in the viewer's zone; with `utc`, the UTC date (for reports counted per UTC day). */
+export function formatDate(value: TimeLike, utc = false): string {
   const date = toDate(value)
-  return date ? dateOnly.format(date) : '—'
+  return date ? (utc ? utcDate : dateOnly).format(date) : '—'
 }
 
 /** "5 min ago", "in 2 h": for last-seen columns, with the exact time in a title. */

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'react'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
-import { formatNumber, formatTime } from '../format.ts'
+import { formatDate, formatNumber, formatTime } from '../format.ts'
 import { DataTable } from './data-table.tsx'
 
 export interface Series {
@@ -17,7 +17,23 @@ export interface Series {
 const COLOURS = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bf8700', '#0a7ea4', '#cf222e', '#57606a']
 const DASHES: (number[] | undefined)[] = [undefined, [6, 3], [2, 2], [10, 4, 2, 4], [1, 3], [8, 8], [4, 1], [12, 2]]
 
-export function TimeChart({ title, times, series, height = 240, valueFormat = formatNumber }: { title: string; times: readonly number[]; series: readonly Series[]; height?: number; valueFormat?: (n: number) => string }) {
+export function TimeChart({
+  title,
+  times,
+  series,
+  height = 240,
+  valueFormat = formatNumber,
+  days = false,
+}: {
+  title: string
+  times: readonly number[]
+  series: readonly Series[]
+  height?: number
+  valueFormat?: (n: number) => string
+  /** The times are days of a daily report, local or UTC: show dates, not times of day. */
+  days?: false | 'local' | 'utc'
+}) {
+  const timeFormat = days ? (t: number) => formatDate(t, days === 'utc') : formatTime
   const box = useRef<HTMLDivElement>(null)
   const [asTable, setAsTable] = useState(false)
   useEffect(() => {
@@ -31,7 +47,7 @@ export function TimeChart({ title, times, series, height = 240, valueFormat = fo
         title: undefined,
         scales: { x: { time: true } },
         series: [
-          { label: 'Time', value: (_u, v) => (v === null ? '—' : formatTime(v * 1000)) },
+          { label: days ? 'Day' : 'Time', value: (_u, v) => (v === null ? '—' : timeFormat(v * 1000)) },
           ...series.map((s, i) => ({
             label: s.label,
             stroke: COLOURS[i % COLOURS.length],
@@ -52,7 +68,7 @@ export function TimeChart({ title, times, series, height = 240, valueFormat = fo
       resize.disconnect()
       plot.destroy()
     }
-  }, [times, series, height, asTable, valueFormat])
+  }, [times, series, height, asTable, valueFormat, days])
   const rows = times.map((t, i) => ({ t, i }))
   return (
     <figure className="chart">
@@ -67,7 +83,7 @@ export function TimeChart({ title, times, series, height = 240, valueFormat = fo
           caption={title}
           rows={rows}
           rowKey={(r) => String(r.t)}
-          columns={[{ header: 'Time', cell: (r) => formatTime(r.t) }, ...series.map((s) => ({ header: s.label, numeric: true, cell: (r: { t: number; i: number }) => (s.values[r.i] == null ? '—' : valueFormat(s.values[r.i]!)) }))]}
+          columns={[{ header: days ? 'Day' : 'Time', cell: (r) => timeFormat(r.t) }, ...series.map((s) => ({ header: s.label, numeric: true, cell: (r: { t: number; i: number }) => (s.values[r.i] == null ? '—' : valueFormat(s.values[r.i]!)) }))]}
         />
       ) : (
         <div ref={box} role="img" aria-label={`${title}: ${series.map((s) => s.label).join(', ')} over time. Use "Show as table" for the figures.`} />

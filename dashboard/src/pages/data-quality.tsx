@@ -164,7 +164,7 @@ function Rejected({ r }: { r: DataQualityReport['rejected'] }) {
         <Empty title="No events were rejected in this range.">Everything sent with a valid key passed the checks.</Empty>
       ) : (
         <>
-          <TimeChart title="Rejected events per day" times={times} series={series} valueFormat={formatInteger} />
+          <TimeChart title="Rejected events per day" times={times} series={series} valueFormat={formatInteger} days="utc" />
           <DataTable
             caption="Rejected events per code"
             rows={r.byCode}
