@@ -8,6 +8,7 @@ import type { ApiKeyRecord, Category, EventKind, EventRecord, Item, ItemInput, P
 import { categoryList } from './category-list.ts'
 import { KyselyPeopleTx } from './kysely-people.ts'
 import { type ImpressionStore, KyselyImpressions } from './impressions.ts'
+import { KyselyOverview, type OverviewStore } from './overview.ts'
 import { KyselyStaff, type StaffStore } from './staff.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
@@ -265,6 +266,12 @@ export abstract class KyselyStore implements Store {
   get impressions(): ImpressionStore {
     this.#impressions ??= new KyselyImpressions(this.db)
     return this.#impressions
+  }
+
+  #overview: OverviewStore | null = null
+  get overview(): OverviewStore {
+    this.#overview ??= new KyselyOverview(this.db)
+    return this.#overview
   }
 
   async readPeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 import type { ApiKeyRecord, Category, EventKind, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
 import type { ImpressionStore } from './impressions.ts'
 import type { ModelVersionStore } from './model-versions.ts'
+import type { OverviewStore } from './overview.ts'
 import type { PeopleTx } from './people.ts'
 import type { StaffStore } from './staff.ts'
 
@@ -83,6 +84,8 @@ export interface Store {
   readonly modelVersions: ModelVersionStore
   /** What recommendation requests showed, for attribution. */
   readonly impressions: ImpressionStore
+  /** Events and active people per time bucket, for the overview report. */
+  readonly overview: OverviewStore
   /** Staff accounts and sessions of the dashboard. */
   readonly staff: StaffStore
   /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */
