@@ -266,6 +266,17 @@ const staff: DialectMigration = () => ({
   },
 })
 
+/**
+ * The overview report counts events and people per time bucket over a range of event time (the live chart
+ * asks for the last hour every few seconds): without these it scans the whole log.
+ */
+const overviewReport: DialectMigration = () => ({
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('events_time').on('events').columns(['timestamp']).execute()
+    await db.schema.createIndex('person_events_time').on('person_events').columns(['timestamp', 'person_id']).execute()
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-person-activity': personActivity,
@@ -273,6 +284,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0004-model-versions': modelVersions,
   '0005-recommendation-impressions': recommendationImpressions,
   '0006-staff': staff,
+  '0009-overview-report': overviewReport,
 }
 
 /** The in-code migration provider for one dialect. */
