@@ -1,6 +1,18 @@
 /**
- * The API's request and response types for the dashboard, which imports them type-only from here
- * (one source of types: the routes' TypeBox schemas). One line per route file.
+ * The API's response and request types, for the dashboard (dashboard/ imports this file type-only, so
+ * the browser bundle gets no server code). One source of types: each route file exports its TypeBox
+ * schemas, and this file turns them into types, or re-exports the domain type a route sends as JSON.
+ * A route added for the dashboard adds its line here.
  */
+import type { Static } from 'typebox'
+import type { SessionReply as SessionReplySchema, StaffUser as StaffUserSchema } from './routes/session.ts'
+
+export type SessionReply = Static<typeof SessionReplySchema>
+export type StaffUser = Static<typeof StaffUserSchema>
+export type StaffRole = StaffUser['role']
+export type { ErrorCode } from '../core/index.ts'
+export type { Item, Category, Page } from '../core/index.ts'
+export type { ProfileView, Affinity } from '../profiles/index.ts'
+export type { RecommendationAnswer, PlacementAnswer, RecommendationRequest, Placement, Strategy, AttributionReport, StrategyReport } from '../recommend/index.ts'
 export type * from './routes/overview-report.ts'
 export type * from './routes/reports.ts'

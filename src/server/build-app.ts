@@ -24,6 +24,7 @@ import { recommendationRoutes } from './routes/recommendations.ts'
 import { reportRoutes } from './routes/reports.ts'
 import { overviewRoutes } from './routes/overview-report.ts'
 import { sdkRoutes } from './routes/sdk.ts'
+import { dashboardRoutes } from './dashboard-files.ts'
 import { decisionRoutes } from './routes/decisions.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { staffUserRoutes } from './routes/staff-users.ts'
@@ -143,6 +144,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(sessionRoutes(ctx))
   await app.register(staffUserRoutes(ctx))
   await app.register(sdkRoutes())
+  await app.register(dashboardRoutes())
   if (engine.config.metricsPort !== undefined) serveMetricsOnOwnPort(app, metrics, engine.config.metricsPort, engine.config.host)
   // The demo shop's pages, when `attune demo` (or `serve --demo`) loaded it into this data dir.
   const demo = readDemoFile(engine.config.dataDir)

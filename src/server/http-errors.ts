@@ -72,6 +72,8 @@ function fromFastify(error: FastifyError): AttuneError {
   }
   if (error.statusCode === 400 && /json/i.test(error.message)) return new AttuneError('invalid_json', error.message)
   if (error.statusCode === 413) return new AttuneError('payload_too_large', error.message)
+  // @fastify/static refuses a path that climbs out of its folder (/dashboard/assets/..) with a bare 403: no such file.
+  if (error.statusCode === 403 || error.statusCode === 404) return new AttuneError('not_found', 'no such file')
   if (error.statusCode === 415) return new AttuneError('unsupported_media_type', error.message)
   // Any other error the framework gives a client status (a body stream that fails, a header it refuses) is the
   // client's: answered with that status (see installErrorHandling), not logged as a bug.

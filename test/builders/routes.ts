@@ -130,6 +130,10 @@ export const ROUTES: readonly RouteRow[] = [
   get('/docs/static/*', 'public', [200], () => '/docs/static/swagger-ui.css'),
   get('/sdk/attune.js', 'public'),
   get('/favicon.ico', 'public'),
+  // The dashboard's files: the app (index.html for every path, its router draws the page) and its hashed assets.
+  get('/dashboard', 'public', [302]),
+  get('/dashboard/*', 'public', [200], () => '/dashboard/people/someone'),
+  get('/dashboard/assets/*', 'public', [404], () => '/dashboard/assets/no-such-file.js'),
   // CORS preflights, for any path.
   {
     method: 'OPTIONS',

@@ -10,6 +10,7 @@ const LANDING = `<!doctype html><html lang="en"><head><meta charset="utf-8"><tit
 </head><body><h1>Attune is running</h1>
 <p>A self-hosted personalization engine. Send events to <code>/v1/track</code> or <code>/v1/batch</code> (Segment-compatible) with your write key.</p>
 <!--demo-->
+<p><a href="/dashboard/">Open the dashboard</a>: sign in as staff to see, steer and debug the engine.</p>
 <ul><li><a href="/docs">API documentation</a> (<a href="/openapi.json">OpenAPI 3 JSON</a>)</li>
 <li><a href="/healthz">/healthz</a>, <a href="/readyz">/readyz</a>; Prometheus metrics at <code>/metrics</code> with the secret key (or on <code>ATTUNE_METRICS_PORT</code>)</li></ul>
 </body></html>`

@@ -1,0 +1,10 @@
+// Placeholder until this page lands (issue 13): replace the whole file.
+import { Page } from '../components/page.tsx'
+
+export function OverviewPage() {
+  return (
+    <Page title="Overview" ready>
+      <p>This page is being built.</p>
+    </Page>
+  )
+}
