@@ -33,8 +33,13 @@ export async function createKey(scope: KeyScope, label: string): Promise<void> {
 
 export async function revokeKey(id: string): Promise<void> {
   await withStore(async (store) => {
-    if (!(await store.revokeApiKey(id, new Date()))) {
-      process.stderr.write(`no active key with id ${id}\n`)
+    const outcome = await store.settings.revokeApiKey(id, new Date())
+    if (outcome !== 'revoked') {
+      process.stderr.write(
+        outcome === 'last_secret'
+          ? `${id} is the last active secret key: create another first (attune keys create --scope secret), then revoke this one\n`
+          : `no active key with id ${id}\n`,
+      )
       process.exitCode = EXIT.failed
       return
     }

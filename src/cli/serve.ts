@@ -83,18 +83,24 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     process.exit(1)
   }
   // After listening: a start that fails prints no password that then does not work.
-  if (engine.createdAdmin) {
+  const port = (app.server.address() as { port?: number } | null)?.port ?? config.port
+  const dashboard = demoUrl(config, port).replace(/demo\/$/, 'dashboard/')
+  let login: string
+  if (engine.createdAdmin?.password) {
     const { email, password } = engine.createdAdmin
-    process.stderr.write(
-      password
-        ? `Staff admin created: ${email}\n  one-time password  ${password}\n(shown only now; you choose your own at the first sign-in, POST /v1/session and PUT /v1/session/password. More staff: attune users add)\n\n`
-        : `Staff admin created: ${email} with ATTUNE_ADMIN_PASSWORD\n\n`,
-    )
+    login =
+      `Staff admin created: ${email}\n  one-time password  ${password}\n` +
+      '(shown only now; you choose your own at the first sign-in. More staff: attune users add)\n'
+  } else if (engine.createdAdmin) {
+    login = `Staff admin created: ${engine.createdAdmin.email} with ATTUNE_ADMIN_PASSWORD\n`
+  } else {
+    const admin = config.adminEmail ?? "admin@localhost"
+    login = `Sign in as ${admin} (or another staff user). Lost the password? npx attune users reset-password ${admin}\n`
   }
+  process.stderr.write(`\nDashboard: ${dashboard}\n${login}\n`)
 
   app.log.info({ address, store: engine.store.kind, dataDir: config.dataDir }, `Attune listening on ${address} (docs at ${address}/docs)`)
   if (readDemoFile(config.dataDir)) {
-    const port = (app.server.address() as { port?: number } | null)?.port ?? config.port
     process.stderr.write(`\nDemo store: ${demoUrl(config, port)}\n\n`)
   }
 }

@@ -48,6 +48,8 @@ export interface BannerSources {
   config: Config
   /** The people the engine serves (the recommender's cache: hot state first). */
   people: Pick<PeopleCache, 'get'>
+  /** The consent defaults in force (the stored settings over the configuration). */
+  settings: { readonly consentDefaults: Readonly<Record<string, boolean>> }
 }
 
 // One content variant per department with a banner; the content decider picks among them.
@@ -59,7 +61,7 @@ export async function chooseBanner(engine: BannerSources, visitor: Visitor, isSe
   const served =
     (visitor.userId ? await engine.people.get(visitor.userId, 'user_id') : null) ??
     (visitor.anonymousId ? await engine.people.get(visitor.anonymousId, 'anonymous_id') : null)
-  const settings = { consentDefaults: engine.config.consentDefaults, halfLifeMs: engine.config.affinityHalfLifeDays * 86_400_000 }
+  const settings = { consentDefaults: engine.settings.consentDefaults, halfLifeMs: engine.config.affinityHalfLifeDays * 86_400_000 }
   const { variant } = chooseVariant(VARIANTS, served?.state ?? null, settings, isSensitive, now)
   const banner = BANNERS.get(variant.id)
   return banner ? { category: variant.id, ...banner, url: categoryUrl(variant.id), action: `Shop ${variant.id}` } : DEFAULT_BANNER

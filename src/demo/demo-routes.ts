@@ -25,6 +25,8 @@ export interface DemoServing {
   readonly keys: { signUserToken(userId: string): string | null }
   /** Checkout places its orders through the same intake as the API's events. */
   readonly ingest: Pick<IngestService, 'ingest'>
+  /** The consent defaults in force (the stored settings over the configuration). */
+  readonly settings: { readonly consentDefaults: Readonly<Record<string, boolean>> }
 }
 
 const PAGE_SIZE = 24

@@ -62,7 +62,7 @@ function indexesOf(artifact: Artifact) {
 export class Recommender {
   readonly #models: ModelRegistry
   readonly #people: PeopleCache
-  readonly #consentDefaults: Record<string, boolean>
+  readonly #consentDefaults: () => Record<string, boolean>
   readonly #sensitive: () => Promise<(path: string) => boolean>
   readonly #items: ItemCache
   readonly #answers: AnswerCache
@@ -72,7 +72,8 @@ export class Recommender {
     store: Store,
     models: ModelRegistry,
     people: PeopleCache,
-    consentDefaults: Record<string, boolean>,
+    /** Asked at every request: the consent defaults in force (they change with the settings). */
+    consentDefaults: () => Record<string, boolean>,
     sensitive: () => Promise<(path: string) => boolean>,
     options: { answerCacheMs?: number; affinityHalfLifeMs?: number } = {},
   ) {
@@ -99,7 +100,7 @@ export class Recommender {
     const served = ref ? await this.#people.get(ref, request.userId ? 'user_id' : 'anonymous_id') : null
     const root = served?.root ?? null
     const state: ProfileState | null = served?.state ?? null
-    const personalized = state !== null && consentGiven(state, 'personalization', this.#consentDefaults)
+    const personalized = state !== null && consentGiven(state, 'personalization', this.#consentDefaults())
     const note = !ref ? 'anonymous request' : !state ? 'unknown person: non-personalized answer' : personalized ? null : 'no personalization consent: non-personalized answer'
     const facts: PersonFacts = {
       bought: new Set(state?.purchased ?? []),

@@ -14,5 +14,9 @@ export type { ErrorCode } from '../core/index.ts'
 export type { Item, Category, Page } from '../core/index.ts'
 export type { ProfileView, Affinity } from '../profiles/index.ts'
 export type { RecommendationAnswer, PlacementAnswer, RecommendationRequest, Placement, Strategy, AttributionReport, StrategyReport } from '../recommend/index.ts'
+// settings: API keys, engine settings, the masked configuration (each file exports its replies' types).
+export type * from './routes/keys.ts'
+export type * from './routes/settings.ts'
+// overview: the overview report and the recommendations report per day.
 export type * from './routes/overview-report.ts'
 export type * from './routes/reports.ts'

@@ -33,6 +33,8 @@ export class KeyRing {
   #byHash = new Map<string, ApiKeyRecord>()
   /** Active secret keys, newest first: the first signs, any verifies (so revoking a key rotates its tokens). */
   #secrets: ApiKeyRecord[] = []
+  /** Key id → when this node last saw it used. */
+  #used = new Map<string, number>()
 
   constructor(records: readonly ApiKeyRecord[]) {
     this.replace(records)
@@ -60,9 +62,18 @@ export class KeyRing {
     return valid
   }
 
-  /** The key's record, or null when it is unknown or revoked. */
+  /** The key's record, or null when it is unknown or revoked. Remembers when a known key was used. */
   lookup(key: string): ApiKeyRecord | null {
-    return this.#byHash.get(hashKey(key)) ?? null
+    const record = this.#byHash.get(hashKey(key)) ?? null
+    if (record !== null) this.#used.set(record.id, Date.now())
+    return record
+  }
+
+  /** Keys used since the last call (key id → ms), to be written to the store. */
+  takeUses(): Map<string, number> {
+    const uses = this.#used
+    this.#used = new Map()
+    return uses
   }
 
   hasScope(scope: KeyScope): boolean {

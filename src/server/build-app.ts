@@ -28,6 +28,8 @@ import { dashboardRoutes } from './dashboard-files.ts'
 import { decisionRoutes } from './routes/decisions.ts'
 import { sessionRoutes } from './routes/session.ts'
 import { staffUserRoutes } from './routes/staff-users.ts'
+import { keyRoutes } from './routes/keys.ts'
+import { settingsRoutes } from './routes/settings.ts'
 import { userTokenRoutes } from './routes/user-tokens.ts'
 
 export interface BuildAppOptions {
@@ -143,6 +145,8 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(userTokenRoutes(ctx))
   await app.register(sessionRoutes(ctx))
   await app.register(staffUserRoutes(ctx))
+  await app.register(keyRoutes(ctx))
+  await app.register(settingsRoutes(ctx))
   await app.register(sdkRoutes())
   await app.register(dashboardRoutes())
   if (engine.config.metricsPort !== undefined) serveMetricsOnOwnPort(app, metrics, engine.config.metricsPort, engine.config.host)

@@ -15,6 +15,7 @@ import { ModelRegistry, Trainer } from '../training/index.ts'
 import { type Consumption, type EventStream, LogTailStream, NatsEventStream } from '../stream/index.ts'
 import { StaffService } from '../staff/index.ts'
 import { ensureKeys, type GeneratedKey, KeyRing } from './auth.ts'
+import { LiveSettings } from './live-settings.ts'
 
 export type EngineRole = 'serve' | 'worker'
 
@@ -41,6 +42,8 @@ export interface Engine {
   readonly keys: KeyRing
   /** Keys generated at this start (shown once, then only their hashes remain). */
   readonly generatedKeys: GeneratedKey[]
+  /** Settings changed at run time over the configuration (consent defaults), re-read with the keys. */
+  readonly settings: LiveSettings
   /** Dashboard staff: accounts, sign-in, sessions. */
   readonly staff: StaffService
   /** The admin created at this start (first start only); `password` is null when it came from ATTUNE_ADMIN_PASSWORD. */
@@ -59,6 +62,8 @@ export interface EngineOptions {
   hot?: HotState
   /** How often the API re-reads its keys (default 10 s): a key revoked or made elsewhere counts by then. */
   keyRefreshMs?: number
+  /** How often every node re-reads the stored settings (default: the key refresh's interval). */
+  settingsRefreshMs?: number
 }
 
 export async function createEngine(config: Config, role: EngineRole = 'serve', options: EngineOptions = {}): Promise<Engine> {
@@ -78,18 +83,28 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
     const { ring, generated } = role === 'serve' ? await ensureKeys(store, config) : { ring: new KeyRing([]), generated: [] }
     const staff = new StaffService(store.staff)
     const createdAdmin = role === 'serve' ? await staff.ensureAdmin(config.adminEmail, config.adminPassword) : null
-    const settings = profileSettings(config)
+    const live = new LiveSettings(store, config)
+    await live.refresh()
+    const settings = profileSettings(config, live)
     const projector = new ProfileProjector(store, hot, settings)
     const models = new ModelRegistry(store)
     const trainer = new Trainer(store, config, settings, { threads: config.trainThreads })
     let keyRefresh: NodeJS.Timeout | null = null
+    let keyUses: NodeJS.Timeout | null = null
+    const recordKeyUses = () => store.settings.recordKeyUses(ring.takeUses())
     if (role === 'serve') {
       await models.refresh().catch(() => {}) // no model yet, or the store has none: serving falls back
       models.start(MODEL_POLL_MS)
       // `attune keys revoke` runs in another process (or on another node): every API node re-reads the keys.
       keyRefresh = setInterval(() => void store.listApiKeys().then((records) => ring.replace(records), () => {}), options.keyRefreshMs ?? KEY_REFRESH_MS)
       keyRefresh.unref()
+      // When each key was last used: remembered in memory per request, written about once a minute.
+      keyUses = setInterval(() => void recordKeyUses().catch(() => {}), KEY_USE_FLUSH_MS)
+      keyUses.unref()
     }
+    // Settings changed on another node (or by the API, for a worker) count here by the next refresh.
+    const settingsRefresh = setInterval(() => void live.refresh().catch(() => {}), options.settingsRefreshMs ?? options.keyRefreshMs ?? KEY_REFRESH_MS)
+    settingsRefresh.unref()
     let schedule: NodeJS.Timeout | null = null
     const profiles = new ProfileService(store, hot, projector, async (records) => {
       await writer.append(records)
@@ -118,10 +133,11 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       trainer,
       people,
       sensitive,
-      recommender: new Recommender(store, models, people, config.consentDefaults, sensitive, { answerCacheMs: config.recommendationCacheMs, affinityHalfLifeMs: config.affinityHalfLifeDays * 864e5 }),
+      recommender: new Recommender(store, models, people, () => live.consentDefaults, sensitive, { answerCacheMs: config.recommendationCacheMs, affinityHalfLifeMs: config.affinityHalfLifeDays * 864e5 }),
       impressions,
       keys: ring,
       generatedKeys: generated,
+      settings: live,
       staff,
       createdAdmin,
       commitListeners,
@@ -151,6 +167,11 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
         closed ??= (async () => {
           if (schedule) clearInterval(schedule)
           if (keyRefresh) clearInterval(keyRefresh)
+          clearInterval(settingsRefresh)
+          if (keyUses) {
+            clearInterval(keyUses)
+            await recordKeyUses().catch(() => {})
+          }
           models.stop()
           await trainer.stop()
           await Promise.all(consumptions.map((c) => c.stop()))
@@ -169,18 +190,25 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
   }
 }
 
-/** The profile projector's settings from the configuration. */
-export function profileSettings(config: Config): ProfileSettings {
-  return {
+/**
+ * The profile projector's settings from the configuration. With `live`, the consent defaults are read from it
+ * at every use (a getter: the stored settings override the configured ones, and a change counts at once; a
+ * training run's thread gets the values of the moment it starts).
+ */
+export function profileSettings(config: Config, live?: LiveSettings): ProfileSettings {
+  const settings: ProfileSettings = {
     halfLifeMs: config.affinityHalfLifeDays * 24 * 3600 * 1000,
     weights: { ...DEFAULT_WEIGHTS, ...config.affinityWeights },
     consentDefaults: config.consentDefaults,
     limits: { ...DEFAULT_LIMITS, ...config.identityLimits } as IdentityLimits,
   }
+  if (live) Object.defineProperty(settings, 'consentDefaults', { get: () => live.consentDefaults, enumerable: true })
+  return settings
 }
 
 const MODEL_POLL_MS = 10_000
 const KEY_REFRESH_MS = 10_000
+const KEY_USE_FLUSH_MS = 60_000
 const FIRST_TRAINING_CHECK_MS = 60_000
 
 /**

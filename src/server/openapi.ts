@@ -29,6 +29,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'reports', description: 'Attribution of clicks and orders to recommendation strategies' },
         { name: 'models', description: 'Training, model versions, rollback' },
         { name: 'operations', description: 'Health, readiness, metrics' },
+        { name: 'keys', description: 'API keys: list, create, revoke (admins)' },
+        { name: 'settings', description: 'Engine settings (consent defaults) and the configuration in force (admins)' },
       ],
     },
   })

@@ -38,6 +38,7 @@ const stats = setInterval(() => post({ type: 'stats', stats: { ...engine.project
 
 port.on('message', (message: ToWorkerThread) => {
   if (message.type === 'wake') void engine.stream.publish([])
+  if (message.type === 'settings') void engine.settings.refresh().catch(() => {})
   if (message.type === 'impressions') {
     const { id } = message
     engine.impressions.accept(message.batch)

@@ -8,7 +8,7 @@ import type { ProjectorStats } from '../profiles/index.ts'
 import type { PendingImpression } from '../recommend/index.ts'
 import type { Engine } from './engine.ts'
 
-export type ToWorkerThread = { type: 'wake' } | { type: 'stop' } | { type: 'impressions'; id: number; batch: PendingImpression[] }
+export type ToWorkerThread = { type: 'wake' } | { type: 'stop' } | { type: 'settings' } | { type: 'impressions'; id: number; batch: PendingImpression[] }
 export type FromWorkerThread =
   | { type: 'ready' }
   | { type: 'profile'; personId: string; doc: string }
@@ -32,6 +32,8 @@ export function startWorkerThread(engine: Engine, onError: (message: string) => 
   // New events wake the thread's log tail at once instead of at its next poll.
   const wake = () => worker.postMessage({ type: 'wake' } satisfies ToWorkerThread)
   engine.commitListeners.add(wake)
+  // A settings change made here (PUT /v1/settings) reaches the thread's profile fold at once, not at its next refresh.
+  const forgetSettings = engine.settings.onChange(() => worker.postMessage({ type: 'settings' } satisfies ToWorkerThread))
   let resolveReady: () => void
   let rejectReady: (error: Error) => void
   const ready = new Promise<void>((resolve, reject) => {
@@ -90,6 +92,7 @@ export function startWorkerThread(engine: Engine, onError: (message: string) => 
     ready,
     async stop() {
       engine.commitListeners.delete(wake)
+      forgetSettings()
       // What is still buffered goes to the thread before it stops; later rows are written here.
       const last = engine.impressions.flush()
       engine.impressions.divert(null)

@@ -13,3 +13,4 @@ export type { ModelStatus, ModelVersion, ModelVersionStore } from './model-versi
 export type { Impression, ImpressionStore } from './impressions.ts'
 export type { BucketCount, OverviewStore } from './overview.ts'
 export type { StaffRole, StaffSession, StaffStore, StaffUser } from './staff.ts'
+export type { RevokeOutcome, SettingsDocument, SettingsStore, StoredSetting } from './settings.ts'

@@ -10,6 +10,7 @@ import { KyselyPeopleTx } from './kysely-people.ts'
 import { type ImpressionStore, KyselyImpressions } from './impressions.ts'
 import { KyselyOverview, type OverviewStore } from './overview.ts'
 import { KyselyStaff, type StaffStore } from './staff.ts'
+import { advisoryLock, KyselySettings, noLock, type SettingsStore } from './settings.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
@@ -260,6 +261,12 @@ export abstract class KyselyStore implements Store {
   get staff(): StaffStore {
     this.#staff ??= new KyselyStaff(this.db)
     return this.#staff
+  }
+
+  #settings: SettingsStore | null = null
+  get settings(): SettingsStore {
+    this.#settings ??= new KyselySettings(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
+    return this.#settings
   }
 
   #impressions: ImpressionStore | null = null

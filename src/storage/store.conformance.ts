@@ -172,6 +172,50 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.notEqual((await store.listApiKeys()).find((k) => k.id === record.id)?.revokedAt, null)
     })
 
+    it('revokes keys but never the last active secret key, also when two revocations race', async () => {
+      const at = new Date()
+      for (const k of await store.listApiKeys()) if (k.scope === 'secret' && k.revokedAt === null) await store.revokeApiKey(k.id, at)
+      const secret = (n: number) => ({ id: `sk-${seq}-${n}`, scope: 'secret' as const, hash: `sh-${seq}-${n}`, label: 'test', createdAt: at.toISOString(), revokedAt: null })
+      const write = { id: `wk-${seq}`, scope: 'write' as const, hash: `wh-${seq}`, label: 'test', createdAt: at.toISOString(), revokedAt: null }
+      for (const k of [secret(1), secret(2), write]) await store.insertApiKey(k)
+      const outcomes = await Promise.all([store.settings.revokeApiKey(secret(1).id, at), store.settings.revokeApiKey(secret(2).id, at)])
+      assert.deepEqual([...outcomes].sort(), ['last_secret', 'revoked'])
+      const active = (await store.listApiKeys()).filter((k) => k.scope === 'secret' && k.revokedAt === null)
+      assert.equal(active.length, 1, 'one secret key is left')
+      assert.equal(await store.settings.revokeApiKey(active[0]!.id, at), 'last_secret')
+      assert.equal(await store.settings.revokeApiKey(write.id, at), 'revoked', 'write keys may all go')
+      assert.equal(await store.settings.revokeApiKey(write.id, at), 'not_found', 'already revoked')
+      assert.equal(await store.settings.revokeApiKey('no-such-key', at), 'not_found')
+    })
+
+    it('keeps when each key was last used, never moving a time backwards', async () => {
+      const a = `use-a-${seq}`
+      const b = `use-b-${seq}`
+      await store.settings.recordKeyUses(new Map([[a, 2000], [b, 1000]]))
+      await store.settings.recordKeyUses(new Map([[a, 1500], [b, 3000]]))
+      await store.settings.recordKeyUses(new Map())
+      const uses = await store.settings.keyUses()
+      assert.equal(uses.get(a), 2000)
+      assert.equal(uses.get(b), 3000)
+    })
+
+    it('stores settings as JSON with a version that every change raises, refusing a change based on an old version', async () => {
+      const start = await store.settings.read()
+      const first = await store.settings.write({ consentDefaults: { personalization: false, 'ünïcode ✓': true } }, { updatedBy: 'a@example.com', now: 1000 })
+      assert.ok(first)
+      assert.equal(first.version, start.version + 1)
+      assert.deepEqual(first.values.consentDefaults, { key: 'consentDefaults', value: { personalization: false, 'ünïcode ✓': true }, version: first.version, updatedAt: 1000, updatedBy: 'a@example.com' })
+      assert.equal(await store.settings.write({ consentDefaults: {} }, { updatedBy: 'b@example.com', now: 2000, expectedVersion: start.version }), null, 'stale version')
+      const second = await store.settings.write({ consentDefaults: { email: true }, other: [1, 'two'] }, { updatedBy: 'b@example.com', now: 2000, expectedVersion: first.version })
+      assert.equal(second?.version, first.version + 1)
+      assert.deepEqual((await store.settings.read()).values.consentDefaults?.value, { email: true })
+      assert.deepEqual((await store.settings.read()).values.other?.value, [1, 'two'])
+      // Concurrent writers based on the same version: exactly one wins.
+      const raced = await Promise.all([1, 2, 3].map((n) => store.settings.write({ other: n }, { updatedBy: `w${n}`, now: 3000, expectedVersion: second!.version })))
+      assert.equal(raced.filter((r) => r !== null).length, 1)
+      assert.equal((await store.settings.read()).version, second!.version + 1)
+    })
+
     it('keeps staff users (unique email) and sessions by token digest, ending them by user and by expiry', async () => {
       const email = `staff-${seq}@example.com`
       const user = { id: `u-${seq}`, email, role: 'editor' as const, passwordHash: 'scrypt$1$1$1$a$b', mustChangePassword: true, createdAt: 1000, updatedAt: 1000 }

@@ -4,6 +4,7 @@ import type { ModelVersionStore } from './model-versions.ts'
 import type { OverviewStore } from './overview.ts'
 import type { PeopleTx } from './people.ts'
 import type { StaffStore } from './staff.ts'
+import type { SettingsStore } from './settings.ts'
 
 /** Result of appending events: which message ids were new and which were already in the log. */
 export interface AppendResult {
@@ -88,6 +89,8 @@ export interface Store {
   readonly overview: OverviewStore
   /** Staff accounts and sessions of the dashboard. */
   readonly staff: StaffStore
+  /** Settings changed at run time (consent defaults), and the revocation of keys that keeps a secret key. */
+  readonly settings: SettingsStore
   /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */
   resetPeople(): Promise<void>
   /** The last log position an in-process consumer has applied (0 when it never ran). */

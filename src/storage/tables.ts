@@ -39,6 +39,7 @@ export interface ItemsTable {
 }
 
 import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
+import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -74,6 +75,8 @@ export interface Database extends PeopleDatabase {
   consumer_offsets: ConsumerOffsetsTable
   staff_users: StaffUsersTable
   staff_sessions: StaffSessionsTable
+  settings: SettingsTable
+  api_key_uses: ApiKeyUsesTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

@@ -287,6 +287,21 @@ export const ROUTES: readonly RouteRow[] = [
     ok: [401],
   },
   { method: 'POST', url: '/v1/user-tokens', staff: STAFF.admin, access: 'secret', call: (ids) => ({ path: '/v1/user-tokens', body: { userId: ids.userId } }), ok: [200] },
+  // settings: API keys, engine settings and the configuration, admins (and the secret key) only.
+  { ...get('/v1/keys', 'secret'), staff: STAFF.admin },
+  { method: 'POST', url: '/v1/keys', access: 'secret', staff: STAFF.admin, call: () => ({ path: '/v1/keys', body: { kind: 'write', name: 'made by the route tests' } }), ok: [201] },
+  // An unknown id: the route shop's own keys must survive every credential's call.
+  { method: 'DELETE', url: '/v1/keys/:id', access: 'secret', staff: STAFF.admin, call: () => ({ path: '/v1/keys/no-such-key' }), ok: [404] },
+  { ...get('/v1/settings', 'secret'), staff: STAFF.admin },
+  {
+    method: 'PUT',
+    url: '/v1/settings',
+    access: 'secret',
+    staff: STAFF.admin,
+    call: () => ({ path: '/v1/settings', body: { consentDefaults: { personalization: true, email: false } } }),
+    ok: [200],
+  },
+  { ...get('/v1/config', 'secret'), staff: STAFF.admin },
   // Last: it signs out the sessions it is called with.
   { method: 'DELETE', url: '/v1/session', access: 'session', call: () => ({ path: '/v1/session' }), ok: [204] },
 ]

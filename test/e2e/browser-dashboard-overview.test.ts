@@ -52,7 +52,7 @@ describe('dashboard overview and recommendations pages', () => {
     await screenshot(page, 'dashboard-overview')
 
     // Live: events sent now show up in the last hour's count within a few refreshes, on the same page.
-    await page.evaluate(() => ((window as unknown as { __samePage: boolean }).__samePage = true))
+    await page.evaluate('window.__samePage = true')
     const before = await numberIn(page, '[data-testid="live-events-hour"]')
     const anon = uniqueId('live-visitor')
     const sent = await request(`${shop.server.url}/v1/batch`, {
@@ -60,8 +60,8 @@ describe('dashboard overview and recommendations pages', () => {
       json: { batch: [1, 2, 3, 4, 5].map((n) => ({ type: 'track', event: 'Product Viewed', anonymousId: anon, properties: { product_id: `sku-000${n}` } })) },
     })
     assert.equal(sent.status, 200)
-    await page.waitForFunction((min) => Number(document.querySelector('[data-testid="live-events-hour"]')?.textContent?.replace(/[^\d]/g, '') ?? 0) >= min, before + 5, { timeout: 15_000 })
-    assert.equal(await page.evaluate(() => (window as unknown as { __samePage?: boolean }).__samePage), true, 'no reload')
+    await page.waitForFunction(`Number(document.querySelector('[data-testid="live-events-hour"]')?.textContent?.replace(/[^0-9]/g, '') ?? 0) >= ${before + 5}`, undefined, { timeout: 15_000 })
+    assert.equal(await page.evaluate('window.__samePage'), true, 'no reload')
 
     // The range picker changes the buckets; a chart shows its figures as a table too.
     await page.getByLabel('Time range').selectOption('24h')
@@ -96,7 +96,9 @@ describe('dashboard overview and recommendations pages', () => {
     await assertAccessible(page, 'recommendations')
 
     // Build a page: the two default placements, one more with the hostile item pinned, one added and removed.
-    await page.getByLabel('User id').fill(shop.demo.shoppers[0]!)
+    const shopper = shop.demo.shoppers?.[0]
+    assert.ok(shopper, 'the demo names a shopper')
+    await page.getByLabel('User id').fill(shopper)
     await page.getByLabel('Strategy of placement 2').selectOption('trending')
     await page.getByRole('button', { name: 'Add a placement' }).click()
     await page.getByLabel('Strategy of placement 3').selectOption('bestsellers')
@@ -146,11 +148,8 @@ describe('dashboard overview and recommendations pages', () => {
       assert.deepEqual(buttons.filter((b) => !allowed.test(b.trim())), [], `${path}: only viewing controls`)
     }
     // The same request the dashboard would send for a change, with the viewer's session and CSRF token.
-    const status = await page.evaluate(async () => {
-      const session = await (await fetch('/v1/session')).json()
-      const reply = await fetch('/v1/models/train', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken }, body: '{}' })
-      return reply.status
-    })
+    const status = await page.evaluate(`fetch('/v1/session').then((r) => r.json()).then((session) =>
+      fetch('/v1/models/train', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken }, body: '{}' })).then((r) => r.status)`)
     assert.equal(status, 403)
     await context.close()
   })

@@ -149,8 +149,8 @@ describe('fuzzing every route', () => {
     }
     const messageId = input.messageId!
     if (sent?.messageId !== messageId) return null
-    // Ids as the server reads them: a finite number is its string, an empty string is no id.
-    const id = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' && v !== '' ? v : null)
+    // Ids as the server reads them: a finite number is its string, a string of blanks is no id.
+    const id = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' && v.trim() !== '' ? v : null)
     const traits = (v: unknown) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {})
     const email = id(traits(sent.traits).email) ?? id(traits(traits(sent.context).traits).email) ?? id(traits(sent.properties).email)
     const [ref, type] = id(sent.userId) ? [id(sent.userId)!, 'user_id'] : id(sent.anonymousId) ? [id(sent.anonymousId)!, 'anonymous_id'] : email ? [email, 'email'] : [null, null]

@@ -98,11 +98,8 @@ interface AxeViolation {
 export async function assertAccessible(page: Page, label: string): Promise<void> {
   // Evaluated through the DevTools protocol, which the page's CSP does not govern.
   await page.evaluate(axeSource)
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe
-    const result = await axe.run(document, { resultTypes: ['violations'] })
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }))
-  })
+  const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+    r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[]
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   assert.deepEqual(
     bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
@@ -121,5 +118,5 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Fails if hostile data ran as script in the page. */
 export async function assertNotPwned(page: Page): Promise<void> {
-  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, 'hostile data ran as script')
+  assert.equal(await page.evaluate('window.__pwned'), undefined, 'hostile data ran as script')
 }

@@ -55,7 +55,7 @@ export function decisionRoutes(ctx: RouteContext) {
         const who = await identity.resolve(keyOf(request), { userId, anonymousId, userToken })
         const ref = who.userId ?? who.anonymousId
         const served = ref ? await engine.people.get(ref, who.userId ? 'user_id' : 'anonymous_id') : null
-        const chosen = chooseVariant(variants, served?.state ?? null, { consentDefaults: engine.config.consentDefaults, halfLifeMs }, await engine.sensitive())
+        const chosen = chooseVariant(variants, served?.state ?? null, { consentDefaults: engine.settings.consentDefaults, halfLifeMs }, await engine.sensitive())
         return decision(placement, who.notice ? { ...chosen, reason: `${who.notice}; ${chosen.reason}` } : chosen)
       },
     )

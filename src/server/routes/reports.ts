@@ -8,7 +8,7 @@ import { bucketQuery, queryTime } from './overview-report.ts'
 
 const DAY_MS = 24 * 3600_000
 
-export const StrategyReport = Type.Object({
+export const StrategyRow = Type.Object({
   strategy: Type.String(),
   impressions: Type.Integer({ description: 'Items shown.' }),
   clicks: Type.Integer(),
@@ -21,12 +21,12 @@ export const RecommendationsReportDay = Type.Object({
   day: Type.String({ description: 'The local date in tz, e.g. 2026-03-29.' }),
   start: Type.String({ description: 'First instant of the day (ISO), clipped to from.' }),
   end: Type.String({ description: 'Instant after the day (ISO), clipped to to.' }),
-  strategies: Type.Array(StrategyReport),
+  strategies: Type.Array(StrategyRow),
 })
 export const RecommendationsReport = Type.Object({
   from: Type.String(),
   to: Type.String(),
-  strategies: Type.Array(StrategyReport),
+  strategies: Type.Array(StrategyRow),
   tz: Type.Optional(Type.String()),
   days: Type.Optional(Type.Array(RecommendationsReportDay, { description: 'With by=day: per local day of tz; the days add up to strategies.' })),
 })
@@ -72,7 +72,7 @@ export function reportRoutes(ctx: RouteContext) {
         const plan = bucketQuery({ ...request.query, bucket: 'day' }, 'day')
         await ctx.engine.impressions.flush()
         const report = await attributionByBucket(ctx.engine.store, plan.from, plan.to, plan.buckets.length, plan.indexOf)
-        const strip = ({ placements: _, ...rest }: { placements: number } & Static<typeof StrategyReport>) => rest
+        const strip = ({ placements: _, ...rest }: { placements: number } & Static<typeof StrategyRow>) => rest
         return {
           from: new Date(plan.from).toISOString(),
           to: new Date(plan.to).toISOString(),

@@ -277,6 +277,25 @@ const overviewReport: DialectMigration = () => ({
   },
 })
 
+const settings: DialectMigration = () => ({
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('settings')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('version', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_by', 'text', (c) => c.notNull())
+      .execute()
+    // When each API key was last used (each node writes what it saw about once a minute).
+    await db.schema
+      .createTable('api_key_uses')
+      .addColumn('key_id', 'text', (c) => c.primaryKey())
+      .addColumn('last_used_at', 'bigint', (c) => c.notNull())
+      .execute()
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-person-activity': personActivity,
@@ -284,6 +303,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0004-model-versions': modelVersions,
   '0005-recommendation-impressions': recommendationImpressions,
   '0006-staff': staff,
+  '0010-settings': settings,
   '0009-overview-report': overviewReport,
 }
 
