@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
 import { basicAuth, request } from '../builders/http.ts'
 import { uniqueId } from '../builders/events.ts'
+import { waitForValue } from '../builders/people.ts'
 import { launchBrowser } from '../support/browser.ts'
 import { assertAccessible, assertNotPwned, type DashboardShop, HOSTILE, openDashboard, screenshot, startDashboardShop, waitReady } from '../support/dashboard.ts'
 
@@ -60,7 +61,12 @@ describe('dashboard overview and recommendations pages', () => {
       json: { batch: [1, 2, 3, 4, 5].map((n) => ({ type: 'track', event: 'Product Viewed', anonymousId: anon, properties: { product_id: `sku-000${n}` } })) },
     })
     assert.equal(sent.status, 200)
-    await page.waitForFunction(`Number(document.querySelector('[data-testid="live-events-hour"]')?.textContent?.replace(/[^0-9]/g, '') ?? 0) >= ${before + 5}`, undefined, { timeout: 15_000 })
+    // (Polled from here: the page's CSP forbids evaluating strings in it, which waitForFunction would do.)
+    const after = await waitForValue('the live figure to rise', async () => {
+      const n = await numberIn(page, '[data-testid="live-events-hour"]')
+      return n >= before + 5 ? n : undefined
+    }, 15_000)
+    assert.ok(after >= before + 5)
     assert.equal(await page.evaluate('window.__samePage'), true, 'no reload')
 
     // The range picker changes the buckets; a chart shows its figures as a table too.
