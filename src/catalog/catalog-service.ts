@@ -64,10 +64,12 @@ export class CatalogService {
     return item
   }
 
-  list(limit: number, cursor?: string, category?: string): Promise<Page<Item>> {
+  /** A page of items by id; `q` searches ids, titles and brands (see storage's item-search.ts). */
+  list(limit: number, cursor?: string, category?: string, filters: { q?: string | undefined; inStock?: boolean | undefined } = {}): Promise<Page<Item>> {
     const normalized = category === undefined ? undefined : normalizeCategoryPath(category)
     if (normalized === null) throw new AttuneError('invalid_field', 'category has an empty segment', 'category')
-    return this.#store.listItems({ limit, cursor, category: normalized })
+    const q = filters.q?.trim()
+    return this.#store.listItems({ limit, cursor, category: normalized, ...(q && { q }), ...(filters.inStock !== undefined && { inStock: filters.inStock }) })
   }
 
   async delete(id: string): Promise<void> {

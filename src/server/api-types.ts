@@ -17,6 +17,10 @@ export type { RecommendationAnswer, PlacementAnswer, RecommendationRequest, Plac
 // settings: API keys, engine settings, the masked configuration (each file exports its replies' types).
 export type * from './routes/keys.ts'
 export type * from './routes/settings.ts'
+// catalog: the catalogue and item pages, the models page
+export type * from './routes/catalog.ts'
+export type * from './routes/item-related.ts'
+export type * from './routes/models.ts'
 // overview: the overview report and the recommendations report per day.
 export type * from './routes/overview-report.ts'
 export type * from './routes/reports.ts'

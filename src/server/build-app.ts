@@ -15,6 +15,7 @@ import { Metrics } from './metrics.ts'
 import { registerOpenApi } from './openapi.ts'
 import { installBodyHandling } from './request-body.ts'
 import { catalogRoutes } from './routes/catalog.ts'
+import { itemRelatedRoutes } from './routes/item-related.ts'
 import type { RouteContext } from './routes/context.ts'
 import { ingestRoutes } from './routes/ingest.ts'
 import { operationsRoutes } from './routes/operations.ts'
@@ -136,6 +137,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(operationsRoutes(ctx, () => closing))
   await app.register(ingestRoutes(ctx))
   await app.register(catalogRoutes(ctx))
+  await app.register(itemRelatedRoutes(ctx))
   await app.register(peopleRoutes(ctx))
   await app.register(modelRoutes(ctx))
   await app.register(recommendationRoutes(ctx))

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely'
 import { sql } from 'kysely'
 import type { ApiKeyRecord, Category, EventKind, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
 import { categoryList } from './category-list.ts'
+import { itemListQuery, searchTermsOf } from './item-search.ts'
 import { KyselyPeopleTx } from './kysely-people.ts'
 import { type ImpressionStore, KyselyImpressions } from './impressions.ts'
 import { KyselyOverview, type OverviewStore } from './overview.ts'
@@ -131,6 +132,9 @@ export abstract class KyselyStore implements Store {
           [...new Set(item.categories ?? [])].map((p, position) => ({ item_id: item.id, path: p, position })),
         )
         if (links.length > 0) await trx.insertInto('item_categories').values(links).execute()
+        await trx.deleteFrom('item_search_terms').where('item_id', 'in', ids).execute()
+        const terms = chunk.flatMap(searchTermsOf)
+        for (let t = 0; t < terms.length; t += 500) await trx.insertInto('item_search_terms').values(terms.slice(t, t + 500)).execute()
       }
     })
     return items.length
@@ -152,28 +156,7 @@ export abstract class KyselyStore implements Store {
   }
 
   async listItems(query: ItemQuery): Promise<Page<Item>> {
-    const after = query.cursor ? decodeCursor(query.cursor, ['string']) : null
-    let q = this.db.selectFrom('items').selectAll('items')
-    if (query.category !== undefined) {
-      const category = query.category
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('item_categories')
-            .select('item_categories.item_id')
-            .whereRef('item_categories.item_id', '=', 'items.id')
-            .where((w) =>
-              w.or([
-                w('item_categories.path', '=', category),
-                // Descendants: "Shoes" also matches "Shoes > Running".
-                w(sql<string>`substr(item_categories.path, 1, ${category.length + 3})`, '=', `${category} > `),
-              ]),
-            ),
-        ),
-      )
-    }
-    if (after) q = q.where('items.id', '>', after[0] as string)
-    const rows = await q.orderBy('items.id').limit(query.limit + 1).execute()
+    const rows = await itemListQuery(this.db, query).execute()
     const data = rows.slice(0, query.limit).map(rowToItem)
     const last = data.at(-1)
     return { data, nextCursor: rows.length > query.limit && last ? encodeCursor([last.id]) : null }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { EventRecord, ItemInput } from '../core/index.ts'
-import type { Store } from './store.ts'
+import type { ItemQuery, Store } from './store.ts'
 
 let seq = 0
 function event(overrides: Partial<EventRecord> = {}): EventRecord {
@@ -146,6 +146,60 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.equal(await store.deleteItem('i3'), false)
       assert.equal(await store.getItem('i3'), null)
       assert.equal(await store.countItems(), ids.length)
+    })
+
+    it('searches items by id prefix or by words of title and brand (any case, any accents), with the other filters and paging', async () => {
+      const now = new Date('2026-01-01T00:00:00Z')
+      await store.upsertItems(
+        [
+          { id: 'srch-A1', title: 'Trail Running Shoe', brand: 'Nike', categories: ['Shoes > Running'], inventory: 3 },
+          { id: 'srch-a2', title: 'Café Crème Mug', brand: 'Ünique Home', categories: ['Home > Kitchen'], inventory: 0 },
+          { id: 'srch-b1', title: 'Running Socks', brand: 'Nike', categories: ['Shoes > Socks'], available: false },
+          { id: 'SRCH-C1', title: '<img src=x onerror=alert(1)>', brand: null },
+          { id: 'srch-%_', title: 'Percent_Underscore 100%' },
+        ],
+        now,
+      )
+      const found = async (q: string, more: Partial<ItemQuery> = {}) => (await store.listItems({ limit: 100, q, ...more })).data.map((i) => i.id)
+      assert.deepEqual(await found('srch-a'), ['srch-A1', 'srch-a2'], 'an id prefix, in any case')
+      assert.deepEqual(await found('SRCH-C'), ['SRCH-C1'])
+      assert.deepEqual(await found('srch-%'), ['srch-%_'], 'no LIKE wildcards')
+      assert.deepEqual(await found('RUN'), ['srch-A1', 'srch-b1'], 'a prefix of a title word')
+      assert.deepEqual(await found('nike run'), ['srch-A1', 'srch-b1'], 'every word, from title or brand')
+      assert.deepEqual(await found('run nike shoe'), ['srch-A1'])
+      assert.deepEqual(await found('nike mug'), [], 'all words must match')
+      assert.deepEqual(await found('ning'), [], 'words match by prefix, not inside')
+      assert.deepEqual(await found('cafe'), ['srch-a2'], 'accents ignored one way')
+      assert.deepEqual(await found('CRÈME unique'), ['srch-a2'], 'and the other, in brand words too')
+      assert.deepEqual(await found('img onerror'), ['SRCH-C1'])
+      assert.deepEqual(await found('100'), ['srch-%_'])
+      assert.deepEqual(await found('%'), [], 'punctuation alone finds no words')
+      assert.deepEqual(await found('running', { category: 'Shoes > Running' }), ['srch-A1'], 'with the category filter')
+      assert.deepEqual(await found('srch', { inStock: true }), ['SRCH-C1', 'srch-%_', 'srch-A1'], 'in stock: available, inventory not 0')
+      assert.deepEqual(await found('srch', { inStock: false }), ['srch-a2', 'srch-b1'])
+
+      const pages: string[][] = []
+      let cursor: string | undefined
+      do {
+        const page = await store.listItems({ limit: 2, q: 'srch', cursor })
+        pages.push(page.data.map((i) => i.id))
+        cursor = page.nextCursor ?? undefined
+      } while (cursor)
+      assert.deepEqual(pages, [['SRCH-C1', 'srch-%_'], ['srch-A1', 'srch-a2'], ['srch-b1']], 'pages in id order, none skipped or repeated')
+
+      await store.upsertItems([{ id: 'srch-b1', title: 'Wool Socks', brand: null }], now)
+      assert.deepEqual(await found('running'), ['srch-A1'], 'a replaced title no longer finds the item')
+      assert.deepEqual(await found('wool'), ['srch-b1'])
+      assert.deepEqual(await found('nike'), ['srch-A1'], 'nor its old brand')
+      assert.equal(await store.deleteItem('srch-a2'), true)
+      assert.deepEqual(await found('cafe'), [], 'a deleted item is not found')
+      // Folding lengthens some text many times (U+FDFA becomes 18 characters): terms stay within index limits.
+      const long = `srch-${'\uFDFA'.repeat(250)}`
+      await store.upsertItems([{ id: long, title: '\uFDFA'.repeat(1000), brand: 'x'.repeat(255) }], now)
+      assert.deepEqual(await found(`srch-${'\uFDFA'.repeat(3)}`), [long])
+      assert.deepEqual(await found(long), [long], 'the whole id, cut like the stored term')
+      assert.deepEqual(await found('x'.repeat(100)), [long], 'a query word beyond the term length is cut the same')
+      for (const id of ['srch-A1', 'srch-b1', 'SRCH-C1', 'srch-%_', long]) await store.deleteItem(id)
     })
 
     it('lists categories with counts and inherited sensitivity', async () => {

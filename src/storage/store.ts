@@ -27,6 +27,10 @@ export interface ItemQuery {
   limit: number
   cursor?: string | undefined
   category?: string | undefined
+  /** Catalogue search: a prefix of the id, or words that each begin a word of the title or brand (any case, any accents). */
+  q?: string | undefined
+  /** true: only items in stock (available, inventory not 0); false: only the others. */
+  inStock?: boolean | undefined
 }
 
 /**

@@ -40,6 +40,7 @@ export interface ItemsTable {
 
 import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
 import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
+import type { ItemSearchTermsTable } from './item-search.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -77,6 +78,7 @@ export interface Database extends PeopleDatabase {
   staff_sessions: StaffSessionsTable
   settings: SettingsTable
   api_key_uses: ApiKeyUsesTable
+  item_search_terms: ItemSearchTermsTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

@@ -221,10 +221,14 @@ async function validate(d: TrainingData, options: PipelineOptions): Promise<Trai
 
 export async function trainArtifact(d: TrainingData, version: string, options: PipelineOptions): Promise<{ artifact: Artifact; summary: TrainingSummary }> {
   const seconds: Record<string, number> = {}
+  let done = 0
+  // Each step is reported as it starts (the stage a run is at) and again when it ends (its share done).
   const timed = async <T>(name: string, share: number, work: () => T | Promise<T>): Promise<T> => {
+    options.onProgress?.(done, name)
     const started = performance.now()
     const result = await work()
     seconds[name] = Math.round(performance.now() - started) / 1000
+    done = share
     options.onProgress?.(share, name)
     return result
   }

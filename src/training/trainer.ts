@@ -32,11 +32,20 @@ export function newVersionId(now: number): string {
 export async function runVersion(store: Store, version: ModelVersion, settings: ProfileSettings, options: TrainerOptions): Promise<ModelVersion> {
   let lastReport = 0
   let last = { fraction: 0, note: 'starting' }
+  let trailing: NodeJS.Timeout | null = null
+  const write = () => {
+    if (trailing) clearTimeout(trailing)
+    trailing = null
+    lastReport = Date.now()
+    void store.modelVersions.progress(version.id, last.fraction, last.note).catch(() => {})
+  }
+  // At most two writes a second; a report held back is written when the half second is over, so the
+  // stored stage is never older than that (the dashboard shows it live).
   const report = (fraction: number, note: string) => {
     last = { fraction: Math.round(fraction * 1000) / 1000, note }
-    if (Date.now() - lastReport < 500 && fraction < 1) return
-    lastReport = Date.now()
-    void store.modelVersions.progress(version.id, last.fraction, note).catch(() => {})
+    const since = Date.now() - lastReport
+    if (since >= 500 || fraction >= 1) write()
+    else trailing ??= setTimeout(write, 500 - since)
   }
   // Long synchronous steps report nothing for a while: the heartbeat says the run is alive meanwhile.
   const heartbeat = setInterval(() => void store.modelVersions.progress(version.id, last.fraction, last.note).catch(() => {}), HEARTBEAT_MS)
@@ -54,6 +63,7 @@ export async function runVersion(store: Store, version: ModelVersion, settings: 
     await store.modelVersions.fail(version.id, (error as Error).stack ?? String(error), Date.now())
   } finally {
     clearInterval(heartbeat)
+    if (trailing) clearTimeout(trailing)
   }
   return (await store.modelVersions.get(version.id))!
 }

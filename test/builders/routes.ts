@@ -194,12 +194,14 @@ export const ROUTES: readonly RouteRow[] = [
 
   // Secret key: everything else.
   get('/metrics', 'secret'),
-  get('/v1/items', 'secret', [200], () => '/v1/items?limit=5'),
+  get('/v1/items', 'secret', [200], (ids) => `/v1/items?limit=5&q=${enc(ids.itemId.slice(0, 3))}&category=${enc(ids.category)}&inStock=true`),
   { method: 'POST', url: '/v1/items', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: '/v1/items', body: { items: [{ id: ids.itemId, title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' }] } }), ok: [200] },
   get('/v1/items/:id', 'secret', [200], (ids) => `/v1/items/${enc(ids.itemId)}`),
   { method: 'PUT', url: '/v1/items/:id', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.itemId)}`, body: { title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' } }), ok: [200] },
   { method: 'DELETE', url: '/v1/items/:id', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/items/${enc(ids.doomedItemId)}` }), ok: [204, 404] },
   get('/v1/categories', 'secret'),
+  // catalog: an item's related lists (the dashboard's item page; GET /v1/items above also searches)
+  get('/v1/items/:id/related', 'secret', [200], (ids) => `/v1/items/${enc(ids.itemId)}/related?count=3`),
   {
     method: 'POST',
     url: '/v1/categories',

@@ -79,7 +79,7 @@ describe('dashboard shell', () => {
         await waitReady(page)
         assert.equal(await page.locator('h1').first().innerText(), name)
         await assertAccessible(page, `${name} as ${role}`)
-        if (role === 'admin') await screenshot(page, `dashboard-${href!.split('/').filter(Boolean).join('-') || 'overview'}`)
+        if (role === 'admin') await screenshot(page, `dashboard-${href!.split('/').filter(Boolean).slice(1).join('-') || 'overview'}`)
       }
       assert.deepEqual(errors, [], `console errors as ${role}`)
       await context.close()

@@ -1,7 +1,8 @@
-/** Catalogue routes (secret key): items and categories. */
+/** Catalogue routes (secret key): items (searched, paged) and categories. */
 import type { FastifyInstance } from 'fastify'
-import Type from 'typebox'
+import Type, { type Static } from 'typebox'
 import { ItemInputSchema, MAX_ITEMS_PER_BATCH } from '../../catalog/index.ts'
+import type { Item } from '../../core/index.ts'
 import { PageQuery } from '../schemas.ts'
 import { documentOnly, requireScope, type RouteContext, secretKeySecurity } from './context.ts'
 
@@ -9,7 +10,62 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 })
 const ItemsQuery = Type.Object({
   ...PageQuery.properties,
   category: Type.Optional(Type.String({ maxLength: 500, description: 'Only items in this category or below it.' })),
+  q: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description: 'Search: items whose id starts with it, or whose title and brand have words starting with each of its words (any case, any accents).',
+    }),
+  ),
+  inStock: Type.Optional(Type.Boolean({ description: 'true: only items in stock (available and inventory not 0); false: only the others.' })),
 })
+
+/** How an item stands for sale, as the recommender's in-stock filter sees it. */
+export const StockStatus = Type.Union([Type.Literal('in_stock'), Type.Literal('out_of_stock'), Type.Literal('unavailable')], {
+  description: '`unavailable`: marked not available; `out_of_stock`: inventory 0; `in_stock`: otherwise (inventory above 0 or not tracked).',
+})
+export type StockStatus = Static<typeof StockStatus>
+
+export function stockOf(item: Pick<Item, 'available' | 'inventory'>): StockStatus {
+  return !item.available ? 'unavailable' : item.inventory === 0 ? 'out_of_stock' : 'in_stock'
+}
+
+/** A catalogue item as the API returns it. */
+export const CatalogItem = Type.Object({
+  id: Type.String(),
+  title: Type.Union([Type.String(), Type.Null()]),
+  description: Type.Union([Type.String(), Type.Null()]),
+  categories: Type.Array(Type.String()),
+  brand: Type.Union([Type.String(), Type.Null()]),
+  price: Type.Union([Type.Number(), Type.Null()]),
+  currency: Type.Union([Type.String(), Type.Null()]),
+  imageUrl: Type.Union([Type.String(), Type.Null()]),
+  url: Type.Union([Type.String(), Type.Null()]),
+  tags: Type.Array(Type.String()),
+  available: Type.Boolean(),
+  inventory: Type.Union([Type.Integer(), Type.Null()], { description: 'Units in stock; null when not tracked.' }),
+  attributes: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+})
+export type CatalogItem = Static<typeof CatalogItem>
+
+/** A page of `GET /v1/items`: each item with its stock status. */
+export const CatalogItemsPage = Type.Object({
+  data: Type.Array(Type.Intersect([CatalogItem, Type.Object({ stock: StockStatus })])),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+})
+export type CatalogItemsPage = Static<typeof CatalogItemsPage>
+export type CatalogItemsQuery = Static<typeof ItemsQuery>
+
+export const CatalogCategory = Type.Object({
+  path: Type.String(),
+  sensitive: Type.Boolean(),
+  inheritedSensitive: Type.Boolean({ description: 'Sensitive because an ancestor is marked.' }),
+  itemCount: Type.Integer(),
+})
+export type CatalogCategory = Static<typeof CatalogCategory>
+export const CatalogCategoriesReply = Type.Object({ data: Type.Array(CatalogCategory) })
+export type CatalogCategoriesReply = Static<typeof CatalogCategoriesReply>
 
 export function catalogRoutes(ctx: RouteContext) {
   const { catalog } = ctx.engine
@@ -72,10 +128,23 @@ export function catalogRoutes(ctx: RouteContext) {
       async (request) => catalog.get(request.params.id),
     )
 
-    app.get<{ Querystring: { limit?: number; cursor?: string; category?: string } }>(
+    app.get<{ Querystring: CatalogItemsQuery }>(
       '/v1/items',
-      { preHandler: secret, schema: { tags, summary: 'List items by id, a page at a time', security: secretKeySecurity, querystring: ItemsQuery } },
-      async (request) => catalog.list(request.query.limit ?? 50, request.query.cursor, request.query.category),
+      {
+        preHandler: secret,
+        schema: {
+          tags,
+          summary: 'List items by id, a page at a time: searched, in a category, in stock or not',
+          description: 'Each item comes with `stock` (in_stock, out_of_stock, unavailable). Filters combine; `nextCursor` pages through the same filters.',
+          security: secretKeySecurity,
+          querystring: ItemsQuery,
+        },
+      },
+      async (request): Promise<CatalogItemsPage> => {
+        const { limit, cursor, category, q, inStock } = request.query
+        const page = await catalog.list(limit ?? 50, cursor, category, { q, inStock })
+        return { data: page.data.map((item) => ({ ...item, stock: stockOf(item) })), nextCursor: page.nextCursor }
+      },
     )
 
     app.delete<{ Params: { id: string } }>(

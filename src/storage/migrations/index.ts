@@ -4,6 +4,7 @@
  * Never edit a released migration: add a new one.
  */
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely'
+import { searchTermsOf } from '../item-search.ts'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -296,6 +297,37 @@ const settings: DialectMigration = () => ({
   },
 })
 
+/**
+ * Catalogue search: the words of each item's title and brand and its folded id (item-search.ts), one row
+ * each, keyed for prefix ranges; filled here for the items already stored, then written with every upsert.
+ */
+const catalogSearch: DialectMigration = (dialect) => ({
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('item_search_terms')
+      .addColumn('kind', 'text', (c) => c.notNull())
+      // Byte order on PostgreSQL, as on SQLite, so that a range of terms is exactly a prefix.
+      .addColumn('term', dialect === 'postgres' ? sql`text collate "C"` : 'text', (c) => c.notNull())
+      .addColumn('item_id', 'text', (c) => c.notNull().references('items.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('item_search_terms_pk', ['kind', 'term', 'item_id'])
+      .execute()
+    await db.schema.createIndex('item_search_terms_item').on('item_search_terms').columns(['item_id']).execute()
+    for (let after = ''; ; ) {
+      const items: { id: string; title: string | null; brand: string | null }[] = await db
+        .selectFrom('items')
+        .select(['id', 'title', 'brand'])
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(500)
+        .execute()
+      if (items.length === 0) break
+      const rows = items.flatMap(searchTermsOf)
+      for (let i = 0; i < rows.length; i += 500) await db.insertInto('item_search_terms').values(rows.slice(i, i + 500)).execute()
+      after = items.at(-1)!.id
+    }
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-person-activity': personActivity,
@@ -304,6 +336,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0005-recommendation-impressions': recommendationImpressions,
   '0006-staff': staff,
   '0010-settings': settings,
+  '0011-catalog-search': catalogSearch,
   '0009-overview-report': overviewReport,
 }
 

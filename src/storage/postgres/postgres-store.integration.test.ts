@@ -5,7 +5,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import pg from 'pg'
+import { Kysely, PostgresDialect } from 'kysely'
+import { itemListQuery } from '../item-search.ts'
 import { describeStore } from '../store.conformance.ts'
+import type { Database } from '../tables.ts'
 import { PostgresStore } from './postgres-store.ts'
 import { copyText } from './copy-text.ts'
 import { testDatabase } from './test-database.ts'
@@ -22,6 +25,29 @@ describe('PostgresStore specifics', () => {
     await store.migrate()
   })
   after(() => store.close())
+
+  it('searches the catalogue through the search terms index, whatever the database collation', async () => {
+    const items = Array.from({ length: 2000 }, (_, i) => ({ id: `plan-${String(i).padStart(5, '0')}`, title: `${['Red', 'Blue', 'Green'][i % 3]} trail shoe ${i}`, brand: ['Nike', 'Puma'][i % 2]!, categories: [`Plan${i % 10}`] }))
+    await store.upsertItems(items, new Date())
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 })
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    try {
+      await pool.query('analyze')
+      const collation = await pool.query(`select collation_name from information_schema.columns where table_name = 'item_search_terms' and column_name = 'term'`)
+      assert.equal(collation.rows[0]?.collation_name, 'C', 'terms compare by bytes, so a range is a prefix')
+      for (const query of [{ q: 'nike trail', limit: 50 }, { q: 'plan-001', limit: 50 }]) {
+        const compiled = itemListQuery(db, query).compile()
+        const { rows } = await pool.query(`explain ${compiled.sql}`, compiled.parameters as unknown[])
+        const plan = rows.map((r: Record<string, string>) => r['QUERY PLAN']!).join('\n')
+        assert.match(plan, /Index (Only )?Scan using item_search_terms_pk|Bitmap Index Scan on item_search_terms_pk/, plan)
+        assert.doesNotMatch(plan, /Seq Scan on item_search_terms/, plan)
+      }
+      assert.equal((await store.listItems({ limit: 10, q: 'PLAN-0001' })).data.length, 10)
+    } finally {
+      // Only compiled, never run through Kysely: the pool is ours to end.
+      await pool.end()
+    }
+  })
 
   it('stores events in monthly partitions of event time', async () => {
     const base = { type: 'track' as const, event: 'X', kind: 'custom' as const, userId: 'part', anonymousId: null, itemId: null, receivedAt: 0, message: {}, data: {} }
