@@ -303,7 +303,10 @@ function Playground() {
       </form>
       {ask.isError && <ErrorNote error={ask.error} />}
       {answer && (
-        <div className="stack-wide" aria-live="polite" data-testid="playground-answer">
+        <div className="playground-answer" data-testid="playground-answer">
+          <p role="status">
+            The answer: {answer.placements.length} placements, {answer.placements.reduce((n, p) => n + p.items.length, 0)} items.
+          </p>
           <p>
             {answer.personalized ? 'Personalized' : 'Not personalized'}
             {answer.note ? `: ${answer.note}` : ''} · model {answer.modelVersion ?? 'none'} · recommId <code>{answer.recommId}</code>
