@@ -139,6 +139,15 @@ describe('dashboard overview and recommendations pages', () => {
     await assertAccessible(page, 'recommendations playground')
     await screenshot(page, 'dashboard-recommendations')
     assert.deepEqual(errors, [])
+
+    // A page the engine refuses (more than 100 pinned items): the error names the field, and says so in the page.
+    await page.getByLabel('Pinned items (placement 3)').fill(Array.from({ length: 101 }, (_, i) => `pin-${i}`).join(', '))
+    await page.getByRole('button', { name: 'Show recommendations' }).click()
+    const refused = page.getByRole('alert').filter({ hasText: 'invalid_field' })
+    await refused.waitFor()
+    assert.match(await refused.innerText(), /placements\[2\]\.rules\.pin/)
+    assert.equal(await answer.count(), 0, 'no stale answer next to the error')
+    assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), [])
     await context.close()
   })
 

@@ -170,7 +170,8 @@ function requestOf(userId: string, anonymousId: string, drafts: readonly Draft[]
         id: `playground-${i + 1}`,
         strategy: d.strategy,
         count: Number(d.count),
-        ...(d.itemId.trim() && { itemId: d.itemId.trim() }),
+        // A cart's placement names the cart's items; any other the page's one item.
+        ...(d.strategy === 'cart' ? list(d.itemId).length > 0 && { itemIds: list(d.itemId) } : d.itemId.trim() && { itemId: d.itemId.trim() }),
         ...(d.category.trim() && { category: d.category.trim() }),
         ...(Object.keys(filters).length > 0 && { filters }),
         ...(Object.keys(rules).length > 0 && { rules }),
@@ -188,7 +189,7 @@ function PlacementEditor({ draft, index, onChange, onRemove, removable }: { draf
       <div className="row">
         <SelectField label={`Strategy of placement ${n}`} value={draft.strategy} onChange={(e) => set('strategy', e.target.value as Draft['strategy'])} options={[...STRATEGIES]} />
         <TextField label={`Items in placement ${n}`} type="number" min={1} max={50} required value={draft.count} onChange={(e) => set('count', e.target.value)} />
-        <TextField label={`Page item of placement ${n}`} hint="Item id of a product page" value={draft.itemId} onChange={(e) => set('itemId', e.target.value)} />
+        <TextField label={`Page item of placement ${n}`} hint={draft.strategy === 'cart' ? "The cart's item ids, comma-separated" : 'Item id of a product page'} value={draft.itemId} onChange={(e) => set('itemId', e.target.value)} />
         <TextField label={`Category of placement ${n}`} hint="e.g. Shoes > Running" value={draft.category} onChange={(e) => set('category', e.target.value)} />
       </div>
       <details>
