@@ -45,8 +45,10 @@ describe('dashboard: catalogue and item pages', () => {
     await page.getByRole('status').filter({ hasText: /^\d+ items in the catalogue\./ }).waitFor()
     assert.ok((await table.locator('tbody tr').count()) > 50, 'the next page is added')
 
-    // Search by words of the title: the list narrows without a reload.
-    await page.getByRole('searchbox', { name: 'Search' }).fill('paging test n29')
+    // Search by words of the title, typed and sent with Enter: the list narrows without a reload.
+    await page.getByRole('searchbox', { name: 'Search' }).focus()
+    await page.keyboard.type('paging test n29')
+    await page.keyboard.press('Enter')
     await page.waitForURL(/q=paging/)
     await page.getByRole('status').filter({ hasText: '1 item matches the filters.' }).waitFor()
     assert.equal(await table.locator('tbody tr').count(), 1)
@@ -111,6 +113,7 @@ describe('dashboard: catalogue and item pages', () => {
     assert.ok(details.includes(HOSTILE.long), 'the long description')
     assert.ok(details.includes(HOSTILE.long.slice(0, 255)), 'the long brand')
     assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element made from the title')
+    assert.equal(await page.evaluate('document.documentElement.scrollWidth <= innerWidth'), true, 'long words wrap instead of widening the page')
     await assertNotPwned(page)
     await assertAccessible(page, 'hostile item page')
     await screenshot(page, 'dashboard-item-hostile')
@@ -133,7 +136,9 @@ describe('dashboard: catalogue and item pages', () => {
     assert.equal(stored.body.data.find((c: { path: string }) => c.path === 'Hostile > Markup').sensitive, true)
     await assertAccessible(page, 'catalogue with a sensitive category')
     await screenshot(page, 'dashboard-catalogue-sensitive')
-    await page.getByRole('button', { name: 'Unmark: Hostile', exact: true }).click()
+    // By keyboard this time.
+    await page.getByRole('button', { name: 'Unmark: Hostile', exact: true }).focus()
+    await page.keyboard.press('Enter')
     await row.getByText('Not sensitive').waitFor()
     const after = await request(`${shop.server.url}/v1/categories`, { auth: secret() })
     assert.equal(after.body.data.find((c: { path: string }) => c.path === 'Hostile').sensitive, false)

@@ -87,6 +87,30 @@ describe('dashboard settings page', () => {
     await context.close()
   })
 
+  test('works with the keyboard: create a key and revoke it without the mouse', async () => {
+    const { page, context, errors } = await openDashboard(browser, shop.server, 'admin', '/dashboard/settings')
+    await waitReady(page)
+    const keys = section(page, 'API keys')
+    await keys.getByLabel("New key's name").focus()
+    await page.keyboard.type('keyboard key')
+    await page.keyboard.press('Tab')
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id), await keys.getByLabel('Kind').getAttribute('id'))
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Enter') // on "Create key"
+    const shown = keys.getByRole('region', { name: /New write key “keyboard key”/ })
+    await shown.waitFor()
+    const key = await shown.getByLabel(/Shown only now/).inputValue()
+    const row = keys.locator('tbody tr').filter({ hasText: 'keyboard key' })
+    await row.getByRole('button', { name: /Revoke/ }).focus()
+    await page.keyboard.press('Enter')
+    // The confirmation takes the focus: Enter again revokes.
+    await page.keyboard.press('Enter')
+    await row.getByText(/Revoked/).waitFor()
+    assertError(await request(`${shop.server.url}/v1/track`, { auth: basicAuth(key), json: anEvent() }), 401, 'invalid_key')
+    assert.deepEqual(errors, [])
+    await context.close()
+  })
+
   test('keeps the last secret key from being revoked, and says why', async () => {
     const { page, context } = await openDashboard(browser, shop.server, 'admin', '/dashboard/settings')
     await waitReady(page)
@@ -108,10 +132,15 @@ describe('dashboard settings page', () => {
     await shown.waitFor()
     const password = await shown.getByLabel(/Shown only now/).inputValue()
     assert.ok(password.length >= 12)
-    const signedIn = await signInStaff(shop.server.url, email, password)
-    const me = await request(`${shop.server.url}/v1/session`, { headers: { cookie: signedIn.cookie } })
-    assert.equal(me.body.user.role, 'editor')
-    assert.equal(me.body.user.mustChangePassword, true)
+    // They sign in with it in their own browser, and must choose their own password first.
+    const theirs = await openDashboard(browser, shop.server, null)
+    await theirs.page.getByLabel('Email').fill(email)
+    await theirs.page.getByLabel('Password').fill(password)
+    await theirs.page.getByRole('button', { name: 'Sign in' }).click()
+    await theirs.page.getByRole('heading', { name: 'Choose your password' }).waitFor()
+    const me = await theirs.page.evaluate(async () => (await (await fetch('/v1/session')).json()) as { user: { role: string; mustChangePassword: boolean } })
+    assert.deepEqual([me.user.role, me.user.mustChangePassword], ['editor', true])
+    await theirs.context.close()
     await shown.getByRole('button', { name: 'Done' }).click()
 
     const row = staff.locator('tbody tr').filter({ hasText: email })

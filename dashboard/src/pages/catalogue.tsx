@@ -4,7 +4,7 @@
  * editors and admins change (POST /v1/categories).
  */
 import { type UseQueryResult, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { type FormEvent, useEffect, useState } from 'react'
+import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import type { CatalogCategoriesReply, CatalogCategory, CatalogItemsPage, StockStatus } from '../../../src/server/api-types.ts'
 import { api, query } from '../api.ts'
@@ -59,20 +59,31 @@ export function CataloguePage() {
   const category = params.get('category') ?? ''
   const stock = params.get('stock') ?? ''
   const [draft, setDraft] = useState(q)
-  useEffect(() => setDraft(q), [q])
+  // The box follows the address only when it changed from elsewhere (back and forward), never while typing.
+  const pushed = useRef(q)
+  useEffect(() => {
+    if (q !== pushed.current) setDraft(q)
+    pushed.current = q
+  }, [q])
   // Typing searches after a short pause; Enter or the button searches at once.
   useEffect(() => {
     if (draft === q) return
     const timer = setTimeout(() => update({ q: draft }), 300)
     return () => clearTimeout(timer)
-  })
+  }, [draft, q])
   const update = (changes: Record<string, string>) => {
-    const next = new URLSearchParams(params)
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === '') next.delete(key)
-      else next.set(key, value)
-    }
-    setParams(next, { replace: true })
+    if (changes.q !== undefined) pushed.current = changes.q
+    setParams(
+      (previous) => {
+        const next = new URLSearchParams(previous)
+        for (const [key, value] of Object.entries(changes)) {
+          if (value === '') next.delete(key)
+          else next.set(key, value)
+        }
+        return next
+      },
+      { replace: true },
+    )
   }
   const submit = (event: FormEvent) => {
     event.preventDefault()

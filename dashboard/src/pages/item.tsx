@@ -106,7 +106,7 @@ function Details({ item }: { item: ItemRelatedReply['item'] }) {
   const attributes = Object.keys(item.attributes).length > 0 ? JSON.stringify(item.attributes, null, 2) : null
   return (
     <Section title="Details">
-      <div className="row">
+      <div className="item-details">
         {picture && <img src={picture} alt={item.title ?? item.id} width={160} height={160} />}
         <dl className="facts">
           <dt>Id</dt>
@@ -135,7 +135,7 @@ function Details({ item }: { item: ItemRelatedReply['item'] }) {
           <dd>{formatTime(item.updatedAt)}</dd>
         </dl>
       </div>
-      {item.description && <p>{item.description}</p>}
+      {item.description && <p className="wrap-anywhere">{item.description}</p>}
       {attributes && (
         <details>
           <summary>Attributes</summary>
