@@ -54,6 +54,9 @@ describe('dashboard overview and recommendations pages', () => {
 
     // Live: events sent now show up in the last hour's count within a few refreshes, on the same page.
     await page.evaluate('window.__samePage = true')
+    // The range's charts are not redrawn by the live refresh (the same uPlot element before and after).
+    const ordersPlot = page.locator('figure.chart', { has: page.locator('figcaption', { hasText: /^Orders/ }) }).locator('.uplot')
+    await ordersPlot.evaluate((el: unknown) => ((el as { __tag?: number }).__tag = 1))
     const before = await numberIn(page, '[data-testid="live-events-hour"]')
     const anon = uniqueId('live-visitor')
     const sent = await request(`${shop.server.url}/v1/batch`, {
@@ -68,6 +71,7 @@ describe('dashboard overview and recommendations pages', () => {
     }, 15_000)
     assert.ok(after >= before + 5)
     assert.equal(await page.evaluate('window.__samePage'), true, 'no reload')
+    assert.equal(await ordersPlot.evaluate((el: unknown) => (el as { __tag?: number }).__tag), 1, 'the orders chart was not redrawn')
 
     // The range picker changes the buckets; a chart shows its figures as a table too.
     await page.getByLabel('Time range').selectOption('24h')

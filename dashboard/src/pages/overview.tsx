@@ -5,6 +5,7 @@
  * in the viewer's time zone.
  */
 import { type UseQueryResult, useQuery } from '@tanstack/react-query'
+import { memo } from 'react'
 import type { OverviewBucket, OverviewReply, StrategyNumbers } from '../../../src/server/api-types.ts'
 import { api, query } from '../api.ts'
 import { type Series, TimeChart } from '../components/chart.tsx'
@@ -82,56 +83,62 @@ function StrategyTable({ rows }: { rows: readonly StrategyNumbers[] }) {
 function RangeReport({ report }: { report: UseQueryResult<OverviewReply> }) {
   return (
     <QueryView query={report} what="the overview">
-      {(data) => {
-        const t = data.totals
-        const at = times(data.buckets)
-        return (
-          <>
-            <Stats>
-              <Stat label="Events" value={formatInteger(t.events)} />
-              <Stat label="Active people" value={formatInteger(t.people)} detail="distinct, stitched across devices" />
-              <Stat label="Orders" value={formatInteger(t.orders)} />
-              <Stat label="Revenue" value={formatMoney(t.revenue)} />
-              <Stat label="Recommended items shown" value={formatInteger(t.impressions)} detail={`in ${formatInteger(t.placements)} placements`} />
-              <Stat label="Recommendation CTR" value={formatPercent(t.ctr)} detail={`${formatInteger(t.clicks)} clicks`} />
-              <Stat label="Attributed revenue" value={formatMoney(t.attributedRevenue)} />
-            </Stats>
-            <p className="hint">
-              {data.buckets.length} {data.bucket} buckets in {data.tz}, {formatTime(data.from)} to {formatTime(data.to)}.
-            </p>
-            <Section title="Shop activity">
-              {t.events === 0 ? (
-                <Empty title="No events in this range.">
-                  <p>Send events with the SDK or POST /v1/batch (see Live events), or pick a longer range.</p>
-                </Empty>
-              ) : (
-                <>
-                  <TimeChart title="Events and active people" times={at} series={[{ label: 'Events', values: data.buckets.map((b) => b.events) }, { label: 'Active people', values: data.buckets.map((b) => b.people) }]} />
-                  <TimeChart title="Orders" times={at} series={[{ label: 'Orders', values: data.buckets.map((b) => b.orders) }]} />
-                  <TimeChart title="Revenue" times={at} series={[{ label: 'Revenue', values: data.buckets.map((b) => b.revenue) }, { label: 'Attributed to recommendations', values: data.buckets.map((b) => b.attributedRevenue) }]} valueFormat={formatNumber} />
-                </>
-              )}
-            </Section>
-            <Section title="Recommendations">
-              {t.placements === 0 && t.clicks === 0 ? (
-                <Empty title="No recommendations were served in this range.">
-                  <p>They appear here once pages ask POST /v1/recommendations (the SDK's carousels do); try the playground on the Recommendations page, or pick a longer range.</p>
-                </Empty>
-              ) : (
-                <>
-                  <TimeChart title="Recommended items shown per strategy" times={at} series={perStrategy(data, (s) => s.impressions)} />
-                  <TimeChart title="CTR per strategy" times={at} series={perStrategy(data, (s) => s.ctr)} valueFormat={formatPercent} />
-                  <TimeChart title="Attributed revenue per strategy" times={at} series={perStrategy(data, (s) => s.revenue)} valueFormat={formatNumber} />
-                  <StrategyTable rows={t.strategies} />
-                </>
-              )}
-            </Section>
-          </>
-        )
-      }}
+      {(data) => <RangeBody data={data} />}
     </QueryView>
   )
 }
+
+/**
+ * Memoised on the reply (TanStack Query keeps its reference while the data is unchanged), so the live
+ * figures' refresh every few seconds does not redraw these charts.
+ */
+const RangeBody = memo(function RangeBody({ data }: { data: OverviewReply }) {
+  const t = data.totals
+  const at = times(data.buckets)
+  return (
+    <>
+      <Stats>
+        <Stat label="Events" value={formatInteger(t.events)} />
+        <Stat label="Active people" value={formatInteger(t.people)} detail="distinct, stitched across devices" />
+        <Stat label="Orders" value={formatInteger(t.orders)} />
+        <Stat label="Revenue" value={formatMoney(t.revenue)} />
+        <Stat label="Recommended items shown" value={formatInteger(t.impressions)} detail={`in ${formatInteger(t.placements)} placements`} />
+        <Stat label="Recommendation CTR" value={formatPercent(t.ctr)} detail={`${formatInteger(t.clicks)} clicks`} />
+        <Stat label="Attributed revenue" value={formatMoney(t.attributedRevenue)} />
+      </Stats>
+      <p className="hint">
+        {data.buckets.length} {data.bucket} buckets in {data.tz}, {formatTime(data.from)} to {formatTime(data.to)}.
+      </p>
+      <Section title="Shop activity">
+        {t.events === 0 ? (
+          <Empty title="No events in this range.">
+            <p>Send events with the SDK or POST /v1/batch (see Live events), or pick a longer range.</p>
+          </Empty>
+        ) : (
+          <>
+            <TimeChart title="Events and active people" times={at} series={[{ label: 'Events', values: data.buckets.map((b) => b.events) }, { label: 'Active people', values: data.buckets.map((b) => b.people) }]} />
+            <TimeChart title="Orders" times={at} series={[{ label: 'Orders', values: data.buckets.map((b) => b.orders) }]} />
+            <TimeChart title="Revenue" times={at} series={[{ label: 'Revenue', values: data.buckets.map((b) => b.revenue) }, { label: 'Attributed to recommendations', values: data.buckets.map((b) => b.attributedRevenue) }]} valueFormat={formatNumber} />
+          </>
+        )}
+      </Section>
+      <Section title="Recommendations">
+        {t.placements === 0 && t.clicks === 0 ? (
+          <Empty title="No recommendations were served in this range.">
+            <p>They appear here once pages ask POST /v1/recommendations (the SDK's carousels do); try the playground on the Recommendations page, or pick a longer range.</p>
+          </Empty>
+        ) : (
+          <>
+            <TimeChart title="Recommended items shown per strategy" times={at} series={perStrategy(data, (s) => s.impressions)} />
+            <TimeChart title="CTR per strategy" times={at} series={perStrategy(data, (s) => s.ctr)} valueFormat={formatPercent} />
+            <TimeChart title="Attributed revenue per strategy" times={at} series={perStrategy(data, (s) => s.revenue)} valueFormat={formatNumber} />
+            <StrategyTable rows={t.strategies} />
+          </>
+        )}
+      </Section>
+    </>
+  )
+})
 
 export function OverviewPage() {
   const { preset, setPreset } = useRange('7d')
