@@ -6,6 +6,7 @@ import { AttuneError, type CallType, type EventRecord, type RecordProblem } from
 import { parseTime } from './clock-skew.ts'
 import type { EventPublisher } from './event-publisher.ts'
 import type { EventWriter } from './event-writer.ts'
+import type { Refusal, RejectedSink } from './rejected-recorder.ts'
 import { toEventRecord } from './segment-message.ts'
 
 export interface IngestOutcome {
@@ -23,6 +24,13 @@ export interface IngestOptions {
   now?: () => number
   /** Receives every committed request's events before it is acknowledged (the stream to the workers). */
   publisher?: EventPublisher
+  /** Receives every refusal (single calls, batch members, unusable batch bodies) for the debugger. */
+  rejected?: RejectedSink
+}
+
+/** Who sent a request: the key it was authorized with (recorded with its refusals). */
+export interface IngestSource {
+  keyId: string | null
 }
 
 export class IngestService {
@@ -38,8 +46,36 @@ export class IngestService {
    * Ingests the body of `/v1/{type}` (one message) or `/v1/batch` (`endpointType` null).
    * Throws AttuneError when the body as a whole is unusable; per-event problems are in the outcome.
    */
-  async ingest(endpointType: CallType | 'batch', body: unknown): Promise<IngestOutcome> {
+  async ingest(endpointType: CallType | 'batch', body: unknown, source: IngestSource = { keyId: null }): Promise<IngestOutcome> {
     const receivedAt = (this.#options.now ?? Date.now)()
+    const refusals: Refusal[] = []
+    let checked: { records: EventRecord[]; rejected: RecordProblem[] }
+    try {
+      checked = this.#check(endpointType, body, receivedAt, refusals)
+    } catch (error) {
+      if (error instanceof AttuneError) refusals.push({ index: null, code: error.code, field: error.field ?? null, message: error.message, raw: body })
+      throw error
+    } finally {
+      // Recorded off the request path: never in the way of the good events, whatever the store does.
+      if (refusals.length > 0) {
+        try {
+          this.#options.rejected?.record({ receivedAt, keyId: source.keyId, endpoint: endpointType, refusals })
+        } catch {
+          // Diagnostics only: a failure to keep a copy must not change the answer.
+        }
+      }
+    }
+    const { records, rejected } = checked
+
+    const appended = await this.#writer.append(records)
+    // Acknowledge only once the workers' stream has the events too; duplicates are republished so that a
+    // retry after a failed publish still reaches the workers, which deduplicate by messageId.
+    if (this.#options.publisher && records.length > 0) await this.#options.publisher.publish(records)
+    return { accepted: appended.inserted, duplicates: appended.duplicates.length, rejected }
+  }
+
+  /** Checks every message; throws for an unusable body (or a refused single call), lists refused batch members. */
+  #check(endpointType: CallType | 'batch', body: unknown, receivedAt: number, refusals: Refusal[]): { records: EventRecord[]; rejected: RecordProblem[] } {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       throw new AttuneError('invalid_json', 'the request body must be a JSON object')
     }
@@ -64,7 +100,9 @@ export class IngestService {
         if (result.ok) records.push(result.value)
         else {
           const field = result.field === '' ? `batch[${index}]` : `batch[${index}].${result.field}`
-          rejected.push({ index, code: result.code, message: `batch[${index}]: ${result.message}`, field })
+          const problem = { index, code: result.code, message: `batch[${index}]: ${result.message}`, field }
+          rejected.push(problem)
+          refusals.push({ ...problem, raw })
         }
       })
     } else {
@@ -72,12 +110,7 @@ export class IngestService {
       if (!result.ok) throw new AttuneError(result.code, result.message, result.field || undefined)
       records.push(result.value)
     }
-
-    const appended = await this.#writer.append(records)
-    // Acknowledge only once the workers' stream has the events too; duplicates are republished so that a
-    // retry after a failed publish still reaches the workers, which deduplicate by messageId.
-    if (this.#options.publisher && records.length > 0) await this.#options.publisher.publish(records)
-    return { accepted: appended.inserted, duplicates: appended.duplicates.length, rejected }
+    return { records, rejected }
   }
 }
 

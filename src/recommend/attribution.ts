@@ -56,7 +56,7 @@ export class ImpressionRecorder {
     const lookup = ref === null || personId !== null ? null : { ref, type: request.userId ? ('user_id' as const) : ('anonymous_id' as const) }
     this.accept(
       answer.placements.map((p, placement) => ({
-        row: { recommId: answer.recommId, placement, strategy: p.strategy, personId, ref, itemIds: p.items.map((i) => i.id), servedAt },
+        row: { recommId: answer.recommId, placement, strategy: p.strategy, personId, ref, itemIds: p.items.map((i) => i.id), servedAt, servedBy: p.servedBy },
         lookup,
       })),
     )

@@ -18,6 +18,8 @@ import { catalogRoutes } from './routes/catalog.ts'
 import { itemRelatedRoutes } from './routes/item-related.ts'
 import type { RouteContext } from './routes/context.ts'
 import { ingestRoutes } from './routes/ingest.ts'
+import { eventsRoutes } from './routes/events.ts'
+import { dataQualityRoutes } from './routes/data-quality.ts'
 import { operationsRoutes } from './routes/operations.ts'
 import { modelRoutes } from './routes/models.ts'
 import { peopleRoutes } from './routes/people.ts'
@@ -142,6 +144,8 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(modelRoutes(ctx))
   await app.register(recommendationRoutes(ctx))
   await app.register(reportRoutes(ctx))
+  await app.register(eventsRoutes(ctx))
+  await app.register(dataQualityRoutes(ctx))
   await app.register(overviewRoutes(ctx))
   await app.register(decisionRoutes(ctx))
   await app.register(userTokenRoutes(ctx))

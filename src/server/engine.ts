@@ -6,7 +6,7 @@
 import { CatalogService } from '../catalog/index.ts'
 import type { Config } from '../core/index.ts'
 import { type HotState, MemoryHotState, RedisHotState } from '../hot-state/index.ts'
-import { type CommitStats, EventWriter, IngestService } from '../ingest/index.ts'
+import { type CommitStats, EventWriter, IngestService, RejectedRecorder } from '../ingest/index.ts'
 import { DEFAULT_LIMITS, type IdentityLimits } from '../identity/index.ts'
 import { DEFAULT_WEIGHTS, PROFILE_CONSUMER, ProfileProjector, ProfileService, type ProfileSettings } from '../profiles/index.ts'
 import { openStore, type Store } from '../storage/index.ts'
@@ -26,6 +26,8 @@ export interface Engine {
   readonly stream: EventStream
   readonly writer: EventWriter
   readonly ingest: IngestService
+  /** Keeps what the ingest refused (batched writes, bounded retention) for the live-events debugger. */
+  readonly rejected: RejectedRecorder
   readonly catalog: CatalogService
   readonly projector: ProfileProjector
   readonly profiles: ProfileService
@@ -116,6 +118,9 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
     // Shared by recommendations and content decisions: the people served, and which categories are sensitive.
     const people = new PeopleCache(profiles, hot)
     const sensitive = sensitivityCache(store)
+    const rejected = new RejectedRecorder(store, {
+      onError: (error) => process.emitWarning(`rejected events not recorded: ${(error as Error).message}`),
+    })
     const consumptions: Consumption[] = []
     let closed: Promise<void> | null = null
 
@@ -125,7 +130,8 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       hot,
       stream,
       writer,
-      ingest: new IngestService(writer, { maxEventBytes: config.maxEventBytes, publisher: stream }),
+      ingest: new IngestService(writer, { maxEventBytes: config.maxEventBytes, publisher: stream, rejected }),
+      rejected,
       catalog: new CatalogService(store),
       projector,
       profiles,
@@ -177,6 +183,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
           await Promise.all(consumptions.map((c) => c.stop()))
           await writer.close()
           await impressions.close()
+          await rejected.close()
           await stream.close()
           await hot.close()
           await store.close()

@@ -81,6 +81,11 @@ function fromFastify(error: FastifyError): AttuneError {
   return new AttuneError('internal', 'internal error')
 }
 
+/** The catalogue's error for whatever a request failed with (what the error handler answers). */
+export function toAttuneError(error: FastifyError | AttuneError): AttuneError {
+  return error instanceof AttuneError ? error : fromFastify(error)
+}
+
 function clientStatus(error: FastifyError): number | undefined {
   const status = error.statusCode
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined

@@ -5,11 +5,23 @@
  */
 import { Transform, type TransformCallback } from 'node:stream'
 import { createGunzip, createInflate } from 'node:zlib'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { AttuneError } from '../core/index.ts'
 import { awaitsBodyKey, BODY_KEY_LIMIT, keyVerifiedBeforeBody } from './key-guard.ts'
 
 const JSON_TYPES = ['application/json', 'text/plain']
+/** Largest part of a body that failed to parse kept for the live-events debugger (`unparsedBody`). */
+const UNPARSED_KEPT = 4096
+
+const unparsed = new WeakMap<FastifyRequest, string>()
+
+/**
+ * The start of a body that was not JSON (or was refused for a prototype key), when the request's key was
+ * checked before the body: the tracking routes keep it with the refusal. Null otherwise.
+ */
+export function unparsedBody(request: FastifyRequest): string | null {
+  return unparsed.get(request) ?? null
+}
 
 export function installBodyHandling(app: FastifyInstance): void {
   // 'error' for both: a key "__proto__" or "constructor": {"prototype": ...} is refused, whatever the content type.
@@ -18,6 +30,7 @@ export function installBodyHandling(app: FastifyInstance): void {
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (request, body, done) => {
     secureParse(request, body as string, (error, parsed) => {
       if (error) {
+        if (keyVerifiedBeforeBody(request)) unparsed.set(request, (body as string).slice(0, UNPARSED_KEPT + 1))
         if (poisoned(body as string)) return done(protoKeyError(), undefined)
         // With no key in a header or the query, the key had to be in this body: none can be read from it.
         if (awaitsBodyKey(request)) return done(unreadableBodyKey(), undefined)

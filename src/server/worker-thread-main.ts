@@ -44,6 +44,11 @@ port.on('message', (message: ToWorkerThread) => {
     engine.impressions.accept(message.batch)
     void engine.impressions.flush().then(() => post({ type: 'impressions-stored', id }))
   }
+  if (message.type === 'rejected') {
+    const { id } = message
+    engine.rejected.accept(message.batch)
+    void engine.rejected.flush().then(() => post({ type: 'rejected-stored', id }))
+  }
   if (message.type === 'stop') {
     clearInterval(stats)
     void engine.close().then(() => {

@@ -5,10 +5,11 @@
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { ProjectorStats } from '../profiles/index.ts'
+import type { RejectedBatch } from '../ingest/index.ts'
 import type { PendingImpression } from '../recommend/index.ts'
 import type { Engine } from './engine.ts'
 
-export type ToWorkerThread = { type: 'wake' } | { type: 'stop' } | { type: 'settings' } | { type: 'impressions'; id: number; batch: PendingImpression[] }
+export type ToWorkerThread = { type: 'wake' } | { type: 'stop' } | { type: 'settings' } | { type: 'impressions'; id: number; batch: PendingImpression[] } | { type: 'rejected'; id: number; batch: RejectedBatch }
 export type FromWorkerThread =
   | { type: 'ready' }
   | { type: 'profile'; personId: string; doc: string }
@@ -16,6 +17,7 @@ export type FromWorkerThread =
   | { type: 'stats'; stats: ProjectorStats }
   | { type: 'error'; message: string }
   | { type: 'impressions-stored'; id: number }
+  | { type: 'rejected-stored'; id: number }
   | { type: 'stopped' }
 
 export interface WorkerThread {
@@ -51,9 +53,19 @@ export function startWorkerThread(engine: Engine, onError: (message: string) => 
         worker.postMessage({ type: 'impressions', id, batch } satisfies ToWorkerThread)
       }),
   )
+  // So are the refusals the live-events debugger keeps.
+  engine.rejected.divert(
+    (batch) =>
+      new Promise<void>((resolve) => {
+        const id = nextBatch++
+        stored.set(id, resolve)
+        worker.postMessage({ type: 'rejected', id, batch } satisfies ToWorkerThread)
+      }),
+  )
   const exited = new Promise<void>((resolve) =>
     worker.once('exit', () => {
       engine.impressions.divert(null)
+      engine.rejected.divert(null)
       for (const done of stored.values()) done()
       resolve()
     }),
@@ -81,6 +93,7 @@ export function startWorkerThread(engine: Engine, onError: (message: string) => 
         onError(message.message)
         break
       case 'impressions-stored':
+      case 'rejected-stored':
         stored.get(message.id)?.()
         stored.delete(message.id)
         break
@@ -94,8 +107,9 @@ export function startWorkerThread(engine: Engine, onError: (message: string) => 
       engine.commitListeners.delete(wake)
       forgetSettings()
       // What is still buffered goes to the thread before it stops; later rows are written here.
-      const last = engine.impressions.flush()
+      const last = Promise.all([engine.impressions.flush(), engine.rejected.flush()])
       engine.impressions.divert(null)
+      engine.rejected.divert(null)
       worker.postMessage({ type: 'stop' } satisfies ToWorkerThread)
       await last
       await exited

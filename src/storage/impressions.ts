@@ -16,6 +16,8 @@ export interface Impression {
   ref: string | null
   itemIds: string[]
   servedAt: number
+  /** The chain levels that supplied the items, in order (null when not recorded). */
+  servedBy?: string[] | null
 }
 
 export interface ImpressionStore {
@@ -35,7 +37,7 @@ export class KyselyImpressions implements ImpressionStore {
   async insert(rows: readonly Impression[]): Promise<void> {
     if (rows.length === 0) return
     await this.#db.transaction().execute(async (trx) => {
-      // 7 columns a row: 100 rows stay well under SQLite's bound-parameter limit.
+      // 8 columns a row: 100 rows stay well under SQLite's bound-parameter limit.
       for (let i = 0; i < rows.length; i += 100) {
         await trx
           .insertInto('recommendation_impressions')
@@ -48,6 +50,7 @@ export class KyselyImpressions implements ImpressionStore {
               ref: r.ref,
               item_ids: JSON.stringify(r.itemIds),
               served_at: r.servedAt,
+              served_by: r.servedBy ? JSON.stringify(r.servedBy) : null,
             })),
           )
           .onConflict((oc) => oc.columns(['recomm_id', 'placement']).doNothing())
@@ -74,6 +77,7 @@ export class KyselyImpressions implements ImpressionStore {
       ref: r.ref,
       itemIds: JSON.parse(r.item_ids) as string[],
       servedAt: Number(r.served_at),
+      ...(r.served_by !== null && { servedBy: JSON.parse(r.served_by) as string[] }),
     }))
   }
 }

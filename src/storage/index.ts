@@ -13,4 +13,6 @@ export type { ModelStatus, ModelVersion, ModelVersionStore } from './model-versi
 export type { Impression, ImpressionStore } from './impressions.ts'
 export type { BucketCount, OverviewStore } from './overview.ts'
 export type { StaffRole, StaffSession, StaffStore, StaffUser } from './staff.ts'
+export type { DataQualityFigures, DiagnosticsStore, FeedEvent, FeedQuery, RejectedCount, RejectedEvent, RejectedQuery, RetentionLimits, StoredRejectedEvent } from './diagnostics.ts'
+export { DAY_MS } from './diagnostics.ts'
 export type { RevokeOutcome, SettingsDocument, SettingsStore, StoredSetting } from './settings.ts'

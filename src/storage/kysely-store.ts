@@ -11,6 +11,8 @@ import { KyselyPeopleTx } from './kysely-people.ts'
 import { type ImpressionStore, KyselyImpressions } from './impressions.ts'
 import { KyselyOverview, type OverviewStore } from './overview.ts'
 import { KyselyStaff, type StaffStore } from './staff.ts'
+import { type DiagnosticsStore, KyselyDiagnostics } from './diagnostics.ts'
+import type { Dialect } from './migrations/index.ts'
 import { advisoryLock, KyselySettings, noLock, type SettingsStore } from './settings.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
@@ -244,6 +246,12 @@ export abstract class KyselyStore implements Store {
   get staff(): StaffStore {
     this.#staff ??= new KyselyStaff(this.db)
     return this.#staff
+  }
+
+  #diagnostics: DiagnosticsStore | null = null
+  get diagnostics(): DiagnosticsStore {
+    this.#diagnostics ??= new KyselyDiagnostics(this.db, this.kind as Dialect)
+    return this.#diagnostics
   }
 
   #settings: SettingsStore | null = null

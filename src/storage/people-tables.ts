@@ -81,6 +81,8 @@ export interface RecommendationImpressionsTable {
   /** JSON array of the item ids shown. */
   item_ids: string
   served_at: number
+  /** JSON array of the chain levels that supplied the items (null before migration 0007). */
+  served_by: string | null
 }
 
 export interface PeopleDatabase {

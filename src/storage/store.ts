@@ -4,6 +4,7 @@ import type { ModelVersionStore } from './model-versions.ts'
 import type { OverviewStore } from './overview.ts'
 import type { PeopleTx } from './people.ts'
 import type { StaffStore } from './staff.ts'
+import type { DiagnosticsStore } from './diagnostics.ts'
 import type { SettingsStore } from './settings.ts'
 
 /** Result of appending events: which message ids were new and which were already in the log. */
@@ -93,6 +94,8 @@ export interface Store {
   readonly overview: OverviewStore
   /** Staff accounts and sessions of the dashboard. */
   readonly staff: StaffStore
+  /** The live event feed, refused messages (bounded retention) and the data-quality aggregates. */
+  readonly diagnostics: DiagnosticsStore
   /** Settings changed at run time (consent defaults), and the revocation of keys that keeps a secret key. */
   readonly settings: SettingsStore
   /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */

@@ -39,6 +39,7 @@ export interface ItemsTable {
 }
 
 import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
+import type { RejectedEventCountsTable, RejectedEventsTable } from './diagnostics.ts'
 import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 import type { ItemSearchTermsTable } from './item-search.ts'
 
@@ -76,6 +77,8 @@ export interface Database extends PeopleDatabase {
   consumer_offsets: ConsumerOffsetsTable
   staff_users: StaffUsersTable
   staff_sessions: StaffSessionsTable
+  rejected_events: RejectedEventsTable
+  rejected_event_counts: RejectedEventCountsTable
   settings: SettingsTable
   api_key_uses: ApiKeyUsesTable
   item_search_terms: ItemSearchTermsTable

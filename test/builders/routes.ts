@@ -194,6 +194,10 @@ export const ROUTES: readonly RouteRow[] = [
 
   // Secret key: everything else.
   get('/metrics', 'secret'),
+  // events: the live-events debugger and the data-quality report (staff viewers and up).
+  get('/v1/events', 'secret', [200], (ids) => `/v1/events?limit=5&id=${enc(ids.anonymousId)}`),
+  get('/v1/events/rejected', 'secret', [200], () => '/v1/events/rejected?limit=5'),
+  get('/v1/reports/data-quality', 'secret'),
   get('/v1/items', 'secret', [200], (ids) => `/v1/items?limit=5&q=${enc(ids.itemId.slice(0, 3))}&category=${enc(ids.category)}&inStock=true`),
   { method: 'POST', url: '/v1/items', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: '/v1/items', body: { items: [{ id: ids.itemId, title: 'Authz item', price: 10, categories: [ids.category], brand: 'Authz' }] } }), ok: [200] },
   get('/v1/items/:id', 'secret', [200], (ids) => `/v1/items/${enc(ids.itemId)}`),

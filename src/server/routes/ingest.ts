@@ -1,9 +1,11 @@
 /** Segment-compatible Tracking API: /v1/track, identify, page, screen, alias, group and batch. */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import { toAttuneError } from '../http-errors.ts'
+import { unparsedBody } from '../request-body.ts'
 import { AttuneError, type CallType } from '../../core/index.ts'
 import type { IngestOutcome } from '../../ingest/index.ts'
 import { AliasBody, BatchBody, ErrorBody, GroupBody, IdentifyBody, IngestReply, PageBody, Problem, TrackBody } from '../schemas.ts'
-import { documentOnly, requireScope, type RouteContext, writeKeySecurity } from './context.ts'
+import { documentOnly, keyOf, requireScope, type RouteContext, writeKeySecurity } from './context.ts'
 import Type from 'typebox'
 
 const SINGLE: Record<CallType, object> = {
@@ -14,6 +16,9 @@ const SINGLE: Record<CallType, object> = {
   alias: AliasBody,
   group: GroupBody,
 }
+
+/** The call each path takes (analytics.js's one-letter aliases too). */
+const ENDPOINTS: Record<string, string> = Object.fromEntries([...Object.keys(SINGLE), 'batch'].flatMap((t) => [[t, t], [t[0]!, t]]))
 
 const PartialReply = Type.Object({
   error: ErrorBody.properties.error,
@@ -29,13 +34,27 @@ export function ingestRoutes(ctx: RouteContext) {
     if (o.duplicates) metrics.events.inc({ outcome: 'duplicate' }, o.duplicates)
     if (o.rejected.length) metrics.events.inc({ outcome: 'rejected' }, o.rejected.length)
   }
-  const ingest = async (type: CallType | 'batch', body: unknown) => {
+  const ingest = async (type: CallType | 'batch', request: FastifyRequest) => {
     try {
-      return await engine.ingest.ingest(type, body)
+      return await engine.ingest.ingest(type, request.body, { keyId: keyOf(request).id })
     } catch (error) {
       if (error instanceof AttuneError && error.status < 500) metrics.events.inc({ outcome: 'rejected' })
       throw error
     }
+  }
+
+  // A body that is not JSON never reaches the ingest service: kept here, with the start of its text.
+  const unreadable = async (request: FastifyRequest, _reply: unknown, error: FastifyError) => {
+    const text = unparsedBody(request)
+    if (text === null) return
+    const known = toAttuneError(error)
+    const endpoint = request.url.split('?')[0]!.slice('/v1/'.length)
+    engine.rejected.record({
+      receivedAt: Date.now(),
+      keyId: keyOf(request).id,
+      endpoint: ENDPOINTS[endpoint] ?? endpoint,
+      refusals: [{ index: null, code: known.code, field: known.field ?? null, message: known.message, raw: null, rawText: text }],
+    })
   }
 
   return async (app: FastifyInstance) => {
@@ -48,6 +67,7 @@ export function ingestRoutes(ctx: RouteContext) {
           bodyLimit: engine.config.maxEventBytes + 1024,
           validatorCompiler: documentOnly,
           preHandler: requireScope(ctx, 'write'),
+          onError: unreadable,
           schema: {
             ...(url.length === 5 && { hide: true }),
             tags: ['tracking'],
@@ -58,7 +78,7 @@ export function ingestRoutes(ctx: RouteContext) {
           },
         },
         async (request) => {
-          const outcome = await ingest(type, request.body)
+          const outcome = await ingest(type, request)
           count(outcome)
           return { success: true, accepted: outcome.accepted, duplicates: outcome.duplicates }
         },
@@ -71,6 +91,7 @@ export function ingestRoutes(ctx: RouteContext) {
         bodyLimit: engine.config.maxBatchBytes,
         validatorCompiler: documentOnly,
         preHandler: requireScope(ctx, 'write'),
+        onError: unreadable,
         schema: {
           ...(url === '/v1/b' && { hide: true }),
           tags: ['tracking'],
@@ -83,7 +104,7 @@ export function ingestRoutes(ctx: RouteContext) {
         },
       },
       async (request, reply) => {
-        const outcome = await ingest('batch', request.body)
+        const outcome = await ingest('batch', request)
         count(outcome)
         if (outcome.rejected.length === 0) return { success: true, accepted: outcome.accepted, duplicates: outcome.duplicates }
         const first = outcome.rejected[0]!

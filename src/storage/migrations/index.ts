@@ -278,6 +278,42 @@ const overviewReport: DialectMigration = () => ({
   },
 })
 
+/**
+ * What the ingest refused (each refused call or batch member, a size-capped copy of it, kept for a bounded
+ * time and count), the refusals counted per day and code (kept when the rows are pruned), and which chain
+ * levels supplied each recommendation placement (for the data-quality report's fallback shares).
+ */
+const rejectedEvents: DialectMigration = (dialect) => ({
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('rejected_events')
+      .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .addColumn('key_id', 'text')
+      .addColumn('endpoint', 'text', (c) => c.notNull())
+      .addColumn('batch_index', 'integer')
+      .addColumn('code', 'text', (c) => c.notNull())
+      .addColumn('field', 'text')
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('message_id', 'text')
+      .addColumn('type', 'text')
+      .addColumn('raw', 'text', (c) => c.notNull())
+      .addColumn('truncated', 'integer', (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex('rejected_events_received').on('rejected_events').columns(['received_at']).execute()
+    await db.schema.createIndex('rejected_events_code').on('rejected_events').columns(['code', 'id']).execute()
+    await db.schema
+      .createTable('rejected_event_counts')
+      .addColumn('day', 'bigint', (c) => c.notNull())
+      .addColumn('code', 'text', (c) => c.notNull())
+      .addColumn('count', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('rejected_event_counts_pk', ['day', 'code'])
+      .execute()
+    // JSON array of the levels that supplied items; null on rows written before this migration.
+    await db.schema.alterTable('recommendation_impressions').addColumn('served_by', 'text').execute()
+  },
+})
+
 const settings: DialectMigration = () => ({
   async up(db: Kysely<any>) {
     await db.schema
@@ -335,6 +371,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0004-model-versions': modelVersions,
   '0005-recommendation-impressions': recommendationImpressions,
   '0006-staff': staff,
+  '0007-rejected-events': rejectedEvents,
   '0010-settings': settings,
   '0011-catalog-search': catalogSearch,
   '0009-overview-report': overviewReport,
