@@ -20,7 +20,7 @@ export async function demo(options: DemoCommandOptions): Promise<void> {
   try {
     const loaded = await loadDemo(engine, { ...options, onProgress: printProgress })
     process.stderr.write(
-      `\nLoaded the demo store into ${config.dataDir}: ${loaded.items} items, ${loaded.people} people, ${loaded.events} events, model ${loaded.modelVersion} (${loaded.seconds} s).\n` +
+      `\nLoaded the demo store into ${config.dataDir}: ${loaded.items} items, ${loaded.people} people, ${loaded.events} events, ${loaded.traffic.requests} recommendation requests of the last days (${loaded.traffic.clicks} clicks, ${loaded.traffic.orders} orders), model ${loaded.modelVersion} (${loaded.seconds} s).\n` +
         `Start the server with \`attune serve\` (or \`npm start\`) and open ${demoUrl(config)}\n`,
     )
   } finally {

@@ -25,3 +25,5 @@ export type {
 export { describeDeepPath, isWellFormedText, MAX_NESTING, tooDeepAt } from './input-checks.ts'
 export { ok, reject } from './results.ts'
 export type { StepResult } from './results.ts'
+export { BUCKET_MS, BUCKET_SIZES, bucketKeyOf, checkTimeZone, EARLIEST_REPORT_TIME, MAX_BUCKETS, offsetSpans, planBuckets, zoneOffset } from './time-buckets.ts'
+export type { BucketKeyRule, BucketPlan, BucketSize, OffsetSpan, TimeBucket } from './time-buckets.ts'

@@ -1,7 +1,8 @@
 /**
  * Loads the demo shop into an engine's store: the deterministic synthetic shop (catalogue with local
  * images and demo page URLs, its events ending now), profiles applied by the real projector, one
- * trained and active model, and a dedicated write key for the demo pages (kept in demo.json).
+ * trained and active model, a week of recommendation traffic answered by it (demo-traffic.ts), and a
+ * dedicated write key for the demo pages (kept in demo.json).
  * Straight into the store, like bench/recommendations.ts, because 100,000 events through HTTP would
  * make a newcomer wait.
  */
@@ -10,8 +11,10 @@ import { generateShop } from '../evaluation/index.ts'
 import { toEventRecord } from '../ingest/index.ts'
 import { PROFILE_CONSUMER, type ProfileProjector } from '../profiles/index.ts'
 import type { Store } from '../storage/index.ts'
+import type { ImpressionRecorder, Recommender } from '../recommend/index.ts'
 import type { ModelRegistry, Trainer } from '../training/index.ts'
 import { readDemoFile, writeDemoFile, type DemoFile } from './demo-file.ts'
+import { recommendationTraffic } from './demo-traffic.ts'
 
 /** What loading needs of the engine (the server's Engine has all of it; demo may not import server). */
 export interface DemoEngine {
@@ -20,11 +23,14 @@ export interface DemoEngine {
   readonly projector: ProfileProjector
   readonly trainer: Trainer
   readonly models: ModelRegistry
+  /** Answers the demo's recommendation traffic, which `impressions` records. */
+  readonly recommender: Recommender
+  readonly impressions: ImpressionRecorder
   /** The serving key ring: told about the new key so the running server accepts it at once. */
   readonly keys: { replace(records: readonly ApiKeyRecord[]): void }
 }
 
-export type DemoStep = 'generate' | 'catalogue' | 'events' | 'profiles' | 'train' | 'done'
+export type DemoStep = 'generate' | 'catalogue' | 'events' | 'profiles' | 'train' | 'traffic' | 'done'
 
 export interface DemoProgress {
   step: DemoStep
@@ -48,7 +54,10 @@ export interface LoadDemoOptions {
 }
 
 export interface DemoLoad extends DemoFile {
+  /** Events loaded, the recommendation traffic's clicks and orders included. */
   events: number
+  /** The recommendation traffic of the last days: requests answered, items shown, clicks and orders. */
+  traffic: { requests: number; impressions: number; clicks: number; orders: number }
   modelVersion: string
   seconds: number
 }
@@ -100,6 +109,12 @@ export async function loadDemo(engine: DemoEngine, options: LoadDemoOptions = {}
   if (version?.status !== 'ready') throw new Error(`demo training failed: ${version?.error ?? 'another training run is in progress'}`)
   await engine.models.refresh()
 
+  // The last week's recommendations, with clicks and orders, so the dashboard's reports are not empty.
+  const trafficDays = Math.min(7, days)
+  report({ step: 'traffic', message: `${trafficDays} days of recommendation traffic` })
+  const traffic = await recommendationTraffic(engine, shop, { days: trafficDays, seed: options.seed ?? DEMO_DEFAULTS.seed, now })
+  await skipLoadedLog(store, traffic.records.at(-1))
+
   const writeKey = await replaceDemoKey(engine, now)
   const shoppers = shop.people.filter((p) => p.kind === 'regular' && p.userId !== null).slice(0, 3).map((p) => p.userId!)
   const demo: DemoFile = { writeKey, loadedAt: new Date(now).toISOString(), people, items: shop.items.length, days, shoppers }
@@ -107,7 +122,8 @@ export async function loadDemo(engine: DemoEngine, options: LoadDemoOptions = {}
   writeDemoFile(config.dataDir, demo)
   const seconds = Math.round((performance.now() - started) / 100) / 10
   report({ step: 'done', message: `demo loaded in ${seconds} s` })
-  return { ...demo, events: records.length, modelVersion: version.id, seconds }
+  const { records: trafficRecords, ...trafficCounts } = traffic
+  return { ...demo, events: records.length + trafficRecords.length, traffic: trafficCounts, modelVersion: version.id, seconds }
 }
 
 function toRecords(messages: readonly unknown[], receivedAt: number, maxEventBytes: number): EventRecord[] {

@@ -33,5 +33,5 @@ export { interactionsFromEvents, readShopFile, readStore } from './shop-data.ts'
 export type { FileKind, ShopData } from './shop-data.ts'
 // The synthetic shop generator (synthetic-shop.ts, written alongside) for tests and the demo.
 export { generateShop } from './synthetic-shop.ts'
-export { MIN_CATALOG_ITEMS } from './synthetic-catalog.ts'
+export { MIN_CATALOG_ITEMS, rngFor, type ShopRng } from './synthetic-catalog.ts'
 export type { SegmentMessage, ShopTruth, SyntheticPerson, SyntheticShop, SyntheticShopOptions } from './synthetic-shop.ts'

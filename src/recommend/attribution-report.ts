@@ -33,11 +33,25 @@ export interface AttributionReport {
   strategies: StrategyReport[]
 }
 
-type Props = Record<string, unknown>
-const PAGE = 2000
+/** A strategy's numbers in one time bucket, with the placements (impression rows) behind `impressions`. */
+export interface BucketStrategyReport extends StrategyReport {
+  /** Placements answered (one per placement of a request), of which `impressions` counts the items. */
+  placements: number
+}
 
-/** Reads what the report needs (impressions and events from early enough for the windows) and computes it. */
-export async function attributionReport(store: Store, from: number, to: number): Promise<AttributionReport> {
+/** The report cut into time buckets: `buckets[i]` holds the strategies active in bucket i, by name. */
+export interface BucketedAttribution extends AttributionReport {
+  /** The totals' placements per strategy. */
+  placements: Record<string, number>
+  buckets: BucketStrategyReport[][]
+}
+
+type Props = Record<string, unknown>
+// Each page re-sorts the matches of the range (the kind-and-time index, then log order): few large pages.
+const PAGE = 20_000
+
+/** What the report reads: impressions and clicks and orders from early enough for the windows. */
+export async function attributionInputs(store: Store, from: number, to: number): Promise<{ impressions: Impression[]; events: StoredEvent[] }> {
   const impressions = await store.impressions.range(from - ORDER_WINDOW_MS - RECOMM_TTL_MS, to)
   const events: StoredEvent[] = []
   for (let after = 0; ; ) {
@@ -46,7 +60,22 @@ export async function attributionReport(store: Store, from: number, to: number):
     if (page.length < PAGE) break
     after = page.at(-1)!.seq
   }
+  return { impressions, events }
+}
+
+/** Reads what the report needs and computes it. */
+export async function attributionReport(store: Store, from: number, to: number): Promise<AttributionReport> {
+  const { impressions, events } = await attributionInputs(store, from, to)
   return computeAttribution(impressions, events, from, to)
+}
+
+/**
+ * The report per time bucket (`bucketOf` gives a timestamp's bucket index in [0, count), or -1 outside
+ * [from, to)); the totals are the same as `attributionReport`'s, and the buckets add up to them.
+ */
+export async function attributionByBucket(store: Store, from: number, to: number, count: number, bucketOf: (t: number) => number): Promise<BucketedAttribution> {
+  const { impressions, events } = await attributionInputs(store, from, to)
+  return computeBucketedAttribution(impressions, events, from, to, count, bucketOf)
 }
 
 function recommIdOf(props: unknown): string | null {
@@ -67,16 +96,50 @@ function refsOf(e: StoredEvent): string[] {
 
 /** The report over already loaded impressions and events (both may reach back before `from`). */
 export function computeAttribution(impressions: readonly Impression[], events: readonly StoredEvent[], from: number, to: number): AttributionReport {
-  const rows = new Map<string, StrategyReport>()
-  const row = (strategy: string) => {
-    let r = rows.get(strategy)
-    if (!r) rows.set(strategy, (r = { strategy, impressions: 0, clicks: 0, ctr: 0, orders: 0, conversionRate: 0, revenue: 0 }))
-    return r
+  const { strategies } = computeBucketedAttribution(impressions, events, from, to, 0, () => -1)
+  return { from, to, strategies }
+}
+
+type Cell = BucketStrategyReport
+
+function emptyCell(strategy: string): Cell {
+  return { strategy, impressions: 0, clicks: 0, ctr: 0, orders: 0, conversionRate: 0, revenue: 0, placements: 0 }
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1e4) / 1e4 : 0)
+const finish = (r: Cell): Cell => ({ ...r, ctr: ratio(r.clicks, r.impressions), conversionRate: ratio(r.orders, r.impressions), revenue: Math.round(r.revenue * 100) / 100 })
+
+/** `computeAttribution` with every count also added to the bucket of its time (see `attributionByBucket`). */
+export function computeBucketedAttribution(
+  impressions: readonly Impression[],
+  events: readonly StoredEvent[],
+  from: number,
+  to: number,
+  count: number,
+  bucketOf: (t: number) => number,
+): BucketedAttribution {
+  const totals = new Map<string, Cell>()
+  const cells: Map<string, Cell>[] = Array.from({ length: count }, () => new Map())
+  // One update applied to the strategy's totals and to its cell of the bucket of time t.
+  const add = (strategy: string, t: number, apply: (r: Cell) => void) => {
+    let r = totals.get(strategy)
+    if (!r) totals.set(strategy, (r = emptyCell(strategy)))
+    apply(r)
+    const b = bucketOf(t)
+    if (b < 0 || b >= count) return
+    let c = cells[b]!.get(strategy)
+    if (!c) cells[b]!.set(strategy, (c = emptyCell(strategy)))
+    apply(c)
   }
   const byRecomm = new Map<string, Impression[]>()
   const byRef = new Map<string, Impression[]>()
   for (const imp of [...impressions].sort((a, b) => a.servedAt - b.servedAt || a.placement - b.placement)) {
-    if (imp.servedAt >= from && imp.servedAt < to) row(imp.strategy).impressions += imp.itemIds.length
+    if (imp.servedAt >= from && imp.servedAt < to) {
+      add(imp.strategy, imp.servedAt, (r) => {
+        r.impressions += imp.itemIds.length
+        r.placements += 1
+      })
+    }
     push(byRecomm, imp.recommId, imp)
     if (imp.ref !== null) push(byRef, imp.ref, imp)
   }
@@ -106,6 +169,7 @@ export function computeAttribution(impressions: readonly Impression[], events: r
   }
 
   const ordered = [...events].sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq)
+  const seenOrders = new Set<string>()
   for (const e of ordered) {
     const refs = refsOf(e)
     const props = e.message.properties
@@ -116,10 +180,15 @@ export function computeAttribution(impressions: readonly Impression[], events: r
       const imp = byId(recommIdOf(props), itemId, t) ?? shown(refs, itemId, t)
       if (!imp) continue
       for (const ref of refs) push(clicks, ref, { itemId, t, strategy: imp.strategy })
-      if (t >= from && t < to) row(imp.strategy).clicks += 1
+      if (t >= from && t < to) add(imp.strategy, t, (r) => (r.clicks += 1))
       continue
     }
-    if (e.kind !== 'order_completed' || t < from || t >= to) continue
+    if (e.kind !== 'order_completed') continue
+    // An order sent twice (same order id, another message id) counts once: its first event.
+    const orderId = e.data.orderId ?? e.messageId
+    if (seenOrders.has(orderId)) continue
+    seenOrders.add(orderId)
+    if (t < from || t >= to) continue
     const orderRecomm = recommIdOf(props)
     const lines = e.data.products ?? []
     const raw = typeof props === 'object' && props !== null && Array.isArray((props as Props).products) ? ((props as Props).products as unknown[]) : []
@@ -136,14 +205,24 @@ export function computeAttribution(impressions: readonly Impression[], events: r
     const first = orderRecomm !== null && lines.length === 0 ? byRecomm.get(orderRecomm)?.[0] : undefined
     if (first && t - first.servedAt <= RECOMM_TTL_MS) credited.set(first.strategy, e.data.revenue ?? 0)
     for (const [strategy, value] of credited) {
-      row(strategy).orders += 1
-      row(strategy).revenue += value
+      add(strategy, t, (r) => {
+        r.orders += 1
+        r.revenue += value
+      })
     }
   }
 
-  const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1e4) / 1e4 : 0)
-  const strategies = [...rows.values()]
-    .map((r) => ({ ...r, ctr: ratio(r.clicks, r.impressions), conversionRate: ratio(r.orders, r.impressions), revenue: Math.round(r.revenue * 100) / 100 }))
-    .sort((a, b) => a.strategy.localeCompare(b.strategy))
-  return { from, to, strategies }
+  const byName = (a: Cell, b: Cell) => a.strategy.localeCompare(b.strategy)
+  const rows = [...totals.values()].sort(byName)
+  const strategies: StrategyReport[] = rows.map((r) => {
+    const { placements: _, ...report } = finish(r)
+    return report
+  })
+  return {
+    from,
+    to,
+    strategies,
+    placements: Object.fromEntries(rows.map((r) => [r.strategy, r.placements])),
+    buckets: cells.map((m) => [...m.values()].map(finish).sort(byName)),
+  }
 }

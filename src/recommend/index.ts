@@ -11,4 +11,18 @@ export type { RecommendedItem } from './item-view.ts'
 export { LEVEL_CANDIDATES, type LevelExplanation } from './placement.ts'
 export { CHAINS, type SourceName } from './sources.ts'
 export { ImpressionRecorder, type PendingImpression, type RecorderOptions, type ResolvePerson } from './attribution.ts'
-export { type AttributionReport, attributionReport, CLICK_WINDOW_MS, computeAttribution, ORDER_WINDOW_MS, RECOMM_TTL_MS, type StrategyReport } from './attribution-report.ts'
+export {
+  attributionByBucket,
+  attributionInputs,
+  type AttributionReport,
+  attributionReport,
+  type BucketedAttribution,
+  type BucketStrategyReport,
+  CLICK_WINDOW_MS,
+  computeAttribution,
+  computeBucketedAttribution,
+  ORDER_WINDOW_MS,
+  RECOMM_TTL_MS,
+  type StrategyReport,
+} from './attribution-report.ts'
+export { type Overview, type OverviewBucket, type OverviewNumbers, overviewReport } from './overview-report.ts'

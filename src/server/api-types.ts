@@ -25,3 +25,6 @@ export type * from './routes/catalog.ts'
 export type * from './routes/item-related.ts'
 export type * from './routes/models.ts'
 export type * from './routes/people.ts'
+// overview: the overview report and the recommendations report per day.
+export type * from './routes/overview-report.ts'
+export type * from './routes/reports.ts'

@@ -25,6 +25,7 @@ import { modelRoutes } from './routes/models.ts'
 import { peopleRoutes } from './routes/people.ts'
 import { recommendationRoutes } from './routes/recommendations.ts'
 import { reportRoutes } from './routes/reports.ts'
+import { overviewRoutes } from './routes/overview-report.ts'
 import { sdkRoutes } from './routes/sdk.ts'
 import { dashboardRoutes } from './dashboard-files.ts'
 import { decisionRoutes } from './routes/decisions.ts'
@@ -145,6 +146,7 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(reportRoutes(ctx))
   await app.register(eventsRoutes(ctx))
   await app.register(dataQualityRoutes(ctx))
+  await app.register(overviewRoutes(ctx))
   await app.register(decisionRoutes(ctx))
   await app.register(userTokenRoutes(ctx))
   await app.register(sessionRoutes(ctx))

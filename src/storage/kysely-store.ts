@@ -9,6 +9,7 @@ import { categoryList } from './category-list.ts'
 import { itemListQuery, searchTermsOf } from './item-search.ts'
 import { KyselyPeopleTx } from './kysely-people.ts'
 import { type ImpressionStore, KyselyImpressions } from './impressions.ts'
+import { KyselyOverview, type OverviewStore } from './overview.ts'
 import { KyselyStaff, type StaffStore } from './staff.ts'
 import { type DiagnosticsStore, KyselyDiagnostics } from './diagnostics.ts'
 import type { Dialect } from './migrations/index.ts'
@@ -268,6 +269,12 @@ export abstract class KyselyStore implements Store {
 
   get #searchDialect(): 'sqlite' | 'postgres' {
     return this.kind === 'postgres' ? 'postgres' : 'sqlite'
+  }
+
+  #overview: OverviewStore | null = null
+  get overview(): OverviewStore {
+    this.#overview ??= new KyselyOverview(this.db)
+    return this.#overview
   }
 
   async readPeople<T>(fn: (tx: PeopleTx) => Promise<T>): Promise<T> {

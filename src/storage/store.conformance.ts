@@ -651,5 +651,34 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(purpose(now, `${tag}_purpose`), { purpose: `${tag}_purpose`, granted: 0, denied: 1 })
       assert.equal(purpose(now, 'personalization').granted - purpose(before, 'personalization').granted, 1)
     })
+
+    it('counts events and distinct stitched people per time bucket, with an offset per span', async () => {
+      const H = 3_600_000
+      const t0 = Math.floor(1_960_000_000_000 / (24 * H)) * 24 * H + seq * 7 * 24 * H
+      const tag = `overview-${seq}`
+      const at = [t0 + 22.5 * H, t0 + 23.5 * H, t0 + 25 * H]
+      const events = at.map((timestamp, i) => event({ userId: `${tag}-${i}`, timestamp }))
+      await store.appendEvents([...events, event({ userId: tag, timestamp: t0 + 30 * H })])
+      await store.writePeople(async (tx) => {
+        await tx.insertPeople(['a', 'b', 'c'].map((n, i) => ({ id: `${tag}-${n}`, createdAt: i, mergedInto: null })))
+        await tx.insertPersonEvents(events.map((e, i) => ({ messageId: e.messageId, personId: `${tag}-${'abc'[i]}`, timestamp: e.timestamp })))
+        await tx.setMergedInto([`${tag}-b`], `${tag}-a`) // b is stitched to a
+      })
+      // UTC+1 before t0 + 23 h, UTC+2 after: the first event is local 23:30 of day d, the others on day d + 1.
+      const spans = [{ before: t0 + 23 * H, offset: H }, { before: Infinity, offset: 2 * H }]
+      const d = t0 / (24 * H)
+      const to = t0 + 26 * H
+      assert.deepEqual(await store.overview.eventsPerBucket(t0, to, { size: 'day', spans }), [{ key: d, count: 1 }, { key: d + 1, count: 2 }])
+      assert.deepEqual(await store.overview.peoplePerBucket(t0, to, { size: 'day', spans }), [{ key: d, count: 1 }, { key: d + 1, count: 2 }])
+      assert.deepEqual(await store.overview.eventsPerBucket(t0, to, { size: 'hour', spans }), [
+        { key: t0 + 22 * H, count: 1 },
+        { key: t0 + 23 * H, count: 1 },
+        { key: t0 + 25 * H, count: 1 },
+      ])
+      assert.deepEqual(await store.overview.eventsPerBucket(t0, to, { size: 'minute', spans: [{ before: Infinity, offset: -5.5 * H }] }), at.map((key) => ({ key, count: 1 })))
+      assert.equal(await store.overview.people(t0, to), 2, 'a and b are one person')
+      assert.equal(await store.overview.people(t0 + 23 * H, to), 2)
+      assert.equal(await store.overview.people(t0 + 24 * H, to), 1)
+    })
   })
 }

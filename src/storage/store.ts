@@ -1,6 +1,7 @@
 import type { ApiKeyRecord, Category, EventKind, EventRecord, Item, ItemInput, Page, StoredEvent } from '../core/index.ts'
 import type { ImpressionStore } from './impressions.ts'
 import type { ModelVersionStore } from './model-versions.ts'
+import type { OverviewStore } from './overview.ts'
 import type { PeopleTx } from './people.ts'
 import type { StaffStore } from './staff.ts'
 import type { DiagnosticsStore } from './diagnostics.ts'
@@ -91,6 +92,8 @@ export interface Store {
   readonly modelVersions: ModelVersionStore
   /** What recommendation requests showed, for attribution. */
   readonly impressions: ImpressionStore
+  /** Events and active people per time bucket, for the overview report. */
+  readonly overview: OverviewStore
   /** Staff accounts and sessions of the dashboard. */
   readonly staff: StaffStore
   /** The live event feed, refused messages (bounded retention) and the data-quality aggregates. */

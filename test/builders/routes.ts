@@ -256,6 +256,8 @@ export const ROUTES: readonly RouteRow[] = [
   { method: 'POST', url: '/v1/models/train', staff: STAFF.edit, access: 'secret', call: () => ({ path: '/v1/models/train' }), ok: [202, 409] },
   { method: 'POST', url: '/v1/models/:id/activate', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/models/${enc(ids.modelVersionId)}/activate` }), ok: [200] },
   get('/v1/reports/recommendations', 'secret'),
+  // overview: the overview report per time bucket (the attribution report's by=day is its row above).
+  get('/v1/reports/overview', 'secret', [200], () => '/v1/reports/overview?bucket=day&tz=Asia%2FKolkata'),
   // Staff accounts: admins (and the secret key) only.
   { ...get('/v1/staff/users', 'secret'), staff: STAFF.admin },
   {

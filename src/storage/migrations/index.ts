@@ -268,6 +268,17 @@ const staff: DialectMigration = () => ({
 })
 
 /**
+ * The overview report counts events and people per time bucket over a range of event time (the live chart
+ * asks for the last hour every few seconds): without these it scans the whole log.
+ */
+const overviewReport: DialectMigration = () => ({
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('events_time').on('events').columns(['timestamp']).execute()
+    await db.schema.createIndex('person_events_time').on('person_events').columns(['timestamp', 'person_id']).execute()
+  },
+})
+
+/**
  * What the ingest refused (each refused call or batch member, a size-capped copy of it, kept for a bounded
  * time and count), the refusals counted per day and code (kept when the rows are pruned), and which chain
  * levels supplied each recommendation placement (for the data-quality report's fallback shares).
@@ -386,6 +397,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0006-staff': staff,
   '0007-rejected-events': rejectedEvents,
   '0008-people-search': peopleSearch,
+  '0009-overview-report': overviewReport,
   '0010-settings': settings,
   '0011-catalog-search': catalogSearch,
 }
