@@ -14,6 +14,16 @@ export interface Series {
   values: readonly (number | null)[]
 }
 
+const tickDay = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' })
+const tickTime = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })
+const tickUtcDay = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', timeZone: 'UTC' })
+
+function tickLabel(ms: number, spanMs: number, days: false | 'local' | 'utc'): string {
+  if (days === 'utc') return tickUtcDay.format(ms)
+  if (days === 'local' || spanMs > 2 * 24 * 3600_000) return tickDay.format(ms)
+  return tickTime.format(ms)
+}
+
 const COLOURS = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bf8700', '#0a7ea4', '#cf222e', '#57606a']
 const DASHES: (number[] | undefined)[] = [undefined, [6, 3], [2, 2], [10, 4, 2, 4], [1, 3], [8, 8], [4, 1], [12, 2]]
 
@@ -40,6 +50,7 @@ export function TimeChart({
     const element = box.current
     if (!element || asTable) return
     const width = Math.max(320, element.clientWidth)
+    const spanMs = times.length > 1 ? times[times.length - 1]! - times[0]! : 0
     const plot = new uPlot(
       {
         width,
@@ -57,7 +68,8 @@ export function TimeChart({
             points: { show: times.length < 60 },
           })),
         ],
-        axes: [{}, { values: (_u, ticks) => ticks.map((t) => valueFormat(t)) }],
+        // Ticks in the viewer's locale and zone (uPlot's own labels are US-style): dates for long spans, times for short.
+        axes: [{ values: (_u, ticks) => ticks.map((t) => tickLabel(t * 1000, spanMs, days)) }, { values: (_u, ticks) => ticks.map((t) => valueFormat(t)) }],
       },
       [times.map((t) => t / 1000), ...series.map((s) => s.values.map((v) => v ?? null))] as uPlot.AlignedData,
       element,
