@@ -126,6 +126,12 @@ describe('dashboard overview and recommendations pages', () => {
       const placement = answer.getByRole('region', { name: `Answer for placement ${n}` })
       assert.ok((await placement.locator('.item-card').count()) >= 1, `placement ${n} shows items`)
     }
+    // A preview: the answer is not recorded as an impression, so the reports do not count the playground.
+    const recommId = await answer.locator('code').first().innerText()
+    await shop.server.engine.impressions.flush()
+    const recorded = await shop.server.engine.store.impressions.range(Date.now() - 5 * 60_000, Date.now() + 1000)
+    assert.ok(recommId.length > 10)
+    assert.equal(recorded.filter((r) => r.recommId === recommId).length, 0, 'no impression for the preview')
     // The price filter of placement 2 held.
     const prices = (await answer.getByRole('region', { name: 'Answer for placement 2' }).locator('.item-card .price').allInnerTexts()).map((t) => Number(t.replace(/[^\d.]/g, '')))
     assert.ok(prices.length >= 1 && prices.every((p) => p <= 60), prices.join())

@@ -95,6 +95,8 @@ function RangeReport({ report }: { report: UseQueryResult<OverviewReply> }) {
 const RangeBody = memo(function RangeBody({ data }: { data: OverviewReply }) {
   const t = data.totals
   const at = times(data.buckets)
+  // Day buckets are local days of the viewer's zone: their charts show dates.
+  const day = data.bucket === 'day' ? ('local' as const) : false
   return (
     <>
       <Stats>
@@ -116,9 +118,9 @@ const RangeBody = memo(function RangeBody({ data }: { data: OverviewReply }) {
           </Empty>
         ) : (
           <>
-            <TimeChart title="Events and active people" times={at} series={[{ label: 'Events', values: data.buckets.map((b) => b.events) }, { label: 'Active people', values: data.buckets.map((b) => b.people) }]} />
-            <TimeChart title="Orders" times={at} series={[{ label: 'Orders', values: data.buckets.map((b) => b.orders) }]} />
-            <TimeChart title="Revenue" times={at} series={[{ label: 'Revenue', values: data.buckets.map((b) => b.revenue) }, { label: 'Attributed to recommendations', values: data.buckets.map((b) => b.attributedRevenue) }]} valueFormat={formatNumber} />
+            <TimeChart days={day} title="Events and active people" times={at} series={[{ label: 'Events', values: data.buckets.map((b) => b.events) }, { label: 'Active people', values: data.buckets.map((b) => b.people) }]} />
+            <TimeChart days={day} title="Orders" times={at} series={[{ label: 'Orders', values: data.buckets.map((b) => b.orders) }]} />
+            <TimeChart days={day} title="Revenue" times={at} series={[{ label: 'Revenue', values: data.buckets.map((b) => b.revenue) }, { label: 'Attributed to recommendations', values: data.buckets.map((b) => b.attributedRevenue) }]} valueFormat={formatNumber} />
           </>
         )}
       </Section>
@@ -129,9 +131,9 @@ const RangeBody = memo(function RangeBody({ data }: { data: OverviewReply }) {
           </Empty>
         ) : (
           <>
-            <TimeChart title="Recommended items shown per strategy" times={at} series={perStrategy(data, (s) => s.impressions)} />
-            <TimeChart title="CTR per strategy" times={at} series={perStrategy(data, (s) => s.ctr)} valueFormat={formatPercent} />
-            <TimeChart title="Attributed revenue per strategy" times={at} series={perStrategy(data, (s) => s.revenue)} valueFormat={formatNumber} />
+            <TimeChart days={day} title="Recommended items shown per strategy" times={at} series={perStrategy(data, (s) => s.impressions)} />
+            <TimeChart days={day} title="CTR per strategy" times={at} series={perStrategy(data, (s) => s.ctr)} valueFormat={formatPercent} />
+            <TimeChart days={day} title="Attributed revenue per strategy" times={at} series={perStrategy(data, (s) => s.revenue)} valueFormat={formatNumber} />
             <StrategyTable rows={t.strategies} />
           </>
         )}

@@ -65,6 +65,7 @@ function AttributionSection({ preset, setPreset, report }: { preset: Preset; set
                 <Stat label="Attributed revenue" value={formatMoney(total((r) => r.revenue))} />
               </Stats>
               <TimeChart
+                days="local"
                 title={`${chosen.label} per strategy and day`}
                 times={days.map((d) => Date.parse(d.start))}
                 series={data.strategies.map((s) => ({ label: s.strategy, values: days.map((d) => d.strategies.find((r) => r.strategy === s.strategy)?.[measure] ?? 0) }))}
@@ -152,6 +153,8 @@ const list = (text: string) =>
 /** The request body of a draft page (fields left empty are left out). */
 function requestOf(userId: string, anonymousId: string, drafts: readonly Draft[]) {
   return {
+    // A preview: the engine answers as it would a shop page, and records no impression.
+    preview: true,
     ...(userId.trim() && { userId: userId.trim() }),
     ...(anonymousId.trim() && { anonymousId: anonymousId.trim() }),
     placements: drafts.map((d, i) => {
