@@ -68,7 +68,7 @@ describe('dashboard shell', () => {
   })
 
   for (const role of ['admin', 'editor', 'viewer'] as const) {
-    test(`every page in the navigation loads for ${role === 'admin' ? 'an' : 'a'} ${role}, without console errors and axe-clean`, async () => {
+    test(`every page in the navigation loads for ${role === 'viewer' ? 'a' : 'an'} ${role}, without console errors and axe-clean`, async () => {
       const { page, context, errors } = await openDashboard(browser, shop.server, role)
       await waitReady(page)
       const links = await page.locator('nav[aria-label="Dashboard"] ul a').evaluateAll((as) => as.map((a) => [a.textContent ?? '', a.getAttribute('href') ?? '']))
@@ -79,12 +79,28 @@ describe('dashboard shell', () => {
         await waitReady(page)
         assert.equal(await page.locator('h1').first().innerText(), name)
         await assertAccessible(page, `${name} as ${role}`)
-        if (role === 'admin') await screenshot(page, `dashboard-${href!.split('/').filter(Boolean).slice(1).join('-') || 'overview'}`)
+        if (role === 'admin') await screenshot(page, `nav-${href!.split('/').filter(Boolean).slice(1).join('-') || 'overview'}`)
       }
       assert.deepEqual(errors, [], `console errors as ${role}`)
       await context.close()
     })
   }
+
+  test('a session ended elsewhere sends the next page back to the sign-in form, saying why', async () => {
+    const { page, context, errors } = await openDashboard(browser, shop.server, 'viewer')
+    await waitReady(page)
+    // Sign the same session out through the API, as another tab or an expiry would.
+    const cookie = (await context.cookies()).find((c) => c.name === 'attune_session')!
+    const session = await request(`${shop.server.url}/v1/session`, { method: 'GET', headers: { cookie: `attune_session=${cookie.value}` } })
+    const csrfToken = (session.body as { csrfToken: string }).csrfToken
+    const out = await request(`${shop.server.url}/v1/session`, { method: 'DELETE', headers: { cookie: `attune_session=${cookie.value}`, 'x-csrf-token': csrfToken } })
+    assert.equal(out.status, 204)
+    await page.getByRole('link', { name: 'People', exact: true }).click()
+    await page.getByRole('status').filter({ hasText: 'Your session ended' }).waitFor()
+    await page.getByRole('button', { name: 'Sign in' }).waitFor()
+    assert.deepEqual(errors.filter((e) => !/401|Unauthorized/.test(e)), [])
+    await context.close()
+  })
 
   test('deep links load the app with a strict CSP; unknown pages say where to go', async () => {
     const deep = await fetch(`${shop.server.url}/dashboard/people/someone`)
