@@ -41,12 +41,12 @@ export function DataTable<T>({ caption, columns, rows, rowKey, empty }: { captio
 }
 
 /** "Load more" for cursor-paged lists (useInfiniteQuery's fetchNextPage). */
-export function LoadMore({ hasMore, loading, onMore }: { hasMore: boolean; loading: boolean; onMore(): void }) {
+export function LoadMore({ hasMore, loading, onMore, label = 'Load more' }: { hasMore: boolean; loading: boolean; onMore(): void; label?: string }) {
   if (!hasMore) return null
   return (
     <div className="load-more">
       <Button variant="secondary" busy={loading} onClick={onMore}>
-        Load more
+        {label}
       </Button>
     </div>
   )

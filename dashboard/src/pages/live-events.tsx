@@ -6,7 +6,7 @@
 import { type KeyboardEvent, type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
 import { Link } from 'react-router'
 import { api, query } from '../api.ts'
-import { DataTable } from '../components/data-table.tsx'
+import { DataTable, LoadMore } from '../components/data-table.tsx'
 import { Button, SelectField, TextField } from '../components/form.tsx'
 import { Page, Section } from '../components/page.tsx'
 import { Empty, ErrorNote, Loading } from '../components/states.tsx'
@@ -256,7 +256,7 @@ function EventsTab({ live, onReady }: { live: boolean; onReady(): void }) {
           ]}
         />
       )}
-      <LoadOlder hasMore={list.state?.older != null} loading={list.loadingOlder} onMore={() => void list.loadOlder()} />
+      <LoadMore label="Load older" hasMore={list.state?.older != null} loading={list.loadingOlder} onMore={() => void list.loadOlder()} />
     </>
   )
 }
@@ -298,19 +298,8 @@ function RejectedTab({ live, onReady }: { live: boolean; onReady(): void }) {
           ]}
         />
       )}
-      <LoadOlder hasMore={list.state?.older != null} loading={list.loadingOlder} onMore={() => void list.loadOlder()} />
+      <LoadMore label="Load older" hasMore={list.state?.older != null} loading={list.loadingOlder} onMore={() => void list.loadOlder()} />
     </>
-  )
-}
-
-function LoadOlder({ hasMore, loading, onMore }: { hasMore: boolean; loading: boolean; onMore(): void }) {
-  if (!hasMore) return null
-  return (
-    <div className="load-more">
-      <Button variant="secondary" busy={loading} onClick={onMore}>
-        Load older
-      </Button>
-    </div>
   )
 }
 
