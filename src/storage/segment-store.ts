@@ -1,0 +1,147 @@
+/**
+ * Segments and computed traits: their definitions (versioned), and what the segment engine derives from
+ * them (memberships with their history, computed trait values, when each person must be looked at again,
+ * daily sizes). The definitions are the shop's; everything else is derived and can be recomputed.
+ *
+ * Rules and trait definitions are stored as JSON the storage module does not interpret (`unknown` here);
+ * `src/segments` owns their shape and checks.
+ */
+
+/** A segment or a computed trait, as defined by staff (or built in). */
+export interface SegmentDefinitionRecord {
+  /** Stable id (`seg_…` / `trait_…`); also the audience key of the entered / exited events. */
+  id: string
+  kind: 'segment' | 'trait'
+  /** snake_case key, unique per kind: the segment's audience key, or the trait's name on the profile. */
+  key: string
+  name: string
+  description: string
+  /** The rule (segments) or the trait's definition (traits), as JSON. */
+  definition: unknown
+  /** Starts at 1, raised by every change. */
+  version: number
+  /** Shipped with the engine (editable, and restorable). */
+  builtIn: boolean
+  /** A disabled segment keeps its definition but has no members. */
+  enabled: boolean
+  createdAt: number
+  updatedAt: number
+  /** A staff email, "secret key <id>" or "engine". */
+  updatedBy: string
+}
+
+export interface SegmentDefinitionChange {
+  key: string
+  name: string
+  description: string
+  definition: unknown
+  enabled: boolean
+}
+
+export interface SegmentDefinitionStore {
+  /** Every definition of this kind (or both), by key. */
+  list(kind?: 'segment' | 'trait'): Promise<SegmentDefinitionRecord[]>
+  get(id: string): Promise<SegmentDefinitionRecord | null>
+  /** Inserts version 1; null when the key is taken for this kind. */
+  create(record: Omit<SegmentDefinitionRecord, 'version' | 'createdAt' | 'updatedAt'>, now: number): Promise<SegmentDefinitionRecord | null>
+  /**
+   * Writes a new version (the previous one is kept in the history). With `expectedVersion`, writes only if
+   * the stored version is that one; returns 'conflict' otherwise, null when the id is unknown.
+   */
+  update(id: string, change: SegmentDefinitionChange, by: { updatedBy: string; now: number; expectedVersion?: number | undefined }): Promise<SegmentDefinitionRecord | 'conflict' | 'key_taken' | null>
+  /** Every version of one definition, newest first. */
+  versions(id: string): Promise<SegmentDefinitionRecord[]>
+  /** Deletes the definition and its history (the engine removes its members). */
+  delete(id: string): Promise<boolean>
+  /** The highest version of any definition plus the count: changes when anything changed (for cheap polling). */
+  stamp(): Promise<string>
+}
+
+/** One person's membership of one segment. */
+export interface MembershipRecord {
+  segmentId: string
+  personId: string
+  /** When the person entered (ms). */
+  since: number
+  /** The segment version that admitted them. */
+  version: number
+}
+
+/** An entry or exit, kept as history (also appended to the event log as Audience Entered / Exited). */
+export interface MembershipChange {
+  segmentId: string
+  personId: string
+  entered: boolean
+  at: number
+  version: number
+}
+
+export interface TraitValueRecord {
+  traitId: string
+  personId: string
+  /** JSON-serialisable value (number, string, boolean, string list) or null when there is none. */
+  value: unknown
+  updatedAt: number
+}
+
+export interface SegmentSizePoint {
+  /** Start of the UTC day (ms). */
+  day: number
+  size: number
+  entered: number
+  exited: number
+}
+
+export interface SegmentMemberStore {
+  /**
+   * Applies one evaluation pass in one transaction: memberships added and removed (with their history rows),
+   * trait values set (null deletes), and when each person must be evaluated again (null: only on new events).
+   */
+  apply(pass: {
+    changes: readonly MembershipChange[]
+    traits: readonly TraitValueRecord[]
+    recheck: readonly { personId: string; at: number | null }[]
+  }): Promise<void>
+  /** Current members of a segment, oldest entry first, paged by an opaque cursor. */
+  members(segmentId: string, page: { limit: number; cursor?: string | undefined }): Promise<{ items: MembershipRecord[]; next: string | null }>
+  count(segmentId: string): Promise<number>
+  /** Current member counts of every segment (id → count). */
+  counts(): Promise<Map<string, number>>
+  /** The segments a person is in now. */
+  membershipsOf(personId: string): Promise<MembershipRecord[]>
+  /** A person's computed trait values (trait id → value). */
+  traitsOf(personId: string): Promise<TraitValueRecord[]>
+  /** People whose re-evaluation is due at or before `now`, soonest first; `claim` moves their time on so
+   * another worker does not take them too (SKIP LOCKED on PostgreSQL). */
+  claimDue(now: number, limit: number): Promise<string[]>
+  /** Daily sizes of a segment in [from, to). */
+  sizeHistory(segmentId: string, from: number, to: number): Promise<SegmentSizePoint[]>
+  /** Removes every membership, history row and trait value of a definition (on delete), or all (recompute). */
+  clear(definitionId?: string): Promise<void>
+}
+
+/** A person's predicted value from the CLV model of the last training run (BG/NBD + Gamma-Gamma). */
+export interface PredictionRecord {
+  personId: string
+  /** 'bgnbd' when the model was fitted; 'rfm' when data was below the minimums (then only `percentile` is set, from historical value). */
+  method: 'bgnbd' | 'rfm'
+  probabilityAlive: number | null
+  expectedOrders90: number | null
+  expectedOrders365: number | null
+  /** Predicted value of the next 12 months, in the shop's currency. */
+  predictedValue12m: number | null
+  /** 0..1: the share of buyers whose predicted value is below this person's (mid-rank). */
+  percentile: number
+  /** The training run (model version) that computed it, and when. */
+  modelVersion: string
+  computedAt: number
+}
+
+export interface PredictionStore {
+  /** Replaces every prediction with those of one training run, in one transaction. */
+  replace(rows: readonly PredictionRecord[]): Promise<void>
+  /** Predictions of these people (person id → record). */
+  of(personIds: readonly string[]): Promise<Map<string, PredictionRecord>>
+  /** The model version of the stored predictions, or null when none were written. */
+  version(): Promise<string | null>
+}
