@@ -49,6 +49,9 @@ export interface RequestOptions {
   headers?: Record<string, string>
 }
 
+/** Longer than any call a test makes on a loaded 2-core machine, far shorter than the runner's timeout. */
+const REQUEST_TIMEOUT_MS = 60_000
+
 export async function request<T = any>(url: string, options: RequestOptions = {}): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers }
   if (options.auth) headers.authorization = options.auth
@@ -56,8 +59,23 @@ export async function request<T = any>(url: string, options: RequestOptions = {}
   if (options.json !== undefined) body = JSON.stringify(options.json)
   else if (options.body !== undefined) body = options.body
   if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json'
-  const res = await fetch(url, { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, body })
-  const text = await res.text()
+  const method = options.method ?? (body === undefined ? 'GET' : 'POST')
+  // A server that never answers fails the test with the call named, instead of hanging it until the
+  // runner's timeout with no clue which call it was.
+  const abort = new AbortController()
+  const started = Date.now()
+  const timer = setTimeout(() => abort.abort(new Error(`no answer to ${method} ${url} in ${REQUEST_TIMEOUT_MS / 1000} s`)), REQUEST_TIMEOUT_MS)
+  let text: string
+  let res: Response
+  try {
+    res = await fetch(url, { method, headers, body, signal: abort.signal })
+    text = await res.text()
+  } catch (error) {
+    if (abort.signal.aborted) throw new Error(`${abort.signal.reason?.message ?? 'aborted'} (after ${Date.now() - started} ms)`, { cause: error })
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
   const isJson = (res.headers.get('content-type') ?? '').includes('json') && text !== ''
   return { status: res.status, headers: res.headers, body: (isJson ? JSON.parse(text) : text) as T }
 }
