@@ -45,22 +45,21 @@ export function dashboardRoutes(dist = DIST) {
       if (!existsSync(indexFile)) return reply.status(503).type('text/html; charset=utf-8').send(NOT_BUILT)
       return reply.type('text/html; charset=utf-8').send(readFileSync(indexFile))
     })
-    const assets = path.join(dist, 'assets')
-    if (existsSync(assets)) {
-      await app.register(fastifyStatic, {
-        root: assets,
-        prefix: '/dashboard/assets/',
-        // File names carry their content hash: cache them for good.
-        immutable: true,
-        maxAge: '365d',
-        index: false,
-        list: false,
-        schemaHide: true,
-        setHeaders: (res) => {
-          res.setHeader('content-security-policy', DASHBOARD_CSP)
-          res.setHeader('x-content-type-options', 'nosniff')
-        },
-      })
-    }
+    // Registered even before a build exists (the plugin then only warns): files are looked up per request,
+    // so a dashboard built while the engine runs works without a restart.
+    await app.register(fastifyStatic, {
+      root: path.join(dist, 'assets'),
+      prefix: '/dashboard/assets/',
+      // File names carry their content hash: cache them for good.
+      immutable: true,
+      maxAge: '365d',
+      index: false,
+      list: false,
+      schemaHide: true,
+      setHeaders: (res) => {
+        res.setHeader('content-security-policy', DASHBOARD_CSP)
+        res.setHeader('x-content-type-options', 'nosniff')
+      },
+    })
   }
 }

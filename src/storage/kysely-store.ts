@@ -13,7 +13,7 @@ import { KyselyOverview, type OverviewStore } from './overview.ts'
 import { KyselyStaff, type StaffStore } from './staff.ts'
 import { type DiagnosticsStore, KyselyDiagnostics } from './diagnostics.ts'
 import type { Dialect } from './migrations/index.ts'
-import { advisoryLock, KyselySettings, noLock, type SettingsStore } from './settings.ts'
+import { advisoryLock, KyselySettings, type SettingsStore, sqliteWriteLock } from './settings.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
@@ -257,7 +257,7 @@ export abstract class KyselyStore implements Store {
 
   #settings: SettingsStore | null = null
   get settings(): SettingsStore {
-    this.#settings ??= new KyselySettings(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
+    this.#settings ??= new KyselySettings(this.db, this.kind === 'postgres' ? advisoryLock : sqliteWriteLock)
     return this.#settings
   }
 

@@ -64,14 +64,20 @@ type Lock = (trx: Kysely<Database>, name: string) => Promise<void>
 export const advisoryLock: Lock = async (trx, name) => {
   await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx)
 }
-/** SQLite: one writer at a time already. */
-export const noLock: Lock = async () => {}
+/**
+ * SQLite: one writer at a time already, but a deferred transaction that reads first fails with
+ * SQLITE_BUSY_SNAPSHOT when the append thread commits between its read and its first write. A write that
+ * changes nothing, as the first statement, takes the write lock before anything is read.
+ */
+export const sqliteWriteLock: Lock = async (trx) => {
+  await sql`delete from settings where 0`.execute(trx)
+}
 
 export class KyselySettings implements SettingsStore {
   readonly #db: Kysely<Database>
   readonly #lock: Lock
 
-  /** `lock` serialises writers across processes (PostgreSQL); SQLite has a single writer anyway. */
+  /** `lock` serialises writers across processes (PostgreSQL), or takes SQLite's write lock before the first read. */
   constructor(db: Kysely<Database>, lock: Lock) {
     this.#db = db
     this.#lock = lock
