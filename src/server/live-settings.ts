@@ -90,7 +90,8 @@ export class LiveSettings {
   }
 
   #apply(document: SettingsDocument): void {
-    if (document.version === this.#document.version && document.version !== 0) return
+    // A read that started before a change and ended after it must not bring the older document back.
+    if (document.version < this.#document.version || (document.version === this.#document.version && document.version !== 0)) return
     this.#document = document
     const stored = document.values.consentDefaults
     const next = Object.freeze({ ...this.#configured, ...(stored ? purposes(stored.value) : {}) })

@@ -304,6 +304,8 @@ export class KyselyDiagnostics implements DiagnosticsStore {
       from (
         select coalesce(p.merged_into, pe.person_id) as root, count(*) as n
         from person_events pe left join people p on p.id = pe.person_id
+        -- '' marks events the projector could attribute to nobody: not one big person.
+        where pe.person_id <> ''
         group by coalesce(p.merged_into, pe.person_id)
       ) per_person
       group by ${bucket}`)

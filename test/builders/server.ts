@@ -58,6 +58,9 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
     ATTUNE_SECRET_RATE_LIMIT: '0',
     ATTUNE_AUTH_FAILURE_LIMIT: '0',
     ATTUNE_LOGIN_FAILURE_LIMIT: '0',
+    // No scheduled training: a run starting a minute in takes SQLite's write lock from its own thread at a
+    // moment no test chose. Tests train when they mean to.
+    ATTUNE_TRAIN_INTERVAL_MINUTES: '0',
     ...options.env,
   }
   const config = loadConfig({ ...overrides, dataDir, port: 0, host: '127.0.0.1' }, env)

@@ -73,12 +73,10 @@ describe('people search query plans on SQLite (100,000 identities)', () => {
     assert.doesNotMatch(detail, /SEARCH identities USING INDEX sqlite_autoindex_identities_1 \(type=\?\)/, detail)
   })
 
-  it('answers a prefix search on the real store quickly', async () => {
-    const started = performance.now()
+  // How fast is for bench/ to say; the plans above show it reads an index range.
+  it('answers a prefix search on the real store', async () => {
     const found = await store.readPeople((tx) => tx.searchIdentifiers({ terms: [{ type: 'user_id', value: 'id-99' }, { type: 'anonymous_id', value: 'id-99' }], exact: false, after: null, limit: 200 }))
-    const ms = performance.now() - started
     assert.equal(found.length, 200)
     assert.ok(found.every((m) => m.value.startsWith('id-99')))
-    assert.ok(ms < 200, `${ms} ms`)
   })
 })
