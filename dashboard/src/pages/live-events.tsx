@@ -98,7 +98,11 @@ function useLiveList<T>(path: string, filters: Record<string, string>, live: boo
   useEffect(() => {
     if (!live || state === null) return
     let stopped = false
+    // A poll slower than the interval is not overlapped by the next one (both would add the same rows).
+    let polling = false
     const timer = setInterval(async () => {
+      if (polling) return
+      polling = true
       const rows = rowsRef.current
       const newest = rows.length > 0 ? key(rows[0]!) : 0
       // Re-read from just before the oldest row still waiting for its person, so the answer fills it in.
@@ -112,12 +116,17 @@ function useLiveList<T>(path: string, filters: Record<string, string>, live: boo
         if (page.nextCursor !== null) setSkipped(true)
         if (page.data.length === 0) return
         const byKey = new Map(page.data.map((r) => [key(r), r]))
-        const merged = [...page.data.filter((r) => key(r) > newest), ...rowsRef.current.map((r) => byKey.get(key(r)) ?? r)].slice(0, KEEP_ROWS)
+        // The rows as they are now (Load older may have added some meanwhile), and only rows newer than their newest.
+        const current = rowsRef.current
+        const newestNow = current.length > 0 ? key(current[0]!) : 0
+        const merged = [...page.data.filter((r) => key(r) > newestNow), ...current.map((r) => byKey.get(key(r)) ?? r)].slice(0, KEEP_ROWS)
         rowsRef.current = merged
         setState((s) => (s ? { ...s, rows: merged } : s))
         setError(null)
       } catch (e) {
         if (!stopped) setError(e)
+      } finally {
+        polling = false
       }
     }, POLL_MS)
     return () => {
@@ -129,8 +138,10 @@ function useLiveList<T>(path: string, filters: Record<string, string>, live: boo
   const loadOlder = async () => {
     if (!state?.older) return
     setLoadingOlder(true)
+    const mine = generation.current
     try {
       const page = await api.get<{ data: T[]; nextCursor: string | null }>(`${path}${query({ limit: 50, cursor: state.older, ...filters })}`)
+      if (mine !== generation.current) return // the filters changed meanwhile: these rows are of the old ones
       rowsRef.current = [...rowsRef.current, ...page.data]
       setState({ rows: rowsRef.current, older: page.nextCursor })
     } catch (e) {

@@ -17,6 +17,8 @@ import { formatInteger, formatMoney, formatNumber, formatPercent, formatTime, vi
 
 /** How often the live figures ask again. */
 const LIVE_MS = 5_000
+/** The live hour ends a little after now, so events acknowledged just now are in it. */
+const LIVE_LEAD_MS = 1_000
 
 function overviewPath(from: number, to: number, bucket: 'minute' | 'hour' | 'day') {
   return `/v1/reports/overview${query({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucket, tz: viewerTimeZone })}`
@@ -40,12 +42,15 @@ function LiveEvents({ live }: { live: UseQueryResult<OverviewReply> }) {
     <Section title="Events per minute (live)">
       <QueryView query={live} what="the last hour">
         {(report) => {
-          const last = report.buckets.at(-1)
+          // The minute that holds "now", not the last bucket: in a minute's last second the lead puts the next
+          // (empty) minute at the end.
+          const now = Date.parse(report.to) - LIVE_LEAD_MS
+          const current = report.buckets.find((b) => Date.parse(b.start) <= now && now < Date.parse(b.end))
           return (
             <>
               <Stats>
                 <Stat label="Events, last 60 minutes" value={<span data-testid="live-events-hour">{formatInteger(report.totals.events)}</span>} />
-                <Stat label="Events this minute" value={<span data-testid="live-events-minute">{formatInteger(last?.events ?? 0)}</span>} />
+                <Stat label="Events this minute" value={<span data-testid="live-events-minute">{formatInteger(current?.events ?? 0)}</span>} />
                 <Stat label="Active people, last 60 minutes" value={formatInteger(report.totals.people)} />
               </Stats>
               <p className="hint" role="status" aria-live="off">
@@ -148,7 +153,7 @@ export function OverviewPage() {
     queryKey: ['overview', 'live', viewerTimeZone],
     queryFn: () => {
       const now = Date.now()
-      return api.get<OverviewReply>(overviewPath(now - 3600_000, now + 1000, 'minute'))
+      return api.get<OverviewReply>(overviewPath(now - 3600_000, now + LIVE_LEAD_MS, 'minute'))
     },
     refetchInterval: LIVE_MS,
     staleTime: 0,
