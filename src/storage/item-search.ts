@@ -45,7 +45,10 @@ function idTerm(text: string): string {
   return [...foldCase(text)].slice(0, MAX_ID_TERM_LENGTH).join('')
 }
 
-/** The rows of `item_search_terms` for one item. */
+/**
+ * The rows of `item_search_terms` for one item. Migration 0011 filled the table with this function: a change to
+ * how terms are built needs a new migration that fills it again, or older databases keep the old terms.
+ */
 export function searchTermsOf(item: { id: string; title?: string | null; brand?: string | null }): ItemSearchTermsTable[] {
   const words = [...new Set([...wordsOf(item.title), ...wordsOf(item.brand)])].slice(0, MAX_WORDS_PER_ITEM)
   return [{ kind: 'id', term: idTerm(item.id), item_id: item.id }, ...words.map((term) => ({ kind: 'word' as const, term, item_id: item.id }))]
