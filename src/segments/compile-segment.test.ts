@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { aLine, aStoredEvent, anItem, DAY, type FactsInput, factsOf, HOUR, T0 } from '../../test/builders/person-facts.ts'
+import type { EventKind } from '../core/index.ts'
 import { compileSegment, type SegmentRule } from './index.ts'
 
 const compile = (rule: SegmentRule) => compileSegment({ id: 'seg_1', key: 'test', definition: rule })
@@ -23,6 +24,13 @@ describe('event conditions', () => {
     assert.equal(is({ event: { name: 'Signed Up' } }, { events }), true)
     assert.equal(is({ event: { name: ['Trial Started'] } }, { events }), false)
     assert.equal(is({ event: { kind: ['product_viewed', 'custom'] } }, { events }), true)
+  })
+
+  it("leaves the engine's Audience Entered / Exited events out unless the condition names their kind", () => {
+    const entered = aStoredEvent('audience_entered' as EventKind, T0 - HOUR, { event: 'Audience Entered' })
+    assert.equal(is({ event: { within: '1d' } }, { events: [entered] }), false)
+    assert.equal(is({ event: { name: 'Audience Entered' } }, { events: [entered] }), false)
+    assert.equal(compileSegment({ id: 's', key: 's', definition: { event: { within: '1d' } } }).evaluate(factsOf({ events: [entered, order(T0 - HOUR)] }), T0).value, true)
   })
 
   it('includes an event exactly at the window edge and drops it one millisecond later, with recheckAt at that millisecond', () => {
