@@ -42,6 +42,7 @@ describe('checkSegmentRule', () => {
     ['two operators in one node', { all: [], any: [] }, 'rule', /exactly one of/],
     ['an empty group', { all: [] }, 'rule.all', /non-empty list/],
     ['a bad date', { event: { from: '2026-02-31' } }, 'rule.event.from', /ISO 8601/, 'semantic'],
+    ['a day that does not exist in a date-time', { during: { to: '2026-02-30T10:00:00Z' } }, 'rule.during.to', /ISO 8601/, 'semantic'],
     ['to before from', { event: { from: '2026-03-01', to: '2026-02-01' } }, 'rule.event.to', /after from/, 'semantic'],
     ['an operator of the wrong type', { event: { where: [{ path: 'properties.price', gt: '10' }] } }, 'rule.event.where[0].gt', /finite number/],
     ['a condition without operator', { event: { where: [{ path: 'properties.price' }] } }, 'rule.event.where[0]', /needs an operator/],
