@@ -165,9 +165,10 @@ class Builder {
       let abandoned = 0
       let recheckAt: number | null = null
       const events = f.events
+      const gone = w.slideMs === null ? -Infinity : now - w.slideMs
       for (let i = 0; i < events.length; i++) {
         const x = events[i]!
-        if (!did.test(x, f.items) || x.timestamp < w.fromMs || x.timestamp >= w.toMs) continue
+        if (x.timestamp < gone || x.timestamp < w.fromMs || x.timestamp >= w.toMs || !did.test(x, f.items)) continue
         const deadline = x.timestamp + timeout
         const xItems = a.sameItem ? new Set([...(x.data.products ?? []).map((l) => l.itemId), ...(x.itemId ? [x.itemId] : [])]) : null
         let answered = false
