@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { checkSegmentRule, checkTraitDefinition, MAX_RULE_DEPTH, SegmentRuleSchema, TraitDefinitionSchema } from './index.ts'
 
@@ -126,4 +127,14 @@ describe('checkTraitDefinition', () => {
       }
     })
   }
+})
+
+describe('schema types', () => {
+  it('keep the literal kinds, trait types and RFM names for the API and the dashboard', () => {
+    const rule: Static<typeof SegmentRuleSchema> = { all: [{ event: { kind: 'order_completed' } }, { profile: { rfm: { segment: 'Top Spender' } } }] }
+    const trait: Static<typeof TraitDefinitionSchema> = { type: 'counter', event: { kind: ['product_viewed'] } }
+    // @ts-expect-error an unknown trait type is a type error, not just a runtime one
+    const wrong: Static<typeof TraitDefinitionSchema> = { type: 'median', event: {} }
+    assert.equal(schema.Check(rule) && traitSchema.Check(trait) && !traitSchema.Check(wrong), true)
+  })
 })
