@@ -16,6 +16,8 @@ import type { Dialect } from './migrations/index.ts'
 import { advisoryLock, KyselySettings, noLock, type SettingsStore } from './settings.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import type { PeopleTx } from './people.ts'
+import { KyselySegmentMembers } from './segment-members.ts'
+import type { SegmentMemberStore } from './segment-store.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
 import { type Database, decodeCursor, encodeCursor, itemToRow, rowToApiKey, rowToEvent, rowToItem } from './tables.ts'
 
@@ -259,6 +261,12 @@ export abstract class KyselyStore implements Store {
   get settings(): SettingsStore {
     this.#settings ??= new KyselySettings(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
     return this.#settings
+  }
+
+  #segmentMembers: SegmentMemberStore | null = null
+  get segmentMembers(): SegmentMemberStore {
+    this.#segmentMembers ??= new KyselySegmentMembers(this.db, this.kind as Dialect)
+    return this.#segmentMembers
   }
 
   #impressions: ImpressionStore | null = null

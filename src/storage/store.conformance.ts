@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { EventRecord, ItemInput } from '../core/index.ts'
 import type { ItemQuery, Store } from './store.ts'
+import { describeSegmentMembers } from './segment-members.conformance.ts'
 
 let seq = 0
 function event(overrides: Partial<EventRecord> = {}): EventRecord {
@@ -41,6 +42,8 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     after(async () => {
       await store.close()
     })
+
+    describeSegmentMembers(() => store, open)
 
     it('migrates idempotently and answers ping', async () => {
       await store.migrate()
