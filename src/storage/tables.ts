@@ -42,7 +42,7 @@ import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
 import type { RejectedEventCountsTable, RejectedEventsTable } from './diagnostics.ts'
 import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 import type { ItemSearchTermsTable } from './item-search.ts'
-import type { SegmentMemberHistoryTable, SegmentMembersTable, SegmentScheduleTable, TraitValuesTable } from './segment-members.ts'
+import type { SegmentEngineStateTable, SegmentMemberHistoryTable, SegmentMembersTable, SegmentScheduleTable, TraitValuesTable } from './segment-members.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -87,6 +87,7 @@ export interface Database extends PeopleDatabase {
   segment_member_history: SegmentMemberHistoryTable
   trait_values: TraitValuesTable
   segment_schedule: SegmentScheduleTable
+  segment_engine_state: SegmentEngineStateTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {
