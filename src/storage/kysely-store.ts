@@ -15,6 +15,8 @@ import { type DiagnosticsStore, KyselyDiagnostics } from './diagnostics.ts'
 import type { Dialect } from './migrations/index.ts'
 import { advisoryLock, KyselySettings, noLock, type SettingsStore } from './settings.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
+import { KyselySegmentDefinitions } from './segment-definitions.ts'
+import type { SegmentDefinitionStore } from './segment-store.ts'
 import type { PeopleTx } from './people.ts'
 import { KyselySegmentMembers } from './segment-members.ts'
 import type { SegmentMemberStore } from './segment-store.ts'
@@ -261,6 +263,12 @@ export abstract class KyselyStore implements Store {
   get settings(): SettingsStore {
     this.#settings ??= new KyselySettings(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
     return this.#settings
+  }
+
+  #segmentDefinitions: SegmentDefinitionStore | null = null
+  get segmentDefinitions(): SegmentDefinitionStore {
+    this.#segmentDefinitions ??= new KyselySegmentDefinitions(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
+    return this.#segmentDefinitions
   }
 
   #segmentMembers: SegmentMemberStore | null = null

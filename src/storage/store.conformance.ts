@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { EventRecord, ItemInput } from '../core/index.ts'
+import { describeSegmentDefinitions } from './segment-definitions.conformance.ts'
 import type { ItemQuery, Store } from './store.ts'
 import { describeSegmentMembers } from './segment-members.conformance.ts'
 
@@ -43,6 +44,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       await store.close()
     })
 
+    describeSegmentDefinitions(() => store)
     describeSegmentMembers(() => store, open)
 
     it('migrates idempotently and answers ping', async () => {
