@@ -45,7 +45,7 @@ describe('segments API', () => {
   const sizeOf = async (id: string) => (await api.secret('GET', `/v1/segments/${id}`)).body.size as number
 
   before(async () => {
-    server = await startServer()
+    server = await startServer({}, { env: { ATTUNE_BUILT_IN_SEGMENTS: 'true' } })
     server.engine.startWorkers()
     api = new Api(server)
     const batch = [...buyers.flatMap((u) => [view(u), order(u, 1)]), ...viewersOnly.map(view), ...HOSTILE.map((u, i) => order(u, 100 + i))]
@@ -208,7 +208,7 @@ describe('segments API', () => {
     const doomed = list.find((s) => s.builtIn)!
     assert.equal((await api.secret('DELETE', `/v1/segments/${doomed.id}`)).status, 204)
     await server.stop()
-    server = await startServer({ dataDir: server.dataDir }, { env: { ATTUNE_WRITE_KEY: server.writeKey, ATTUNE_SECRET_KEY: server.secretKey } })
+    server = await startServer({ dataDir: server.dataDir }, { env: { ATTUNE_WRITE_KEY: server.writeKey, ATTUNE_SECRET_KEY: server.secretKey, ATTUNE_BUILT_IN_SEGMENTS: 'true' } })
     api = new Api(server)
     assertError(await api.secret('GET', `/v1/segments/${doomed.id}`), 404, 'not_found')
     const restored = await post('/v1/segments/built-ins', undefined)
