@@ -85,6 +85,12 @@ describe('segments API', () => {
     assert.equal(new Set(members.map((m) => m.personId)).size, members.length, 'pages neither repeat nor skip')
     assert.ok(members.every((m) => m.identifier?.type === 'user_id'))
     assert.equal(await sizeOf(created.body.id), members.length)
+    const sizes = await api.secret('GET', `/v1/segments/${created.body.id}/sizes`)
+    assert.equal(sizes.status, 200, JSON.stringify(sizes.body))
+    assert.equal(Date.parse(sizes.body.to) - Date.parse(sizes.body.from), 30 * 864e5)
+    assert.deepEqual(sizes.body.data.at(-1), { day: new Date(Math.floor(Date.now() / 864e5) * 864e5).toISOString(), size: members.length, entered: members.length, exited: 0 })
+    assertError(await api.secret('GET', `/v1/segments/${created.body.id}/sizes?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z`), 400, 'invalid_field', 'from')
+    assertError(await api.secret('GET', `/v1/segments/${created.body.id}/members?cursor=not-ours`), 400, 'invalid_field', 'cursor')
   })
 
   it('refuses a bad rule with 400 naming the field inside it', async () => {
