@@ -69,6 +69,7 @@ export class SegmentEngine {
   readonly #loader: FactsLoader
   #defs: (Definitions & { stamp: string; signature: string }) | null = null
   #reloading: Promise<void> | null = null
+  #again: Promise<void> | null = null
   #queue: Promise<unknown> = Promise.resolve()
   #timers: NodeJS.Timeout[] = []
   #ticking = false
@@ -82,7 +83,15 @@ export class SegmentEngine {
 
   /** Re-reads the definitions when their stamp moved; evaluates everyone when they differ from what was evaluated last. */
   reload(): Promise<void> {
-    this.#reloading ??= this.#reload().finally(() => {
+    // A call during a reload may follow a change that reload did not see: one more runs after it.
+    if (this.#reloading) {
+      this.#again ??= this.#reloading.catch(() => {}).then(() => {
+        this.#again = null
+        return this.reload()
+      })
+      return this.#again
+    }
+    this.#reloading = this.#reload().finally(() => {
       this.#reloading = null
     })
     return this.#reloading
