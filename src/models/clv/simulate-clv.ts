@@ -56,16 +56,18 @@ export interface SimulationOptions {
 /**
  * Continuous-time purchase histories: λ ~ Gamma(r, α), p ~ Beta(a, b); after the first purchase,
  * repeats at rate λ until a dropout (probability p after each repeat) or the end. With `spend`, each
- * transaction is worth Gamma(p, ν) with ν ~ Gamma(q, v). Returns the orders and, for days-wide draws,
- * the exact summaries (times not rounded to days).
+ * transaction is worth Gamma(p, ν) with ν ~ Gamma(q, v). Returns the orders and the exact summaries
+ * (times not rounded to days). Each customer draws from their own seeded stream, so the same seed with
+ * more `days` gives the same customers observed for longer (a holdout period).
  */
 export function simulateClv(params: BgNbdParams, options: SimulationOptions): { orders: OrderRecord[]; exact: CustomerSummary[] } {
-  const random = seededRandom(options.seed)
   const start = options.start ?? Date.UTC(2024, 0, 1)
   const orders: OrderRecord[] = []
   const exact: CustomerSummary[] = []
   for (let i = 0; i < options.customers; i++) {
     const person = `c${String(i).padStart(6, '0')}`
+    // A stream per customer: a longer simulation with the same seed extends the same histories.
+    const random = seededRandom((options.seed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0)
     const lambda = gammaVariate(random, params.r) / params.alpha
     const ga = gammaVariate(random, params.a)
     const dropout = ga / (ga + gammaVariate(random, params.b))
