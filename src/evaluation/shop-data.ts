@@ -10,6 +10,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { StoredEvent } from '../core/index.ts'
+import type { OrderRecord } from '../models/index.ts'
 import {
   type EventImportOptions,
   type ImportProgress,
@@ -48,8 +49,34 @@ export function interactionsFromEvents(events: Iterable<StoredEvent>, out: Inter
   return out
 }
 
+/**
+ * The completed orders in events, for the CLV models: the person (user id, else anonymous id), the
+ * time and the value, from the lines sold at a positive price and quantity (else the order's revenue).
+ * Refunds are separate events and are not subtracted: the models describe buying, not returns.
+ */
+export function ordersFromEvents(events: Iterable<StoredEvent>, out: OrderRecord[] = []): OrderRecord[] {
+  for (const e of events) {
+    if (e.kind !== 'order_completed') continue
+    const person = e.userId ?? e.anonymousId
+    if (!person) continue
+    let value = 0
+    let priced = false
+    for (const line of e.data.products ?? []) {
+      if (line.price !== null && line.price > 0 && line.quantity > 0) {
+        value += line.price * line.quantity
+        priced = true
+      }
+    }
+    if (!priced) value = e.data.revenue ?? 0
+    out.push({ person, time: e.timestamp, value })
+  }
+  return out
+}
+
 export interface ShopData {
   interactions: Interaction[]
+  /** Completed orders (`ordersFromEvents`). */
+  orders: OrderRecord[]
   items: Map<string, ItemInfo>
   /** Events read from the log. */
   events: number
@@ -58,12 +85,14 @@ export interface ShopData {
 /** Every interaction in the store's log, read page by page in log order, and the catalogue. */
 export async function readStore(store: Store, onProgress?: (events: number) => void): Promise<ShopData> {
   const interactions: Interaction[] = []
+  const orders: OrderRecord[] = []
   let after = 0
   let events = 0
   for (;;) {
     const page = await store.readEvents(after, 10_000)
     if (page.length === 0) break
     interactionsFromEvents(page, interactions)
+    ordersFromEvents(page, orders)
     events += page.length
     after = page[page.length - 1]!.seq
     onProgress?.(events)
@@ -81,7 +110,7 @@ export async function readStore(store: Store, onProgress?: (events: number) => v
     }
     cursor = page.nextCursor ?? undefined
   } while (cursor)
-  return { interactions, items, events }
+  return { interactions, orders, items, events }
 }
 
 export type FileKind = 'orders' | 'events'

@@ -13,6 +13,7 @@ export {
   DAY_MS,
   dayOf,
   DEFAULT_CLV_OPTIONS,
+  expectedSpend,
   fitClv,
   type OrderRecord,
   predictClv,
