@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { EventRecord, ItemInput } from '../core/index.ts'
+import { describePredictions } from './predictions.conformance.ts'
 import type { ItemQuery, Store } from './store.ts'
 
 let seq = 0
@@ -41,6 +42,8 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     after(async () => {
       await store.close()
     })
+
+    describePredictions(() => store)
 
     it('migrates idempotently and answers ping', async () => {
       await store.migrate()

@@ -42,6 +42,7 @@ import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
 import type { RejectedEventCountsTable, RejectedEventsTable } from './diagnostics.ts'
 import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 import type { ItemSearchTermsTable } from './item-search.ts'
+import type { PredictionsTable } from './predictions.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -82,6 +83,7 @@ export interface Database extends PeopleDatabase {
   settings: SettingsTable
   api_key_uses: ApiKeyUsesTable
   item_search_terms: ItemSearchTermsTable
+  predictions: PredictionsTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {
