@@ -10,7 +10,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { StoredEvent } from '../core/index.ts'
-import type { OrderRecord } from '../models/index.ts'
+import { type OrderRecord, orderValue } from '../models/index.ts'
 import {
   type EventImportOptions,
   type ImportProgress,
@@ -49,26 +49,12 @@ export function interactionsFromEvents(events: Iterable<StoredEvent>, out: Inter
   return out
 }
 
-/**
- * The completed orders in events, for the CLV models: the person (user id, else anonymous id), the
- * time and the value, from the lines sold at a positive price and quantity (else the order's revenue).
- * Refunds are separate events and are not subtracted: the models describe buying, not returns.
- */
+/** The completed orders in events, for the CLV models: the person (user id, else anonymous id), the time, the value. */
 export function ordersFromEvents(events: Iterable<StoredEvent>, out: OrderRecord[] = []): OrderRecord[] {
   for (const e of events) {
     if (e.kind !== 'order_completed') continue
     const person = e.userId ?? e.anonymousId
-    if (!person) continue
-    let value = 0
-    let priced = false
-    for (const line of e.data.products ?? []) {
-      if (line.price !== null && line.price > 0 && line.quantity > 0) {
-        value += line.price * line.quantity
-        priced = true
-      }
-    }
-    if (!priced) value = e.data.revenue ?? 0
-    out.push({ person, time: e.timestamp, value })
+    if (person) out.push({ person, time: e.timestamp, value: orderValue(e.data) })
   }
   return out
 }

@@ -16,6 +16,7 @@ export {
   expectedSpend,
   fitClv,
   type OrderRecord,
+  orderValue,
   predictClv,
   simulateClv,
 } from './clv/index.ts'

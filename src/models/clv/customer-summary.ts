@@ -4,8 +4,25 @@
  * UTC day are one transaction (their values summed), the first transaction is not a repeat, times are
  * whole days since the first transaction, and monetary is the mean value of the repeat transactions.
  */
+import type { NormalizedData } from '../../core/index.ts'
 
 export const DAY_MS = 86_400_000
+
+/**
+ * An order event's value: its lines sold at a positive price and quantity, else its revenue (0 without
+ * either). Refunds are separate events and are not subtracted: the models describe buying, not returns.
+ */
+export function orderValue(data: NormalizedData): number {
+  let value = 0
+  let priced = false
+  for (const line of data.products ?? []) {
+    if (line.price !== null && line.price > 0 && line.quantity > 0) {
+      value += line.price * line.quantity
+      priced = true
+    }
+  }
+  return priced ? value : (data.revenue ?? 0)
+}
 
 export interface OrderRecord {
   person: string

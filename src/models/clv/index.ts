@@ -4,7 +4,7 @@
  * data minimums (docs/clv.md).
  */
 export { type BgNbdGroup, bgNbdGroupedLogLikelihood, bgNbdLogLikelihood, type BgNbdParams, conditionalExpectedPurchases, expectedPurchases, probabilityAlive } from './bg-nbd.ts'
-export { type CustomerSummary, customerSummaries, DAY_MS, dayOf, type OrderRecord } from './customer-summary.ts'
+export { type CustomerSummary, customerSummaries, DAY_MS, dayOf, type OrderRecord, orderValue } from './customer-summary.ts'
 export { type ClvFit, type ClvOptions, DEFAULT_CLV_OPTIONS, fitBgNbd, fitClv, fitGammaGamma } from './fit-clv.ts'
 export { conditionalExpectedSpend, gammaGammaLogLikelihood, type GammaGammaParams } from './gamma-gamma.ts'
 export { minimize, type MinimizeOptions, type MinimizeResult } from './nelder-mead.ts'
