@@ -121,6 +121,32 @@ describe('fitClv below the minimums', () => {
   })
 })
 
+describe('fitClv on data the model cannot pin down', () => {
+  it('converges to finite parameters when nobody seems to drop out (everyone buys every 10 days up to the end)', () => {
+    const customers = Array.from({ length: 800 }, (_, i) => {
+      const T = 200 + (i % 100)
+      const x = Math.floor(T / 10)
+      return { person: `p${i}`, frequency: x, recency: 10 * x, T, monetary: 20 + (i % 7), totalValue: 0, days: [] }
+    })
+    const fit = fitClv(customers)
+    assert.equal(fit.method, 'bgnbd')
+    const p = fit.bgnbd!
+    assert.ok(p.converged && [p.r, p.alpha, p.a, p.b].every((v) => Number.isFinite(v) && v > 0), JSON.stringify(p))
+    // Almost certainly alive, and about 9 orders in the next 90 days.
+    const [first] = predictClv(fit, customers)
+    assert.ok(first!.probabilityAlive! > 0.95, String(first!.probabilityAlive))
+    assert.ok(Math.abs(first!.expectedOrders90! - 9) < 1.5, String(first!.expectedOrders90))
+  })
+
+  it('still fits when everyone bought once (no repeat information at all) if the minimum allows it', () => {
+    const customers = Array.from({ length: 100 }, (_, i) => ({ person: `o${i}`, frequency: i < 5 ? 1 : 0, recency: i < 5 ? 3 : 0, T: 100 + i, monetary: i < 5 ? 10 : 0, totalValue: 10, days: [] }))
+    const fit = fitClv(customers, { minRepeatBuyers: 5, minDays: 10 })
+    assert.equal(fit.method, 'bgnbd')
+    assert.ok([fit.bgnbd!.r, fit.bgnbd!.alpha, fit.bgnbd!.a, fit.bgnbd!.b].every(Number.isFinite))
+    assert.ok(predictClv(fit, customers).every((p) => Number.isFinite(p.predictedValue12m!) && p.expectedOrders365! < 1))
+  })
+})
+
 describe('midRankPercentiles', () => {
   it('gives ties the middle of their ranks, 0 to the lowest and 1 to the highest', () => {
     assert.deepEqual(midRankPercentiles([5, 1, 5, 9, 3]), [0.625, 0, 0.625, 1, 0.25])
