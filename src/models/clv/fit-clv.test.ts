@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { bgNbdLogLikelihood } from './bg-nbd.ts'
 import { customerSummaries, DAY_MS } from './customer-summary.ts'
-import { fitClv } from './fit-clv.ts'
+import { type ClvFit, fitClv } from './fit-clv.ts'
 import { midRankPercentiles, predictClv } from './predict-clv.ts'
+import { REFERENCE } from './reference-values.ts'
 import { simulateClv } from './simulate-clv.ts'
 
 const CDNOW_DAYS = { r: 0.243, alpha: 4.414 * 7, a: 0.793, b: 2.426 }
@@ -86,6 +87,19 @@ describe('fitClv on data simulated from the model', () => {
     const recent = predictClv(fit, [{ person: 'r', frequency: 6, recency: 180, T: 185, monetary: 30, totalValue: 210, days: [] }])[0]!
     const lapsed = predictClv(fit, [{ person: 'l', frequency: 6, recency: 40, T: 185, monetary: 30, totalValue: 210, days: [] }])[0]!
     assert.ok(recent.probabilityAlive! > lapsed.probabilityAlive! && recent.predictedValue12m! > lapsed.predictedValue12m!)
+  })
+})
+
+describe('predictClv against lifetimes’ customer_lifetime_value (computed by reference-values.py)', () => {
+  it('gives the same 12-month value, with Gamma-Gamma’s spend and the monthly discount', () => {
+    const bgnbd = { r: 0.55, alpha: 60, a: 0.4, b: 3.1, logLikelihood: 0, converged: true, evaluations: 0 }
+    const gammaGamma = { p: 6.25, q: 3.74, v: 15.44, logLikelihood: 0, converged: true, evaluations: 0, customers: 0 }
+    const fit: ClvFit = { method: 'bgnbd', note: null, unit: 'days', customers: 3, repeatBuyers: 2, days: 300, bgnbd, gammaGamma, spendFrequencyCorrelation: 0, meanSpend: 0, seconds: 0 }
+    const customers = REFERENCE.clv12.map(([x, tx, T, m], i) => ({ person: `p${i}`, frequency: x, recency: tx, T, monetary: m, totalValue: 0, days: [] }))
+    predictClv(fit, customers).forEach((p, i) => {
+      const expected = REFERENCE.clv12[i]![4]
+      assert.ok(Math.abs(p.predictedValue12m! - expected) < 1e-9 * expected, `${p.predictedValue12m} vs ${expected}`)
+    })
   })
 })
 

@@ -33,6 +33,7 @@ BGNBD_CASES = [(0, 0.0, 38.86), (1, 30.43, 38.86), (2, 30.43, 38.86), (2, 1.71, 
 BGNBD_DAY_CASES = [(0, 0.0, 300.0), (3, 120.0, 200.0), (12, 250.0, 260.0), (40, 300.0, 370.0), (1, 5.0, 6.0), (5000, 364.0, 365.0)]
 GG = dict(p=6.25, q=3.74, v=15.44)
 GG_CASES = [(1, 10.0), (5, 35.2), (20, 120.0), (2, 0.5)]
+CLV_CASES = [(0, 0.0, 300.0, 0.0), (3, 120.0, 200.0, 25.0), (12, 250.0, 260.0, 41.5)]
 
 
 def hyp2f1(a, b, c, z):
@@ -79,6 +80,17 @@ def gg_ll(g, x, m):
     )
 
 
+def clv12(p, g, x, tx, T, m, months=12, discount=0.01):
+    """lifetimes' _customer_lifetime_value with freq 'D': months of 30 days, Gamma-Gamma's spend, monthly discount."""
+    spend = g["p"] * (g["v"] + x * m) / (g["p"] * x + g["q"] - 1) if x > 0 else g["v"] * g["p"] / (g["q"] - 1)
+    value, previous = 0.0, 0.0
+    for i in range(1, months + 1):
+        up_to = conditional(p, 30 * i, x, tx, T)
+        value += spend * (up_to - previous) / (1 + discount) ** i
+        previous = up_to
+    return value
+
+
 def simulate(p, n, weeks, rng):
     """BG/NBD histories, all starting at 0, observed for `weeks`; tx and T kept to two decimals."""
     rows = []
@@ -118,6 +130,7 @@ def main():
             for x, tx, T in BGNBD_DAY_CASES
         ],
         "unconditionalWeeks": [[t, unconditional(CDNOW_WEEKS, t)] for t in [1.0, 39.0, 78.0]],
+        "clv12": [[x, tx, T, m, clv12(DAYS, GG, x, tx, T, m)] for x, tx, T, m in CLV_CASES],
         "gammaGamma": [[x, m, gg_ll(GG, x, m), GG["p"] * (GG["v"] + x * m) / (GG["p"] * x + GG["q"] - 1)] for x, m in GG_CASES],
     }
 
