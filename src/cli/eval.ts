@@ -199,6 +199,17 @@ async function loadProtocol(raw: RawOptions, progress: ReturnType<typeof progres
 async function runClvEval(raw: RawOptions, progress: ReturnType<typeof progressReporter>): Promise<void> {
   const source = sourceOf(raw)
   if (source === 'dataset' || source === 'events') throw usageError('--clv reads order lines: give --orders <file> (or --store)', `--${source}`)
+  // The flags are checked before the data is read (an import can take a while).
+  const offset = raw.timezoneOffset === undefined ? 0 : (parseTimezoneOffset(raw.timezoneOffset) ?? 0)
+  const time = (flag: '--cutoff' | '--end', text: string | undefined) => {
+    if (text === undefined) return undefined
+    const parsed = parseTimestamp(text, offset)
+    if (parsed === null) throw usageError(`${flag}: "${text}" is not a date-time (ISO 8601 or YYYY-MM-DD HH:MM:SS)`, flag)
+    return parsed
+  }
+  const end = time('--end', raw.end)
+  const givenCutoff = time('--cutoff', raw.cutoff)
+  if (end !== undefined && givenCutoff !== undefined && end <= givenCutoff) throw usageError('--end must be after --cutoff', '--end')
   let orders
   if (source === 'store') {
     const config = loadConfig()
@@ -217,16 +228,7 @@ async function runClvEval(raw: RawOptions, progress: ReturnType<typeof progressR
     orders = read.orders
   }
   if (orders.length === 0) throw usageError('no completed orders to fit the CLV models on', source === 'store' ? '--store' : '--orders')
-  const offset = raw.timezoneOffset === undefined ? 0 : (parseTimezoneOffset(raw.timezoneOffset) ?? 0)
-  const time = (flag: '--cutoff' | '--end', text: string | undefined) => {
-    if (text === undefined) return undefined
-    const parsed = parseTimestamp(text, offset)
-    if (parsed === null) throw usageError(`${flag}: "${text}" is not a date-time (ISO 8601 or YYYY-MM-DD HH:MM:SS)`, flag)
-    return parsed
-  }
-  const end = time('--end', raw.end)
-  const cutoff = time('--cutoff', raw.cutoff) ?? defaultCutoff(end === undefined ? orders : orders.filter((o) => o.time < end))
-  if (end !== undefined && end <= cutoff) throw usageError('--end must be after --cutoff', '--end')
+  const cutoff = givenCutoff ?? defaultCutoff(end === undefined ? orders : orders.filter((o) => o.time < end))
   progress.note(`${orders.length.toLocaleString('en-US')} orders; fitting before ${new Date(cutoff).toISOString()}`)
   const report = evaluateClv(orders, cutoff, { end, ...(raw.minRepeatBuyers !== undefined && { minRepeatBuyers: raw.minRepeatBuyers }) })
   const where = source === 'store' ? { source: 'store' } : { source: 'orders', file: raw.orders }
