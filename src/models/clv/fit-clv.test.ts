@@ -152,6 +152,18 @@ describe('fitClv on data the model cannot pin down', () => {
     assert.ok(Math.abs(first!.expectedOrders90! - 9) < 1.5, String(first!.expectedOrders90))
   })
 
+  it('converges with a heavy buyer in the data (5,000 repeats: the likelihood overflows at naive starting points)', () => {
+    const { orders } = simulateClv(CDNOW_DAYS, { customers: 2000, days: 273, acquisitionDays: 84, seed: 9 })
+    // Bought on the last day (at ~18 a day, a two-day gap would already mean gone, and the model says so).
+    const customers = [...customerSummaries(orders, END), { person: 'heavy', frequency: 5000, recency: 272, T: 272, monetary: 3, totalValue: 15003, days: [] }]
+    const fit = fitClv(customers, { minRepeatBuyers: 100 })
+    assert.equal(fit.method, 'bgnbd', fit.note ?? '')
+    const p = fit.bgnbd!
+    assert.ok(p.converged && Number.isFinite(p.logLikelihood), JSON.stringify(p))
+    const heavy = predictClv(fit, customers).at(-1)!
+    assert.ok(heavy.expectedOrders90! > 1000 && heavy.percentile === 1, JSON.stringify(heavy))
+  })
+
   it('still fits when everyone bought once (no repeat information at all) if the minimum allows it', () => {
     const customers = Array.from({ length: 100 }, (_, i) => ({ person: `o${i}`, frequency: i < 5 ? 1 : 0, recency: i < 5 ? 3 : 0, T: 100 + i, monetary: i < 5 ? 10 : 0, totalValue: 10, days: [] }))
     const fit = fitClv(customers, { minRepeatBuyers: 5, minDays: 10 })
