@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { bgNbdGroupedLogLikelihood, bgNbdLogLikelihood, conditionalExpectedPurchases, expectedPurchases, probabilityAlive } from './bg-nbd.ts'
+import { BgNbdTable } from './bg-nbd-table.ts'
+import { bgNbdLogLikelihood, conditionalExpectedPurchases, expectedPurchases, probabilityAlive } from './bg-nbd.ts'
 import type { CustomerSummary } from './customer-summary.ts'
 import { fitBgNbd, fitGammaGamma } from './fit-clv.ts'
 import { conditionalExpectedSpend, gammaGammaLogLikelihood } from './gamma-gamma.ts'
@@ -44,14 +45,15 @@ describe('BG/NBD formulas', () => {
     near(conditionalExpectedPurchases(CDNOW, 39, 0, 0, 0), expectedPurchases(CDNOW, 39), 1e-12)
   })
 
-  it('the grouped likelihood is the weighted sum of the per-customer ones', () => {
-    const groups = [
-      { x: 0, tx: 0, T: 30, weight: 3 },
-      { x: 4, tx: 20, T: 30, weight: 2 },
-      { x: 4, tx: 25, T: 38, weight: 1 },
-    ]
-    const bySum = groups.reduce((s, g) => s + g.weight * bgNbdLogLikelihood(CDNOW, g.x, g.tx, g.T), 0)
-    near(bgNbdGroupedLogLikelihood(CDNOW, groups), bySum, 1e-13)
+  it('the grouped table’s likelihood is the sum of the per-customer ones, with customers sharing (x, t_x, T) in one row', () => {
+    const customers = [summary(0, 0, 30), summary(0, 0, 30), summary(0, 0, 30), summary(4, 20, 30), summary(4, 20, 30), summary(4, 25, 38), summary(1, 30, 38)]
+    const table = new BgNbdTable(customers)
+    assert.equal(table.rows, 4)
+    assert.equal(table.customers, 7)
+    for (const p of [CDNOW, DAYS]) {
+      const bySum = customers.reduce((s, c) => s + bgNbdLogLikelihood(p, c.frequency, c.recency, c.T), 0)
+      near(table.logLikelihood(p), bySum, 1e-13)
+    }
   })
 
   it('stays finite and accurate for a buyer of 5,000 repeat purchases (the reference table’s last row), whose terms overflow doubles', () => {
@@ -68,6 +70,13 @@ describe('Gamma-Gamma formulas', () => {
       near(gammaGammaLogLikelihood(GG, x, m), ll, 1e-12, `LL(${x}, ${m})`)
       near(conditionalExpectedSpend(GG, x, m), spend, 1e-12, `E[spend](${x}, ${m})`)
     }
+  })
+
+  it('the fit’s likelihood is the sum of the per-customer ones', () => {
+    const customers = REFERENCE.gammaGammaFit.rows.map(([x, m]) => summary(x, 0, 0, m))
+    const fit = fitGammaGamma(customers)!
+    const bySum = customers.reduce((s, c) => s + gammaGammaLogLikelihood(fit, c.frequency, c.monetary), 0)
+    near(fit.logLikelihood, bySum, 1e-12)
   })
 
   it('a customer without repeat purchases gets the population mean v·p/(q − 1)', () => {

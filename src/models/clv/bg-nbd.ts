@@ -25,38 +25,6 @@ export function bgNbdLogLikelihood(p: BgNbdParams, x: number, tx: number, T: num
   return a1 + a2 + logAddExp(a3, a4)
 }
 
-/** Customers who share (x, t_x, T), counted: a shop's thousands of customers fall in far fewer rows. */
-export interface BgNbdGroup {
-  x: number
-  tx: number
-  T: number
-  weight: number
-}
-
-/**
- * Σ weight · log-likelihood over grouped customers, with the lnΓ terms computed once per distinct x
- * (the fit calls this thousands of times; lnΓ dominates otherwise).
- */
-export function bgNbdGroupedLogLikelihood(p: BgNbdParams, groups: readonly BgNbdGroup[]): number {
-  const { r, alpha, a, b } = p
-  const constant = -lnGamma(r) + r * Math.log(alpha) + lnGamma(a + b) - lnGamma(b)
-  const lnA = Math.log(a)
-  const byX = new Map<number, number>()
-  let total = 0
-  for (const g of groups) {
-    const x = g.x
-    let gammas = byX.get(x)
-    if (gammas === undefined) {
-      gammas = lnGamma(r + x) + lnGamma(b + x) - lnGamma(a + b + x)
-      byX.set(x, gammas)
-    }
-    const a3 = -(r + x) * Math.log(alpha + g.T)
-    const tail = x === 0 ? a3 : logAddExp(a3, lnA - Math.log(b + x - 1) - (r + x) * Math.log(g.tx + alpha))
-    total += g.weight * (constant + gammas + tail)
-  }
-  return total
-}
-
 /** (a + b + x − 1)/(a − 1) and the bracket both change sign at a = 1; their ratio is smooth there. */
 const offOne = (a: number) => (Math.abs(a - 1) < 1e-7 ? 1 + 1e-7 : a)
 

@@ -6,11 +6,12 @@
  * logarithms that keeps the optimum finite when data cannot pin a parameter down (nobody dropped out:
  * b → ∞). Below the minimums no model is fitted: the fit says so and predictions fall back to RFM.
  */
-import { type BgNbdGroup, type BgNbdParams, bgNbdGroupedLogLikelihood } from './bg-nbd.ts'
+import type { BgNbdParams } from './bg-nbd.ts'
+import { BgNbdTable } from './bg-nbd-table.ts'
 import type { CustomerSummary } from './customer-summary.ts'
-import { type GammaGammaParams, gammaGammaLogLikelihood } from './gamma-gamma.ts'
+import type { GammaGammaParams } from './gamma-gamma.ts'
 import { minimize } from './nelder-mead.ts'
-import { pearson } from './special-functions.ts'
+import { lnGamma, pearson } from './special-functions.ts'
 
 export interface ClvOptions {
   /** Fewer repeat buyers than this: no model, RFM percentiles (default 500, like Klaviyo's minimum). */
@@ -44,20 +45,9 @@ export interface ClvFit {
 
 export const DEFAULT_CLV_OPTIONS: Required<ClvOptions> = { minRepeatBuyers: 500, minDays: 180, penalizer: 1e-4, maxSpendCorrelation: 0.3 }
 
-function groups(customers: readonly CustomerSummary[]): BgNbdGroup[] {
-  const byKey = new Map<string, BgNbdGroup>()
-  for (const c of customers) {
-    const key = `${c.frequency}|${c.recency}|${c.T}`
-    const g = byKey.get(key)
-    if (g) g.weight += 1
-    else byKey.set(key, { x: c.frequency, tx: c.recency, T: c.T, weight: 1 })
-  }
-  return [...byKey.values()]
-}
-
 /** The BG/NBD maximum-likelihood fit on grouped data; α in the data's time unit. */
 export function fitBgNbd(customers: readonly CustomerSummary[], penalizer = DEFAULT_CLV_OPTIONS.penalizer) {
-  const table = groups(customers)
+  const table = new BgNbdTable(customers)
   const total = customers.length
   const sumX = customers.reduce((s, c) => s + c.frequency, 0)
   const sumT = customers.reduce((s, c) => s + c.T, 0)
@@ -65,7 +55,7 @@ export function fitBgNbd(customers: readonly CustomerSummary[], penalizer = DEFA
   const scale = Math.max(1, sumT / Math.max(1, total))
   const objective = (theta: number[]) => {
     const p = { r: Math.exp(theta[0]!), alpha: Math.exp(theta[1]!), a: Math.exp(theta[2]!), b: Math.exp(theta[3]!) }
-    const ll = bgNbdGroupedLogLikelihood(p, table)
+    const ll = table.logLikelihood(p)
     const penalty = theta[0]! ** 2 + (theta[1]! - Math.log(scale)) ** 2 + theta[2]! ** 2 + theta[3]! ** 2
     return -ll / total + penalizer * penalty
   }
@@ -84,7 +74,7 @@ export function fitBgNbd(customers: readonly CustomerSummary[], penalizer = DEFA
   }
   const [r, alpha, a, b] = best!.x.map(Math.exp) as [number, number, number, number]
   const params = { r, alpha, a, b }
-  const logLikelihood = bgNbdGroupedLogLikelihood(params, table)
+  const logLikelihood = table.logLikelihood(params)
   return { ...params, logLikelihood, converged: best!.converged, evaluations }
 }
 
@@ -93,18 +83,33 @@ export function fitGammaGamma(customers: readonly CustomerSummary[], penalizer =
   const used = customers.filter((c) => c.frequency > 0 && c.monetary > 0)
   if (used.length === 0) return null
   const meanSpend = used.reduce((s, c) => s + c.monetary, 0) / used.length
-  const objective = (theta: number[]) => {
-    const g = { p: Math.exp(theta[0]!), q: Math.exp(theta[1]!), v: Math.exp(theta[2]!) }
+  // The likelihood by column (gammaGammaLogLikelihood, summed): the lnΓ terms once per distinct x,
+  // ln m and ln x once per customer, so an evaluation costs one log per customer.
+  const xs = [...new Set(used.map((c) => c.frequency))]
+  const xIndex = new Map(xs.map((x, i) => [x, i]))
+  const at = Int32Array.from(used, (c) => xIndex.get(c.frequency)!)
+  const x = Float64Array.from(used, (c) => c.frequency)
+  const m = Float64Array.from(used, (c) => c.monetary)
+  const lnM = m.map(Math.log)
+  const lnX = x.map(Math.log)
+  const total = (g: GammaGammaParams) => {
+    const gammas = xs.map((xv) => lnGamma(g.p * xv + g.q) - lnGamma(g.p * xv))
+    const constant = -lnGamma(g.q) + g.q * Math.log(g.v)
     let ll = 0
-    for (const c of used) ll += gammaGammaLogLikelihood(g, c.frequency, c.monetary)
+    for (let i = 0; i < used.length; i++) {
+      const px = g.p * x[i]!
+      ll += gammas[at[i]!]! + constant + (px - 1) * lnM[i]! + px * lnX[i]! - (px + g.q) * Math.log(x[i]! * m[i]! + g.v)
+    }
+    return ll
+  }
+  const objective = (theta: number[]) => {
+    const ll = total({ p: Math.exp(theta[0]!), q: Math.exp(theta[1]!), v: Math.exp(theta[2]!) })
     return -ll / used.length + penalizer * (theta[0]! ** 2 + theta[1]! ** 2 + (theta[2]! - Math.log(meanSpend)) ** 2)
   }
   // p = 2, q = 3 with v matching the mean spend (v·p/(q−1) = mean).
   const result = minimize(objective, [Math.log(2), Math.log(3), Math.log(meanSpend)])
   const [p, q, v] = result.x.map(Math.exp) as [number, number, number]
-  let logLikelihood = 0
-  for (const c of used) logLikelihood += gammaGammaLogLikelihood({ p, q, v }, c.frequency, c.monetary)
-  return { p, q, v, logLikelihood, converged: result.converged, evaluations: result.evaluations, customers: used.length }
+  return { p, q, v, logLikelihood: total({ p, q, v }), converged: result.converged, evaluations: result.evaluations, customers: used.length }
 }
 
 const round = (n: number, digits = 4) => Number(n.toPrecision(digits))

@@ -3,7 +3,8 @@
  * likelihood on order history, with the special functions they need, and the RFM fallback below the
  * data minimums (docs/clv.md).
  */
-export { type BgNbdGroup, bgNbdGroupedLogLikelihood, bgNbdLogLikelihood, type BgNbdParams, conditionalExpectedPurchases, expectedPurchases, probabilityAlive } from './bg-nbd.ts'
+export { bgNbdLogLikelihood, type BgNbdParams, conditionalExpectedPurchases, expectedPurchases, probabilityAlive } from './bg-nbd.ts'
+export { BgNbdTable } from './bg-nbd-table.ts'
 export { type CustomerSummary, customerSummaries, DAY_MS, dayOf, type OrderRecord, orderValue } from './customer-summary.ts'
 export { type ClvFit, type ClvOptions, DEFAULT_CLV_OPTIONS, fitBgNbd, fitClv, fitGammaGamma } from './fit-clv.ts'
 export { conditionalExpectedSpend, gammaGammaLogLikelihood, type GammaGammaParams } from './gamma-gamma.ts'
