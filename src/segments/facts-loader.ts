@@ -6,7 +6,7 @@
  */
 import type { EventKind, StoredEvent } from '../core/index.ts'
 import { consentGiven, parseState, type ProfileState } from '../profiles/index.ts'
-import type { PredictionRecord, PredictionStore, ProfileRow, Store } from '../storage/index.ts'
+import type { PredictionRecord, ProfileRow, Store } from '../storage/index.ts'
 import type { FactItem, FactNeeds, PersonFacts, RfmFact } from './facts.ts'
 import { rfmFactOf, rfmQuartileScale, type RfmQuartileScale } from './rfm-quartiles.ts'
 
@@ -166,9 +166,7 @@ export class FactsLoader {
   }
 
   async #predictions(personIds: readonly string[]): Promise<Map<string, PredictionRecord>> {
-    // Until the CLV predictions store is merged, a store without it has no predictions.
-    const predictions = (this.#store as Store & { predictions?: PredictionStore }).predictions
-    return predictions ? predictions.of(personIds) : new Map()
+    return this.#store.predictions.of(personIds)
   }
 
   /** The quartile scale over every buyer, refreshed about once a minute (a recompute asks for a fresh one). */
