@@ -13,7 +13,7 @@ import { KyselyOverview, type OverviewStore } from './overview.ts'
 import { KyselyStaff, type StaffStore } from './staff.ts'
 import { type DiagnosticsStore, KyselyDiagnostics } from './diagnostics.ts'
 import type { Dialect } from './migrations/index.ts'
-import { advisoryLock, KyselySettings, noLock, type SettingsStore } from './settings.ts'
+import { advisoryLock, KyselySettings, type SettingsStore } from './settings.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import { KyselySegmentDefinitions } from './segment-definitions.ts'
 import type { SegmentDefinitionStore } from './segment-store.ts'
@@ -263,13 +263,24 @@ export abstract class KyselyStore implements Store {
 
   #settings: SettingsStore | null = null
   get settings(): SettingsStore {
-    this.#settings ??= new KyselySettings(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
+    this.#settings ??= new KyselySettings(this.db, (lock, fn) => this.writeTransaction(lock, fn))
     return this.#settings
+  }
+
+  /**
+   * One write transaction that holds the write lock from its first statement, so it may read, decide and
+   * write: PostgreSQL takes the advisory lock `lock`; SQLite overrides this with BEGIN IMMEDIATE.
+   */
+  protected async writeTransaction<T>(lock: string, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.kind === 'postgres') await advisoryLock(trx, lock)
+      return fn(trx)
+    })
   }
 
   #segmentDefinitions: SegmentDefinitionStore | null = null
   get segmentDefinitions(): SegmentDefinitionStore {
-    this.#segmentDefinitions ??= new KyselySegmentDefinitions(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
+    this.#segmentDefinitions ??= new KyselySegmentDefinitions(this.db, (lock, fn) => this.writeTransaction(lock, fn))
     return this.#segmentDefinitions
   }
 
