@@ -17,6 +17,8 @@ import { advisoryLock, KyselySettings, type SettingsStore } from './settings.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import { KyselySegmentDefinitions } from './segment-definitions.ts'
 import type { SegmentDefinitionStore } from './segment-store.ts'
+import { KyselyPredictions } from './predictions.ts'
+import type { PredictionStore } from './segment-store.ts'
 import type { PeopleTx } from './people.ts'
 import { KyselySegmentMembers } from './segment-members.ts'
 import type { SegmentMemberStore } from './segment-store.ts'
@@ -286,6 +288,12 @@ export abstract class KyselyStore implements Store {
   get segmentMembers(): SegmentMemberStore {
     this.#segmentMembers ??= new KyselySegmentMembers(this.db, this.kind as Dialect)
     return this.#segmentMembers
+  }
+
+  #predictions: PredictionStore | null = null
+  get predictions(): PredictionStore {
+    this.#predictions ??= new KyselyPredictions(this.db)
+    return this.#predictions
   }
 
   #impressions: ImpressionStore | null = null
