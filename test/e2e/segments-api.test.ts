@@ -196,6 +196,33 @@ describe('segments API', () => {
     assert.ok(!viewer.body.segments.some((s: { id: string }) => s.id === segment.body.id))
   })
 
+  it('versions computed traits too; one a segment reads cannot go; a deleted one takes its values with it', async () => {
+    const trait = await post('/v1/traits', { key: `${tag}_orders`.toLowerCase(), name: 'Orders', definition: { type: 'counter', event: { kind: 'order_completed' } } })
+    assert.equal(trait.status, 201, JSON.stringify(trait.body))
+    assert.equal(trait.body.kind, 'trait')
+    assert.equal('size' in trait.body, false)
+    const v2 = await api.secret('PUT', `/v1/traits/${trait.body.id}`, { expectedVersion: 1, definition: { type: 'counter', event: { kind: 'order_completed' }, within: '365d' } })
+    assert.equal(v2.status, 200, JSON.stringify(v2.body))
+    assertError(await api.secret('PUT', `/v1/traits/${trait.body.id}`, { expectedVersion: 1, name: 'stale' }), 409, 'conflict', 'expectedVersion')
+    assert.deepEqual((await api.secret('GET', `/v1/traits/${trait.body.id}/versions`)).body.data.map((v: { version: number }) => v.version), [2, 1])
+    // A trait id is not a segment id, and the other way round.
+    assertError(await api.secret('GET', `/v1/segments/${trait.body.id}`), 404, 'not_found')
+    assert.ok((await api.secret('GET', '/v1/traits')).body.data.some((t: { id: string }) => t.id === trait.body.id))
+    const reader = await post('/v1/segments', { name: `Two orders ${tag}`, definition: { computed: { key: trait.body.key, gte: 2 } } })
+    assert.equal(reader.status, 201, JSON.stringify(reader.body))
+    assertError(await api.secret('DELETE', `/v1/traits/${trait.body.id}`), 409, 'conflict')
+    assert.equal((await api.secret('DELETE', `/v1/segments/${reader.body.id}`)).status, 204)
+    const person = await waitForValue('the trait value', async () => {
+      const p = await api.secret('GET', `/v1/people/${encodeURIComponent(buyers[2]!)}`)
+      return p.body.computedTraits?.[trait.body.key] === 1 ? p.body : undefined
+    }, 15_000)
+    assert.equal((await api.secret('DELETE', `/v1/traits/${trait.body.id}`)).status, 204)
+    assertError(await api.secret('GET', `/v1/traits/${trait.body.id}`), 404, 'not_found')
+    const after = await api.secret('GET', `/v1/people/${encodeURIComponent(buyers[2]!)}`)
+    assert.equal(after.body.computedTraits[trait.body.key], undefined)
+    assert.ok(!(await server.engine.store.segmentMembers.traitsOf(person.id)).some((t) => t.traitId === trait.body.id))
+  })
+
   it('deletes a segment with its members, and a person no longer lists it', async () => {
     const created = await post('/v1/segments', { name: `Doomed ${tag}`, definition: buyerRule })
     const id = created.body.id
