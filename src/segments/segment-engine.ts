@@ -251,12 +251,17 @@ export class SegmentEngine {
   async #ensure(evaluate = true): Promise<void> {
     if (!this.#defs) {
       if (evaluate) await this.reload()
-      else this.#defs = await this.#read(await this.#store.segmentDefinitions.stamp())
+      else this.#defs = await this.#read(await this.#stamp())
     }
   }
 
+  /** Changes when a definition changes or a training run writes new predictions (cheap: two small reads). */
+  async #stamp(): Promise<string> {
+    return `${await this.#store.segmentDefinitions.stamp()}:${(await this.#store.predictions.version()) ?? ''}`
+  }
+
   async #reload(): Promise<void> {
-    const stamp = await this.#store.segmentDefinitions.stamp()
+    const stamp = await this.#stamp()
     if (this.#defs && this.#defs.stamp === stamp) return
     const defs = await this.#read(stamp)
     this.#defs = defs
@@ -287,10 +292,12 @@ export class SegmentEngine {
       }
     }
     const order = this.#order(compiled)
-    const signature = createHash('sha256')
-      .update(JSON.stringify(list.map((r) => [r.id, r.version, r.enabled]).sort()))
-      .digest('base64url')
     const needs = order.map((c) => c.needs)
+    // New predictions change what segments on them give: everyone is evaluated again then.
+    const predictions = needs.some((n) => n.prediction) ? stamp.slice(stamp.indexOf(':') + 1) : ''
+    const signature = createHash('sha256')
+      .update(JSON.stringify([list.map((r) => [r.id, r.version, r.enabled]).sort(), predictions]))
+      .digest('base64url')
     return { stamp, signature, records, order, plan: planOf(needs), periodic: needs.some((n) => n.rfm || n.prediction) }
   }
 
