@@ -1,6 +1,6 @@
 /** `PeopleTx` over Kysely, shared by both backends; bound to a transaction (writes) or the pool (reads). */
 import { type Kysely, sql } from 'kysely'
-import type { StoredEvent } from '../core/index.ts'
+import type { EventKind, StoredEvent } from '../core/index.ts'
 import type { IdentityLogRow, IdentityRow, PeopleTx, PersonEventRow, PersonRow, ProfileRow } from './people.ts'
 import { type Database, rowToEvent } from './tables.ts'
 import type { IdentityLogTable, ProfilesTable } from './people-tables.ts'
@@ -119,6 +119,56 @@ export class KyselyPeopleTx implements PeopleTx {
       out.push(...rows.map(rowToEvent))
     }
     return out.sort((a, b) => a.seq - b.seq)
+  }
+
+  /**
+   * A column SQLite must not pick an index for: the people's events are found from `person_events` (their
+   * index range), never by scanning every event of a kind and time (which costs the whole log per page).
+   * The unary plus is SQLite's way to say so; PostgreSQL's planner has statistics (and its time bound prunes
+   * month partitions).
+   */
+  #notIndexed<T>(column: 'events.kind' | 'events.timestamp') {
+    return this.#dialect === 'sqlite' ? sql<T>`+${sql.ref(column)}` : sql<T>`${sql.ref(column)}`
+  }
+
+  async recentEventsOf(personIds: readonly string[], from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]> {
+    const out: { personId: string; event: StoredEvent }[] = []
+    if (kinds !== null && kinds.length === 0) return out
+    for (const part of chunks([...new Set(personIds)])) {
+      let q = this.#db
+        .selectFrom('person_events')
+        .innerJoin('events', 'events.message_id', 'person_events.message_id')
+        .selectAll('events')
+        .select('person_events.person_id as node')
+        .where('person_events.person_id', 'in', part)
+      if (Number.isFinite(from)) q = q.where('person_events.timestamp', '>=', from).where(this.#notIndexed<number>('events.timestamp'), '>=', from)
+      if (kinds !== null) q = q.where(this.#notIndexed<string>('events.kind'), 'in', [...kinds])
+      const rows = await q.execute()
+      for (const r of rows) out.push({ personId: r.node, event: rowToEvent(r) })
+    }
+    return out.sort((a, b) => a.event.seq - b.event.seq)
+  }
+
+  async recentEventsInRange(first: string, last: string, extra: readonly string[], from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]> {
+    if (kinds !== null && kinds.length === 0) return []
+    let q = this.#db
+      .selectFrom('person_events')
+      .innerJoin('events', 'events.message_id', 'person_events.message_id')
+      .selectAll('events')
+      .select('person_events.person_id as node')
+      .where('person_events.person_id', '>=', first)
+      .where('person_events.person_id', '<=', last)
+    if (Number.isFinite(from)) q = q.where('person_events.timestamp', '>=', from).where(this.#notIndexed<number>('events.timestamp'), '>=', from)
+    if (kinds !== null) q = q.where(this.#notIndexed<string>('events.kind'), 'in', [...kinds])
+    const out = (await q.execute()).map((r) => ({ personId: r.node, event: rowToEvent(r) }))
+    const outside = extra.filter((id) => id < first || id > last)
+    if (outside.length > 0) out.push(...(await this.recentEventsOf(outside, from, kinds)))
+    return out.sort((a, b) => a.event.seq - b.event.seq)
+  }
+
+  async profileIdsAfter(afterPersonId: string, limit: number): Promise<string[]> {
+    const rows = await this.#db.selectFrom('profiles').select('person_id').where('person_id', '>', afterPersonId).orderBy('person_id').limit(limit).execute()
+    return rows.map((r) => r.person_id)
   }
 
   async getProfiles(personIds: readonly string[]): Promise<ProfileRow[]> {

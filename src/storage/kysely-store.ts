@@ -13,9 +13,15 @@ import { KyselyOverview, type OverviewStore } from './overview.ts'
 import { KyselyStaff, type StaffStore } from './staff.ts'
 import { type DiagnosticsStore, KyselyDiagnostics } from './diagnostics.ts'
 import type { Dialect } from './migrations/index.ts'
-import { advisoryLock, KyselySettings, type SettingsStore, sqliteWriteLock } from './settings.ts'
+import { advisoryLock, KyselySettings, type SettingsStore } from './settings.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
+import { KyselySegmentDefinitions } from './segment-definitions.ts'
+import type { SegmentDefinitionStore } from './segment-store.ts'
+import { KyselyPredictions } from './predictions.ts'
+import type { PredictionStore } from './segment-store.ts'
 import type { PeopleTx } from './people.ts'
+import { KyselySegmentMembers } from './segment-members.ts'
+import type { SegmentMemberStore } from './segment-store.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
 import { type Database, decodeCursor, encodeCursor, itemToRow, rowToApiKey, rowToEvent, rowToItem } from './tables.ts'
 
@@ -257,8 +263,37 @@ export abstract class KyselyStore implements Store {
 
   #settings: SettingsStore | null = null
   get settings(): SettingsStore {
-    this.#settings ??= new KyselySettings(this.db, this.kind === 'postgres' ? advisoryLock : sqliteWriteLock)
+    this.#settings ??= new KyselySettings(this.db, (lock, fn) => this.writeTransaction(lock, fn))
     return this.#settings
+  }
+
+  /**
+   * One write transaction that holds the write lock from its first statement, so it may read, decide and
+   * write: PostgreSQL takes the advisory lock `lock`; SQLite overrides this with BEGIN IMMEDIATE.
+   */
+  protected async writeTransaction<T>(lock: string, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.kind === 'postgres') await advisoryLock(trx, lock)
+      return fn(trx)
+    })
+  }
+
+  #segmentDefinitions: SegmentDefinitionStore | null = null
+  get segmentDefinitions(): SegmentDefinitionStore {
+    this.#segmentDefinitions ??= new KyselySegmentDefinitions(this.db, (lock, fn) => this.writeTransaction(lock, fn))
+    return this.#segmentDefinitions
+  }
+
+  #segmentMembers: SegmentMemberStore | null = null
+  get segmentMembers(): SegmentMemberStore {
+    this.#segmentMembers ??= new KyselySegmentMembers(this.db, this.kind as Dialect)
+    return this.#segmentMembers
+  }
+
+  #predictions: PredictionStore | null = null
+  get predictions(): PredictionStore {
+    this.#predictions ??= new KyselyPredictions(this.db)
+    return this.#predictions
   }
 
   #impressions: ImpressionStore | null = null

@@ -53,8 +53,24 @@ export interface SegmentDefinitionStore {
   versions(id: string): Promise<SegmentDefinitionRecord[]>
   /** Deletes the definition and its history (the engine removes its members). */
   delete(id: string): Promise<boolean>
-  /** The highest version of any definition plus the count: changes when anything changed (for cheap polling). */
+  /** Changes whenever any definition was created, changed or deleted (a change counter; for cheap polling). */
   stamp(): Promise<string>
+  /**
+   * Creates the built-ins whose (kind, key) was never seeded before, in one transaction (every node may call
+   * it at start). A built-in the shop deleted is not seeded again, unless `restore` (then every missing one
+   * is). A key the shop's own definition holds is left alone. Returns the definitions created.
+   */
+  seedBuiltIns(seeds: readonly BuiltInSeed[], now: number, options?: { restore?: boolean }): Promise<SegmentDefinitionRecord[]>
+}
+
+/** A built-in definition as shipped (src/segments' BUILT_IN_SEGMENTS, with a kind and a stable id). */
+export interface BuiltInSeed {
+  id: string
+  kind: 'segment' | 'trait'
+  key: string
+  name: string
+  description: string
+  definition: unknown
 }
 
 /** One person's membership of one segment. */
@@ -96,12 +112,14 @@ export interface SegmentMemberStore {
   /**
    * Applies one evaluation pass in one transaction: memberships added and removed (with their history rows),
    * trait values set (null deletes), and when each person must be evaluated again (null: only on new events).
+   * Conditional per row (an entry only if absent, an exit only if present): returns the changes that took
+   * effect, the ones to announce as audience events.
    */
   apply(pass: {
     changes: readonly MembershipChange[]
     traits: readonly TraitValueRecord[]
     recheck: readonly { personId: string; at: number | null }[]
-  }): Promise<void>
+  }): Promise<MembershipChange[]>
   /** Current members of a segment, oldest entry first, paged by an opaque cursor. */
   members(segmentId: string, page: { limit: number; cursor?: string | undefined }): Promise<{ items: MembershipRecord[]; next: string | null }>
   count(segmentId: string): Promise<number>
@@ -109,8 +127,11 @@ export interface SegmentMemberStore {
   counts(): Promise<Map<string, number>>
   /** The segments a person is in now. */
   membershipsOf(personId: string): Promise<MembershipRecord[]>
+  /** The memberships of many people at once (the engine's bulk reads). */
+  membershipsOfPeople(personIds: readonly string[]): Promise<MembershipRecord[]>
   /** A person's computed trait values (trait id → value). */
   traitsOf(personId: string): Promise<TraitValueRecord[]>
+  traitsOfPeople(personIds: readonly string[]): Promise<TraitValueRecord[]>
   /** People whose re-evaluation is due at or before `now`, soonest first; `claim` moves their time on so
    * another worker does not take them too (SKIP LOCKED on PostgreSQL). */
   claimDue(now: number, limit: number): Promise<string[]>
@@ -118,6 +139,13 @@ export interface SegmentMemberStore {
   sizeHistory(segmentId: string, from: number, to: number): Promise<SegmentSizePoint[]>
   /** Removes every membership, history row and trait value of a definition (on delete), or all (recompute). */
   clear(definitionId?: string): Promise<void>
+  /** Ids of the definitions that have members or trait values (a recompute clears those of deleted definitions). */
+  definitionsInUse(): Promise<string[]>
+  /** The signature of the definitions everyone was last evaluated against (null: never), and setting it. */
+  evaluated(): Promise<string | null>
+  markEvaluated(signature: string): Promise<void>
+  /** People with memberships or trait values but no profile (merged away or reset): a recompute removes them. */
+  withoutProfile(limit: number): Promise<string[]>
 }
 
 /** A person's predicted value from the CLV model of the last training run (BG/NBD + Gamma-Gamma). */

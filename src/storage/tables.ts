@@ -42,6 +42,9 @@ import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
 import type { RejectedEventCountsTable, RejectedEventsTable } from './diagnostics.ts'
 import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 import type { ItemSearchTermsTable } from './item-search.ts'
+import type { SegmentBuiltInsTable, SegmentDefinitionStampTable, SegmentDefinitionsTable, SegmentDefinitionVersionsTable } from './segment-definitions.ts'
+import type { SegmentEngineStateTable, SegmentMemberHistoryTable, SegmentMembersTable, SegmentScheduleTable, TraitValuesTable } from './segment-members.ts'
+import type { PredictionsTable } from './predictions.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -82,6 +85,16 @@ export interface Database extends PeopleDatabase {
   settings: SettingsTable
   api_key_uses: ApiKeyUsesTable
   item_search_terms: ItemSearchTermsTable
+  segment_definitions: SegmentDefinitionsTable
+  segment_definition_versions: SegmentDefinitionVersionsTable
+  segment_built_ins: SegmentBuiltInsTable
+  segment_definition_stamp: SegmentDefinitionStampTable
+  segment_members: SegmentMembersTable
+  segment_member_history: SegmentMemberHistoryTable
+  trait_values: TraitValuesTable
+  segment_schedule: SegmentScheduleTable
+  segment_engine_state: SegmentEngineStateTable
+  predictions: PredictionsTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

@@ -61,6 +61,8 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
     // No scheduled training: a run starting a minute in takes SQLite's write lock from its own thread at a
     // moment no test chose. Tests train when they mean to.
     ATTUNE_TRAIN_INTERVAL_MINUTES: '0',
+    // The built-in segments would add Audience Entered events to the people of every test; the segment tests turn them on.
+    ATTUNE_BUILT_IN_SEGMENTS: 'false',
     ...options.env,
   }
   const config = loadConfig({ ...overrides, dataDir, port: 0, host: '127.0.0.1' }, env)

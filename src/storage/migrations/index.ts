@@ -388,6 +388,119 @@ const catalogSearch: DialectMigration = (dialect) => ({
   },
 })
 
+/**
+ * Segment and computed-trait definitions (store.segmentDefinitions): the current one per id, unique per kind
+ * and key; every version in a history table; the built-in keys ever seeded (so a deleted built-in stays
+ * deleted); a change counter for the engines' polling.
+ */
+const segmentDefinitions: DialectMigration = () => ({
+  async up(db: Kysely<any>) {
+    for (const table of ['segment_definitions', 'segment_definition_versions']) {
+      let t = db.schema
+        .createTable(table)
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('version', 'bigint', (c) => c.notNull())
+        .addColumn('built_in', 'integer', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_by', 'text', (c) => c.notNull())
+      t = table === 'segment_definitions' ? t.addPrimaryKeyConstraint('segment_definitions_pk', ['id']) : t.addPrimaryKeyConstraint('segment_definition_versions_pk', ['id', 'version'])
+      await t.execute()
+    }
+    await db.schema.createIndex('segment_definitions_kind_key').on('segment_definitions').columns(['kind', 'key']).unique().execute()
+    await db.schema
+      .createTable('segment_built_ins')
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('seeded_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('segment_built_ins_pk', ['kind', 'key'])
+      .execute()
+    await db.schema
+      .createTable('segment_definition_stamp')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('changes', 'bigint', (c) => c.notNull())
+      .execute()
+    await db.insertInto('segment_definition_stamp').values({ id: 1, changes: 0 }).execute()
+  },
+})
+
+/**
+ * What the segment engine derives (segment-members.ts): current memberships, their history, computed trait
+ * values and the re-evaluation schedule the scheduler claims from.
+ */
+const segmentMembers: DialectMigration = () => ({
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('segment_members')
+      .addColumn('segment_id', 'text', (c) => c.notNull())
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('since', 'bigint', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('segment_members_pk', ['segment_id', 'person_id'])
+      .execute()
+    await db.schema.createIndex('segment_members_person').on('segment_members').columns(['person_id']).execute()
+    await db.schema.createIndex('segment_members_since').on('segment_members').columns(['segment_id', 'since', 'person_id']).execute()
+    await db.schema
+      .createTable('segment_member_history')
+      .addColumn('segment_id', 'text', (c) => c.notNull())
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('entered', 'integer', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex('segment_member_history_time').on('segment_member_history').columns(['segment_id', 'at']).execute()
+    await db.schema.createIndex('segment_member_history_person').on('segment_member_history').columns(['person_id', 'at']).execute()
+    await db.schema
+      .createTable('trait_values')
+      .addColumn('trait_id', 'text', (c) => c.notNull())
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('trait_values_pk', ['trait_id', 'person_id'])
+      .execute()
+    await db.schema.createIndex('trait_values_person').on('trait_values').columns(['person_id']).execute()
+    await db.schema
+      .createTable('segment_schedule')
+      .addColumn('person_id', 'text', (c) => c.primaryKey())
+      .addColumn('due_at', 'bigint', (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex('segment_schedule_due').on('segment_schedule').columns(['due_at', 'person_id']).execute()
+    // Which definitions (a signature of ids and versions) everyone was last evaluated against.
+    await db.schema
+      .createTable('segment_engine_state')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute()
+  },
+})
+
+/** The CLV predictions of the last training run, one row per person (storage/predictions.ts). */
+const predictions: DialectMigration = (dialect) => ({
+  async up(db: Kysely<any>) {
+    const double = dialect === 'postgres' ? 'double precision' : 'real'
+    await db.schema
+      .createTable('predictions')
+      .addColumn('person_id', 'text', (c) => c.primaryKey())
+      .addColumn('method', 'text', (c) => c.notNull())
+      .addColumn('probability_alive', double)
+      .addColumn('expected_orders_90', double)
+      .addColumn('expected_orders_365', double)
+      .addColumn('predicted_value_12m', double)
+      .addColumn('percentile', double, (c) => c.notNull())
+      .addColumn('model_version', 'text', (c) => c.notNull())
+      .addColumn('computed_at', 'bigint', (c) => c.notNull())
+      .execute()
+    // "High CLV (top 20 %)" selects by percentile.
+    await db.schema.createIndex('predictions_percentile').on('predictions').columns(['percentile']).execute()
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-person-activity': personActivity,
@@ -400,6 +513,9 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0009-overview-report': overviewReport,
   '0010-settings': settings,
   '0011-catalog-search': catalogSearch,
+  '0012-segment-definitions': segmentDefinitions,
+  '0013-segment-members': segmentMembers,
+  '0014-predictions': predictions,
 }
 
 /** The in-code migration provider for one dialect. */
