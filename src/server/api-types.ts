@@ -28,3 +28,5 @@ export type * from './routes/people.ts'
 // overview: the overview report and the recommendations report per day.
 export type * from './routes/overview-report.ts'
 export type * from './routes/reports.ts'
+// segments: segments and computed traits, their versions, members, sizes, preview; a person's segments.
+export type * from './routes/segment-schemas.ts'

@@ -15,6 +15,8 @@ import { type DiagnosticsStore, KyselyDiagnostics } from './diagnostics.ts'
 import type { Dialect } from './migrations/index.ts'
 import { advisoryLock, KyselySettings, noLock, type SettingsStore } from './settings.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
+import { KyselySegmentDefinitions } from './segment-definitions.ts'
+import type { SegmentDefinitionStore } from './segment-store.ts'
 import type { PeopleTx } from './people.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
 import { type Database, decodeCursor, encodeCursor, itemToRow, rowToApiKey, rowToEvent, rowToItem } from './tables.ts'
@@ -259,6 +261,12 @@ export abstract class KyselyStore implements Store {
   get settings(): SettingsStore {
     this.#settings ??= new KyselySettings(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
     return this.#settings
+  }
+
+  #segmentDefinitions: SegmentDefinitionStore | null = null
+  get segmentDefinitions(): SegmentDefinitionStore {
+    this.#segmentDefinitions ??= new KyselySegmentDefinitions(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
+    return this.#segmentDefinitions
   }
 
   #impressions: ImpressionStore | null = null

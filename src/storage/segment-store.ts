@@ -53,8 +53,24 @@ export interface SegmentDefinitionStore {
   versions(id: string): Promise<SegmentDefinitionRecord[]>
   /** Deletes the definition and its history (the engine removes its members). */
   delete(id: string): Promise<boolean>
-  /** The highest version of any definition plus the count: changes when anything changed (for cheap polling). */
+  /** Changes whenever any definition was created, changed or deleted (a change counter; for cheap polling). */
   stamp(): Promise<string>
+  /**
+   * Creates the built-ins whose (kind, key) was never seeded before, in one transaction (every node may call
+   * it at start). A built-in the shop deleted is not seeded again, unless `restore` (then every missing one
+   * is). A key the shop's own definition holds is left alone. Returns the definitions created.
+   */
+  seedBuiltIns(seeds: readonly BuiltInSeed[], now: number, options?: { restore?: boolean }): Promise<SegmentDefinitionRecord[]>
+}
+
+/** A built-in definition as shipped (src/segments' BUILT_IN_SEGMENTS, with a kind and a stable id). */
+export interface BuiltInSeed {
+  id: string
+  kind: 'segment' | 'trait'
+  key: string
+  name: string
+  description: string
+  definition: unknown
 }
 
 /** One person's membership of one segment. */

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { EventRecord, ItemInput } from '../core/index.ts'
+import { describeSegmentDefinitions } from './segment-definitions.conformance.ts'
 import type { ItemQuery, Store } from './store.ts'
 
 let seq = 0
@@ -41,6 +42,8 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     after(async () => {
       await store.close()
     })
+
+    describeSegmentDefinitions(() => store)
 
     it('migrates idempotently and answers ping', async () => {
       await store.migrate()

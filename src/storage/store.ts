@@ -6,6 +6,7 @@ import type { PeopleTx } from './people.ts'
 import type { StaffStore } from './staff.ts'
 import type { DiagnosticsStore } from './diagnostics.ts'
 import type { SettingsStore } from './settings.ts'
+import type { SegmentDefinitionStore } from './segment-store.ts'
 
 /** Result of appending events: which message ids were new and which were already in the log. */
 export interface AppendResult {
@@ -100,6 +101,8 @@ export interface Store {
   readonly diagnostics: DiagnosticsStore
   /** Settings changed at run time (consent defaults), and the revocation of keys that keeps a secret key. */
   readonly settings: SettingsStore
+  /** Segment and computed-trait definitions, versioned, with the built-ins seeded once. */
+  readonly segmentDefinitions: SegmentDefinitionStore
   /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */
   resetPeople(): Promise<void>
   /** The last log position an in-process consumer has applied (0 when it never ran). */

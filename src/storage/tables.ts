@@ -42,6 +42,7 @@ import type { StaffSessionsTable, StaffUsersTable } from './staff.ts'
 import type { RejectedEventCountsTable, RejectedEventsTable } from './diagnostics.ts'
 import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 import type { ItemSearchTermsTable } from './item-search.ts'
+import type { SegmentBuiltInsTable, SegmentDefinitionStampTable, SegmentDefinitionsTable, SegmentDefinitionVersionsTable } from './segment-definitions.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -82,6 +83,10 @@ export interface Database extends PeopleDatabase {
   settings: SettingsTable
   api_key_uses: ApiKeyUsesTable
   item_search_terms: ItemSearchTermsTable
+  segment_definitions: SegmentDefinitionsTable
+  segment_definition_versions: SegmentDefinitionVersionsTable
+  segment_built_ins: SegmentBuiltInsTable
+  segment_definition_stamp: SegmentDefinitionStampTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

@@ -388,6 +388,48 @@ const catalogSearch: DialectMigration = (dialect) => ({
   },
 })
 
+/**
+ * Segment and computed-trait definitions (store.segmentDefinitions): the current one per id, unique per kind
+ * and key; every version in a history table; the built-in keys ever seeded (so a deleted built-in stays
+ * deleted); a change counter for the engines' polling.
+ */
+const segmentDefinitions: DialectMigration = () => ({
+  async up(db: Kysely<any>) {
+    for (const table of ['segment_definitions', 'segment_definition_versions']) {
+      let t = db.schema
+        .createTable(table)
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('version', 'bigint', (c) => c.notNull())
+        .addColumn('built_in', 'integer', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_by', 'text', (c) => c.notNull())
+      t = table === 'segment_definitions' ? t.addPrimaryKeyConstraint('segment_definitions_pk', ['id']) : t.addPrimaryKeyConstraint('segment_definition_versions_pk', ['id', 'version'])
+      await t.execute()
+    }
+    await db.schema.createIndex('segment_definitions_kind_key').on('segment_definitions').columns(['kind', 'key']).unique().execute()
+    await db.schema
+      .createTable('segment_built_ins')
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('seeded_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('segment_built_ins_pk', ['kind', 'key'])
+      .execute()
+    await db.schema
+      .createTable('segment_definition_stamp')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('changes', 'bigint', (c) => c.notNull())
+      .execute()
+    await db.insertInto('segment_definition_stamp').values({ id: 1, changes: 0 }).execute()
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-person-activity': personActivity,
@@ -400,6 +442,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0009-overview-report': overviewReport,
   '0010-settings': settings,
   '0011-catalog-search': catalogSearch,
+  '0012-segment-definitions': segmentDefinitions,
 }
 
 /** The in-code migration provider for one dialect. */
