@@ -1,7 +1,8 @@
 /**
  * The shapes of the segment rule language (docs/segments.md) that the visual builder edits. The builder
- * works on the rule's JSON itself: each node it recognises gets a form, anything else keeps its JSON and
- * is edited as text, so no rule is ever changed by opening it.
+ * works on the rule's JSON itself: each node it recognises gets a form, anything else (a list of kinds, two
+ * operators in one comparison, an abandonment, `during`) keeps its JSON and is edited as text, so opening
+ * and saving a rule never changes what the form does not show.
  */
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
@@ -16,66 +17,141 @@ export function onlyKey(node: unknown): string | null {
   return keys.length === 1 ? keys[0]! : null
 }
 
-export type NodeKind = 'all' | 'any' | 'not' | 'event' | 'profile' | 'rfm' | 'prediction' | 'segment' | 'json'
+const only = (o: JsonObject, allowed: readonly string[]) => Object.keys(o).every((k) => allowed.includes(k))
 
-/** Which form edits this node ('json': none, edited as text). */
-export function kindOf(node: unknown): NodeKind {
-  const key = onlyKey(node)
-  const value = key === null ? undefined : (node as JsonObject)[key]
-  if ((key === 'all' || key === 'any') && Array.isArray(value)) return key
-  if (key === 'not' && isObject(value)) return 'not'
-  if ((key === 'event' || key === 'profile' || key === 'rfm' || key === 'prediction') && isObject(value) && knownFields(key, value)) return key
-  if (key === 'segment' && typeof value === 'string') return 'segment'
-  return 'json'
-}
-
-const FIELDS: Record<string, readonly string[]> = {
-  event: ['kind', 'name', 'where', 'count', 'within'],
-  profile: ['path', 'op', 'value'],
-  rfm: ['segment', 'code'],
-  prediction: ['measure', 'op', 'value'],
-}
-
-/** A node with a field the form does not know is left as JSON, so saving the form cannot drop it. */
-function knownFields(key: string, value: JsonObject): boolean {
-  return Object.keys(value).every((f) => FIELDS[key]!.includes(f))
-}
-
-export const COMPARISONS = ['>=', '>', '=', '!=', '<=', '<'] as const
-export const PROPERTY_OPS = [
+export const NUMBER_OPS = [
+  { value: 'gte', label: 'at least' },
+  { value: 'gt', label: 'more than' },
+  { value: 'eq', label: 'exactly' },
+  { value: 'neq', label: 'not' },
+  { value: 'lte', label: 'at most' },
+  { value: 'lt', label: 'less than' },
+] as const
+export const VALUE_OPS = [
   { value: 'eq', label: 'is' },
   { value: 'neq', label: 'is not' },
   { value: 'contains', label: 'contains' },
   { value: 'gte', label: 'at least' },
+  { value: 'gt', label: 'more than' },
   { value: 'lte', label: 'at most' },
+  { value: 'lt', label: 'less than' },
   { value: 'exists', label: 'is set' },
 ] as const
+const NUMBER_OP_NAMES: readonly string[] = NUMBER_OPS.map((o) => o.value)
+const VALUE_OP_NAMES: readonly string[] = VALUE_OPS.map((o) => o.value)
 
-/** Property paths the event form offers by name (any other path can be typed). */
-export const PROPERTY_PATHS = [
-  { value: 'item.category', label: 'Item category (and its subcategories)' },
-  { value: 'item.brand', label: 'Item brand' },
-  { value: 'item.price', label: 'Item price' },
-  { value: 'properties.', label: 'Another property (type its path)' },
-] as const
+/** The one operator of a comparison beside `extra` fields (`{ path, gte: 2 }` → gte), or null when not exactly one. */
+export function singleOp(o: JsonObject, numeric: boolean, extra: readonly string[] = []): string | null {
+  const ops = Object.keys(o).filter((k) => !extra.includes(k))
+  if (ops.length !== 1) return null
+  const op = ops[0]!
+  const value = o[op]
+  if (numeric) return NUMBER_OP_NAMES.includes(op) && typeof value === 'number' ? op : null
+  if (!VALUE_OP_NAMES.includes(op)) return null
+  if (op === 'exists') return typeof value === 'boolean' ? op : null
+  if (['gt', 'gte', 'lt', 'lte'].includes(op)) return typeof value === 'number' ? op : null
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value) ? op : null
+}
 
-export const PROFILE_PATHS = [
+const numberCmp = (v: Json | undefined) => isObject(v) && singleOp(v, true) !== null
+export const DURATION = /^(\d+)(m|h|d|w)$/
+const duration = (v: Json | undefined) => typeof v === 'string' && DURATION.test(v)
+const text = (v: Json | undefined) => typeof v === 'string'
+
+/** An event condition the form shows: one kind, one name, single-operator comparisons, a window. */
+function isFormEvent(e: JsonObject): boolean {
+  if (!only(e, ['kind', 'name', 'where', 'item', 'count', 'within', 'from', 'to'])) return false
+  if (e.kind !== undefined && !text(e.kind)) return false
+  if (e.name !== undefined && !text(e.name)) return false
+  if (e.count !== undefined && !numberCmp(e.count)) return false
+  if (e.within !== undefined && !duration(e.within)) return false
+  if ((e.from !== undefined && !text(e.from)) || (e.to !== undefined && !text(e.to))) return false
+  if (e.where !== undefined && !(Array.isArray(e.where) && e.where.every((c) => isObject(c) && text(c.path) && singleOp(c, false, ['path']) !== null))) return false
+  if (e.item !== undefined) {
+    const item = e.item
+    if (!isObject(item) || !only(item, ['category', 'brand', 'price'])) return false
+    if ((item.category !== undefined && !text(item.category)) || (item.brand !== undefined && !text(item.brand))) return false
+    if (item.price !== undefined && !numberCmp(item.price)) return false
+  }
+  return true
+}
+
+export const PROFILE_FIELDS = [
   { value: 'orders', label: 'Orders' },
   { value: 'revenue', label: 'Revenue' },
-  { value: 'lastOrderDays', label: 'Days since the last order' },
-  { value: 'consent.personalization', label: 'Consent: personalization' },
+  { value: 'lastOrder', label: 'Last order' },
+  { value: 'firstOrder', label: 'First order' },
+  { value: 'lastSeen', label: 'Last seen' },
+  { value: 'consent', label: 'Consent for a purpose' },
+  { value: 'trait', label: 'A trait (from identify)' },
   { value: 'topCategory', label: 'Top affinity category' },
-  { value: 'traits.', label: 'A trait or computed trait (type its key)' },
 ] as const
+
+/** A profile condition on one field (the form edits one; several in one object stay JSON). */
+function isFormProfile(p: JsonObject): boolean {
+  const field = onlyKey(p)
+  const v = field === null ? undefined : p[field]
+  switch (field) {
+    case 'orders':
+    case 'revenue':
+      return numberCmp(v)
+    case 'lastOrder':
+    case 'firstOrder':
+    case 'lastSeen': {
+      const k = onlyKey(v)
+      return isObject(v) && (k === 'within' || k === 'olderThan') && duration(v[k])
+    }
+    case 'consent':
+      return text(v)
+    case 'trait':
+      return isObject(v) && text(v.name) && singleOp(v, false, ['name']) !== null
+    case 'topCategory':
+      return isObject(v) && only(v, ['category', 'rank']) && text(v.category) && (v.rank === undefined || typeof v.rank === 'number')
+    default:
+      return false
+  }
+}
 
 export const RFM_SEGMENTS = ['Premium Customer', 'Repeat Customer', 'Top Spender', 'At Risk Customer', 'Inactive Customer', 'Other'] as const
 
-export const PREDICTION_MEASURES = [
-  { value: 'clv_percentile', label: 'CLV percentile (0–1)' },
-  { value: 'probability_alive', label: 'Probability of being active (0–1)' },
-  { value: 'expected_orders_90', label: 'Expected orders, next 90 days' },
-  { value: 'expected_orders_365', label: 'Expected orders, next 365 days' },
+export const PREDICTION_FIELDS = [
+  { value: 'percentile', label: 'CLV percentile (0–1: the share of buyers predicted to spend less)' },
+  { value: 'predictedValue12m', label: 'Predicted value, next 12 months' },
+  { value: 'probabilityAlive', label: 'Probability of being active (0–1)' },
+  { value: 'expectedOrders90', label: 'Expected orders, next 90 days' },
+  { value: 'expectedOrders365', label: 'Expected orders, next 365 days' },
 ] as const
+
+export type NodeKind = 'all' | 'any' | 'not' | 'event' | 'profile' | 'rfm' | 'prediction' | 'computed' | 'segment' | 'json'
+
+/** Which form edits this node ('json': none, edited as text). */
+export function kindOf(node: unknown): NodeKind {
+  const key = onlyKey(node)
+  const v = key === null ? undefined : (node as JsonObject)[key]
+  if ((key === 'all' || key === 'any') && Array.isArray(v)) return key
+  if (!isObject(v)) return 'json'
+  switch (key) {
+    case 'not':
+      return 'not'
+    case 'event':
+      return isFormEvent(v) ? 'event' : 'json'
+    case 'profile': {
+      const rfm = v.rfm
+      if (onlyKey(v) === 'rfm' && isObject(rfm) && onlyKey(rfm) === 'segment' && text(rfm.segment)) return 'rfm'
+      return isFormProfile(v) ? 'profile' : 'json'
+    }
+    case 'prediction': {
+      const field = onlyKey(v)
+      return field !== null && PREDICTION_FIELDS.some((f) => f.value === field) && numberCmp(v[field]) ? 'prediction' : 'json'
+    }
+    case 'computed':
+      return text(v.key) && singleOp(v, false, ['key']) !== null ? 'computed' : 'json'
+    case 'segment':
+      return onlyKey(v) === 'key' && text(v.key) ? 'segment' : 'json'
+    default:
+      return 'json'
+  }
+}
 
 /** What "Add condition" puts in a group, by the kind chosen. */
 export function blank(kind: Exclude<NodeKind, 'json'>): JsonObject {
@@ -84,17 +160,19 @@ export function blank(kind: Exclude<NodeKind, 'json'>): JsonObject {
     case 'any':
       return { [kind]: [] }
     case 'not':
-      return { not: { event: { kind: 'order_completed', within: { days: 30 } } } }
+      return { not: { event: { kind: 'order_completed', within: '30d' } } }
     case 'event':
-      return { event: { kind: 'product_viewed', count: { op: '>=', value: 1 }, within: { days: 14 } } }
+      return { event: { kind: 'product_viewed', within: '14d' } }
     case 'profile':
-      return { profile: { path: 'orders', op: '>=', value: 1 } }
+      return { profile: { orders: { gte: 1 } } }
     case 'rfm':
-      return { rfm: { segment: 'Premium Customer' } }
+      return { profile: { rfm: { segment: 'Premium Customer' } } }
     case 'prediction':
-      return { prediction: { measure: 'clv_percentile', op: '>=', value: 0.8 } }
+      return { prediction: { percentile: { gte: 0.8 } } }
+    case 'computed':
+      return { computed: { key: '', gte: 1 } }
     case 'segment':
-      return { segment: '' }
+      return { segment: { key: '' } }
   }
 }
 
@@ -106,9 +184,10 @@ export const KIND_NAMES: Record<NodeKind, string> = {
   profile: 'Profile',
   rfm: 'RFM segment',
   prediction: 'Prediction (CLV)',
+  computed: 'Computed trait',
   segment: 'Member of a segment',
   json: 'JSON',
 }
 
-/** The rule a new segment starts from: people who viewed something in the last 14 days. */
+/** The rule a new segment starts from: people who viewed a product in the last 14 days. */
 export const STARTER_RULE: JsonObject = { all: [blank('event')] }

@@ -4,39 +4,43 @@
  */
 import type { QueryClient } from '@tanstack/react-query'
 import { api, query } from './api.ts'
-import type { SegmentDetail, SegmentList, SegmentMembersPage, SegmentPreview, SegmentSizes, SegmentVersions, TraitDetail, TraitList } from './segment-types.ts'
+import type {
+  CreateDefinitionBody,
+  DefinitionVersions,
+  SegmentList,
+  SegmentMembersPage,
+  SegmentPreview,
+  SegmentSizes,
+  SegmentView,
+  TraitList,
+  TraitView,
+} from '../../src/server/api-types.ts'
 
-export type * from './segment-types.ts'
+export type { DefinitionVersions, PersonRef, PersonSegments, SegmentMember, SegmentPreview, SegmentView, TraitView } from '../../src/server/api-types.ts'
 
 const seg = (id: string, rest = '') => `/v1/segments/${encodeURIComponent(id)}${rest}`
 const trait = (id: string) => `/v1/traits/${encodeURIComponent(id)}`
 
 export const segmentApi = {
   list: () => api.get<SegmentList>('/v1/segments'),
-  get: (id: string) => api.get<SegmentDetail>(seg(id)),
-  versions: (id: string) => api.get<SegmentVersions>(seg(id, '/versions')),
+  get: (id: string) => api.get<SegmentView>(seg(id)),
+  versions: (id: string) => api.get<DefinitionVersions>(seg(id, '/versions')),
   members: (id: string, cursor: string) => api.get<SegmentMembersPage>(seg(id, `/members${query({ limit: 25, cursor })}`)),
   sizes: (id: string, from: number, to: number) => api.get<SegmentSizes>(seg(id, `/sizes${query({ from: new Date(from).toISOString(), to: new Date(to).toISOString() })}`)),
   csvHref: (id: string) => seg(id, '/members.csv'),
-  create: (body: SegmentInput) => api.post<SegmentDetail>('/v1/segments', body),
-  update: (id: string, body: SegmentInput & { expectedVersion: number }) => api.put<SegmentDetail>(seg(id), body),
+  create: (body: SegmentInput) => api.post<SegmentView>('/v1/segments', body),
+  update: (id: string, body: SegmentInput & { expectedVersion: number }) => api.put<SegmentView>(seg(id), body),
   remove: (id: string) => api.delete(seg(id)),
   preview: (definition: unknown, signal?: AbortSignal) => api.post<SegmentPreview>('/v1/segments/preview', { definition, sample: 10 }, signal),
   traits: () => api.get<TraitList>('/v1/traits'),
-  trait: (id: string) => api.get<TraitDetail>(trait(id)),
-  createTrait: (body: SegmentInput) => api.post<TraitDetail>('/v1/traits', body),
-  updateTrait: (id: string, body: SegmentInput & { expectedVersion: number }) => api.put<TraitDetail>(trait(id), body),
+  trait: (id: string) => api.get<TraitView>(trait(id)),
+  createTrait: (body: SegmentInput) => api.post<TraitView>('/v1/traits', body),
+  updateTrait: (id: string, body: SegmentInput & { expectedVersion: number }) => api.put<TraitView>(trait(id), body),
   removeTrait: (id: string) => api.delete(trait(id)),
 }
 
 /** What staff send to create or change a segment or trait. */
-export interface SegmentInput {
-  key: string
-  name: string
-  description: string
-  definition: unknown
-  enabled: boolean
-}
+export type SegmentInput = Required<CreateDefinitionBody>
 
 /** After a change: every list, page and person view that shows segments or traits. */
 export async function invalidateSegments(client: QueryClient): Promise<void> {

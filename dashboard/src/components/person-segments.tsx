@@ -1,8 +1,9 @@
 /** The person page's segments (with when they entered each) and computed trait values. */
+import { useQuery } from '@tanstack/react-query'
 import { Link } from 'react-router'
 import type { ProfileView } from '../../../src/server/api-types.ts'
 import { formatTime } from '../format.ts'
-import type { PersonSegmentsView } from '../segment-api.ts'
+import { type PersonSegments as Added, segmentApi } from '../segment-api.ts'
 import { DataTable } from './data-table.tsx'
 import { Section } from './page.tsx'
 import { Empty } from './states.tsx'
@@ -14,7 +15,11 @@ export function traitText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value)
 }
 
-export function PersonSegments({ view }: { view: ProfileView & Partial<PersonSegmentsView> }) {
+export function PersonSegments({ view }: { view: ProfileView & Partial<Added> }) {
+  // The profile names traits by key; the list gives each its name and page.
+  const traits = useQuery({ queryKey: ['traits', 'list'], queryFn: segmentApi.traits })
+  const byKey = new Map((traits.data?.data ?? []).map((t) => [t.key, t]))
+  const values = Object.entries(view.computedTraits ?? {}).map(([key, value]) => ({ key, value, trait: byKey.get(key) }))
   return (
     <div className="grid-2">
       <Section title="Segments">
@@ -40,19 +45,22 @@ export function PersonSegments({ view }: { view: ProfileView & Partial<PersonSeg
       <Section title="Computed traits">
         <DataTable
           caption="Computed traits of this person"
-          rows={view.computedTraits ?? []}
-          rowKey={(t) => t.id}
+          rows={values}
+          rowKey={(t) => t.key}
           columns={[
             {
               header: 'Trait',
-              cell: (t) => (
-                <Link to={`/traits/${encodeURIComponent(t.id)}`} className="wrap-anywhere">
-                  {t.name}
-                </Link>
-              ),
+              cell: (t) =>
+                t.trait ? (
+                  <Link to={`/traits/${encodeURIComponent(t.trait.id)}`} className="wrap-anywhere">
+                    {t.trait.name}
+                  </Link>
+                ) : (
+                  <span className="wrap-anywhere">{t.key}</span>
+                ),
             },
+            { header: 'Key', cell: (t) => <code className="wrap-anywhere">{t.key}</code> },
             { header: 'Value', cell: (t) => <span className="wrap-anywhere">{traitText(t.value)}</span> },
-            { header: 'Updated', cell: (t) => <time dateTime={t.updatedAt}>{formatTime(t.updatedAt)}</time> },
           ]}
           empty={<Empty title="No computed traits.">None is defined, or none has a value for this person yet.</Empty>}
         />

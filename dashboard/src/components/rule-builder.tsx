@@ -6,12 +6,14 @@
 import { useId, useState } from 'react'
 import { blank, type Json, type JsonObject, KIND_NAMES, kindOf, type NodeKind } from '../rule-shapes.ts'
 import { Button, SelectField } from './form.tsx'
-import { EventEditor, PredictionEditor, ProfileEditor, RfmEditor, SegmentEditor } from './rule-conditions.tsx'
+import { EventEditor } from './rule-conditions.tsx'
+import { ComputedEditor, PredictionEditor, ProfileEditor, RfmEditor, SegmentEditor } from './rule-profile.tsx'
 
 export interface BuilderContext {
   readOnly: boolean
-  /** Keys and names of the other segments (for "member of a segment"). */
+  /** Keys and names of the other segments (for "member of a segment") and of the computed traits. */
   segments: readonly { key: string; name: string }[]
+  traits: readonly { key: string; name: string }[]
   /** The JSON path a 400 named, relative to the rule (`all[2].event.within`), or null. */
   errorPath: string | null
   errorMessage: string
@@ -24,7 +26,7 @@ export function rulePath(field: string | undefined): string | null {
   return match ? field.slice(match[0].length) : null
 }
 
-const ADDABLE: Exclude<NodeKind, 'json'>[] = ['event', 'profile', 'rfm', 'prediction', 'segment', 'all', 'any', 'not']
+const ADDABLE: Exclude<NodeKind, 'json'>[] = ['event', 'profile', 'rfm', 'prediction', 'computed', 'segment', 'all', 'any', 'not']
 
 export function RuleBuilder({ value, onChange, context }: { value: Json; onChange(next: Json): void; context: BuilderContext }) {
   const [tab, setTab] = useState<'visual' | 'json'>('visual')
@@ -92,11 +94,13 @@ export function NodeEditor({ node, onChange, onRemove, path, label, context }: N
       case 'profile':
         return <ProfileEditor value={o.profile as JsonObject} onChange={(next) => onChange({ profile: next })} readOnly={context.readOnly} />
       case 'rfm':
-        return <RfmEditor value={o.rfm as JsonObject} onChange={(next) => onChange({ rfm: next })} readOnly={context.readOnly} />
+        return <RfmEditor value={o.profile as JsonObject} onChange={(next) => onChange({ profile: next })} readOnly={context.readOnly} />
       case 'prediction':
         return <PredictionEditor value={o.prediction as JsonObject} onChange={(next) => onChange({ prediction: next })} readOnly={context.readOnly} />
+      case 'computed':
+        return <ComputedEditor value={o.computed as JsonObject} onChange={(next) => onChange({ computed: next })} readOnly={context.readOnly} traits={context.traits} />
       case 'segment':
-        return <SegmentEditor value={o.segment as string} onChange={(next) => onChange({ segment: next })} readOnly={context.readOnly} segments={context.segments} />
+        return <SegmentEditor value={o.segment as JsonObject} onChange={(next) => onChange({ segment: next })} readOnly={context.readOnly} segments={context.segments} />
       case 'json':
         return <JsonText label="This condition as JSON" value={node} onChange={onChange} readOnly={context.readOnly} rows={5} hint="The visual builder does not cover this condition: edit its JSON (docs/segments.md)." />
     }

@@ -1,14 +1,15 @@
 /**
- * The forms of the rule builder's conditions: an event (kind or name, property conditions, count, window),
- * a profile field, an RFM segment, a prediction, membership of another segment. Each edits its node's JSON
- * and keeps every field it does not show.
+ * The event condition's form: which events (kind or track name), conditions on their properties and on
+ * their items (category with its subcategories, brand, price), how many, and when (the last N minutes,
+ * hours, days or weeks, or between dates). Fields the form does not show are kept.
  */
 import type { EventKind } from '../../../src/server/api-types.ts'
-import { COMPARISONS, isObject, type Json, type JsonObject, PREDICTION_MEASURES, PROFILE_PATHS, PROPERTY_OPS, PROPERTY_PATHS, RFM_SEGMENTS } from '../rule-shapes.ts'
+import { isObject, type JsonObject } from '../rule-shapes.ts'
 import { Button, SelectField, TextField } from './form.tsx'
+import { ComparisonInput, DurationInput } from './rule-inputs.tsx'
 
 /** The kinds a shop's tracking sends (checked against the server's list: a renamed kind fails the type check). */
-const EVENT_KINDS = [
+export const EVENT_KINDS = [
   'product_viewed',
   'product_clicked',
   'product_added',
@@ -31,166 +32,136 @@ const EVENT_KINDS = [
   'custom',
 ] as const satisfies readonly EventKind[]
 
-interface Props<T> {
+export interface Props<T> {
   value: T
   onChange(next: T): void
   readOnly: boolean
 }
 
-/** A typed value back to JSON: numbers stay numbers, true/false booleans, the rest text. */
-export function parseValue(text: string): Json {
-  const t = text.trim()
-  if (t === 'true' || t === 'false') return t === 'true'
-  if (t !== '' && Number.isFinite(Number(t))) return Number(t)
-  return text
-}
-const showValue = (v: Json | undefined) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v))
-
-/** Sets a field, or removes it when `next` is undefined (so an empty control leaves no empty field). */
-function withField(o: JsonObject, key: string, next: Json | undefined): JsonObject {
+/** Sets a field, or removes it when `next` is undefined (so an emptied control leaves no empty field). */
+export function withField(o: JsonObject, key: string, next: JsonObject[string] | undefined): JsonObject {
   const copy = { ...o }
   if (next === undefined) delete copy[key]
   else copy[key] = next
   return copy
 }
 
-function Comparison({ label, value, onChange, readOnly, numeric = true }: Props<JsonObject> & { label: string; numeric?: boolean }) {
-  return (
-    <div className="row">
-      <SelectField label={`${label}: comparison`} value={String(value.op ?? '>=')} disabled={readOnly} onChange={(e) => onChange({ ...value, op: e.target.value })} options={COMPARISONS} />
-      <TextField
-        label={`${label}: value`}
-        value={showValue(value.value)}
-        readOnly={readOnly}
-        inputMode={numeric ? 'decimal' : undefined}
-        onChange={(e) => onChange({ ...value, value: numeric ? parseValue(e.target.value) : e.target.value })}
-      />
-    </div>
-  )
-}
+const ANY_KIND = ''
 
 /** `eventOnly`: which events, without count and window (a computed trait has its own window). */
 export function EventEditor({ value, onChange, readOnly, eventOnly = false }: Props<JsonObject> & { eventOnly?: boolean }) {
-  const byName = value.kind === undefined || value.kind === 'custom'
-  const count = isObject(value.count) ? value.count : { op: '>=', value: 1 }
-  const within = isObject(value.within) ? value.within : null
+  const kind = typeof value.kind === 'string' ? value.kind : ANY_KIND
   const where = Array.isArray(value.where) ? (value.where as JsonObject[]) : []
+  const item = isObject(value.item) ? value.item : {}
+  const dated = value.from !== undefined || value.to !== undefined
   return (
     <div className="stack wide">
       <div className="row">
         <SelectField
           label="Event kind"
-          value={String(value.kind ?? 'custom')}
+          value={kind}
           disabled={readOnly}
-          onChange={(e) => onChange(withField(value, 'kind', e.target.value))}
-          options={EVENT_KINDS.map((k) => ({ value: k, label: k === 'custom' ? 'custom (by its name)' : k }))}
+          onChange={(e) => onChange(withField(value, 'kind', e.target.value === ANY_KIND ? undefined : e.target.value))}
+          options={[{ value: ANY_KIND, label: 'any kind (by its name)' }, ...EVENT_KINDS]}
         />
-        {byName && (
-          <TextField label="Event name" hint="As the shop tracks it, e.g. Wishlist Added" value={showValue(value.name)} readOnly={readOnly} onChange={(e) => onChange(withField(value, 'name', e.target.value === '' ? undefined : e.target.value))} />
+        {(kind === ANY_KIND || kind === 'custom') && (
+          <TextField label="Event name" hint="As tracked, e.g. Wishlist Added" value={typeof value.name === 'string' ? value.name : ''} readOnly={readOnly} onChange={(e) => onChange(withField(value, 'name', e.target.value === '' ? undefined : e.target.value))} />
         )}
       </div>
-      {!eventOnly && <Comparison label="How many times" value={count} readOnly={readOnly} onChange={(next) => onChange({ ...value, count: next })} />}
-      {!eventOnly && <TextField
-        label="Within the last (days)"
-        hint="Empty: ever."
-        type="number"
-        min={0}
-        step="any"
-        value={within && typeof within.days === 'number' ? String(within.days) : ''}
-        readOnly={readOnly}
-        onChange={(e) => onChange(withField(value, 'within', e.target.value === '' ? undefined : { ...(within ?? {}), days: Number(e.target.value) }))}
-      />}
+      <ItemFields value={item} readOnly={readOnly} onChange={(next) => onChange(withField(value, 'item', Object.keys(next).length === 0 ? undefined : next))} />
       <Where items={where} readOnly={readOnly} onChange={(next) => onChange(withField(value, 'where', next.length === 0 ? undefined : next))} />
-    </div>
-  )
-}
-
-/** Property conditions of an event: item category (with its subcategories), brand, price, or any path. */
-function Where({ items, onChange, readOnly }: Omit<Props<JsonObject[]>, 'value'> & { items: JsonObject[] }) {
-  const set = (i: number, next: JsonObject) => onChange(items.map((c, j) => (j === i ? next : c)))
-  return (
-    <div className="rule-where">
-      {items.length > 0 && <p className="muted">Only events where:</p>}
-      {items.map((c, i) => {
-        const path = String(c.path ?? '')
-        const named = PROPERTY_PATHS.some((p) => p.value === path)
-        // Conditions have no id of their own: their place is their identity while editing.
-        return (
-          <fieldset key={i} className="rule-property">
-            <legend>Property condition {i + 1}</legend>
-            <div className="row">
-              <SelectField
-                label="Property"
-                value={named ? path : 'properties.'}
-                disabled={readOnly}
-                onChange={(e) => set(i, { ...c, path: e.target.value })}
-                options={PROPERTY_PATHS}
-              />
-              {!named || path === 'properties.' ? <TextField label="Property path" value={path} readOnly={readOnly} onChange={(e) => set(i, { ...c, path: e.target.value })} /> : null}
-              <SelectField label="Operator" value={String(c.op ?? 'eq')} disabled={readOnly} onChange={(e) => set(i, withField(c, 'op', e.target.value))} options={PROPERTY_OPS} />
-              {c.op !== 'exists' && <TextField label="Value" value={showValue(c.value)} readOnly={readOnly} onChange={(e) => set(i, { ...c, value: path === 'item.price' || c.op === 'gte' || c.op === 'lte' ? parseValue(e.target.value) : e.target.value })} />}
-            </div>
-            {!readOnly && (
-              <Button variant="secondary" className="small" onClick={() => onChange(items.filter((_, j) => j !== i))}>
-                Remove property condition {i + 1}
-              </Button>
-            )}
-          </fieldset>
-        )
-      })}
-      {!readOnly && (
-        <Button variant="secondary" className="small" onClick={() => onChange([...items, { path: 'item.category', op: 'eq', value: '' }])}>
-          Add property condition
-        </Button>
+      {!eventOnly && (
+        <>
+          <ComparisonInput label="How many times" numeric value={isObject(value.count) ? value.count : { gte: 1 }} readOnly={readOnly} onChange={(next) => onChange({ ...value, count: next })} />
+          <Window value={value} onChange={onChange} readOnly={readOnly} dated={dated} />
+        </>
       )}
     </div>
   )
 }
 
-export function ProfileEditor({ value, onChange, readOnly }: Props<JsonObject>) {
-  const path = String(value.path ?? '')
-  const named = PROFILE_PATHS.some((p) => p.value === path)
+/** The window of events or a trait: the last N units (`within`), or from / to dates. */
+export function Window({ value, onChange, readOnly, dated }: Props<JsonObject> & { dated: boolean }) {
   return (
-    <div className="stack wide">
-      <div className="row">
-        <SelectField label="Profile field" value={named ? path : 'traits.'} disabled={readOnly} onChange={(e) => onChange({ ...value, path: e.target.value })} options={PROFILE_PATHS} />
-        {(!named || path === 'traits.') && <TextField label="Field path" value={path} readOnly={readOnly} onChange={(e) => onChange({ ...value, path: e.target.value })} />}
-      </div>
-      <Comparison label="Profile field" value={value} readOnly={readOnly} onChange={onChange} />
+    <div className="row">
+      <DurationInput
+        label="Within the last"
+        hint="Empty: all time."
+        optional
+        value={typeof value.within === 'string' ? value.within : undefined}
+        readOnly={readOnly}
+        onChange={(next) => onChange(withField(value, 'within', next))}
+      />
+      {(dated || !readOnly) && (
+        <>
+          <TextField label="From (date)" hint="Optional, e.g. 2026-11-27" value={typeof value.from === 'string' ? value.from : ''} readOnly={readOnly} onChange={(e) => onChange(withField(value, 'from', e.target.value === '' ? undefined : e.target.value))} />
+          <TextField label="Until (date, exclusive)" value={typeof value.to === 'string' ? value.to : ''} readOnly={readOnly} onChange={(e) => onChange(withField(value, 'to', e.target.value === '' ? undefined : e.target.value))} />
+        </>
+      )}
     </div>
   )
 }
 
-export function RfmEditor({ value, onChange, readOnly }: Props<JsonObject>) {
+/** Conditions on the event's items: category (its subcategories match too), brand, price. */
+function ItemFields({ value, onChange, readOnly }: Props<JsonObject>) {
+  const priced = isObject(value.price)
   return (
-    <SelectField
-      label="Named RFM segment"
-      value={String(value.segment ?? '')}
-      disabled={readOnly}
-      onChange={(e) => onChange({ segment: e.target.value })}
-      options={RFM_SEGMENTS.map((s) => ({ value: s, label: s }))}
-    />
-  )
-}
-
-export function PredictionEditor({ value, onChange, readOnly }: Props<JsonObject>) {
-  return (
-    <div className="stack wide">
-      <SelectField label="Prediction" value={String(value.measure ?? 'clv_percentile')} disabled={readOnly} onChange={(e) => onChange({ ...value, measure: e.target.value })} options={PREDICTION_MEASURES} />
-      <Comparison label="Prediction" value={value} readOnly={readOnly} onChange={onChange} />
+    <div className="row">
+      <TextField
+        label="Item category"
+        hint="Its subcategories match too, e.g. Shoes"
+        value={typeof value.category === 'string' ? value.category : ''}
+        readOnly={readOnly}
+        onChange={(e) => onChange(withField(value, 'category', e.target.value === '' ? undefined : e.target.value))}
+      />
+      <TextField label="Item brand" value={typeof value.brand === 'string' ? value.brand : ''} readOnly={readOnly} onChange={(e) => onChange(withField(value, 'brand', e.target.value === '' ? undefined : e.target.value))} />
+      {priced ? (
+        <>
+          <ComparisonInput label="Item price" numeric value={value.price as JsonObject} readOnly={readOnly} onChange={(next) => onChange({ ...value, price: next })} />
+          {!readOnly && (
+            <Button variant="secondary" className="small" onClick={() => onChange(withField(value, 'price', undefined))}>
+              No price condition
+            </Button>
+          )}
+        </>
+      ) : (
+        !readOnly && (
+          <Button variant="secondary" className="small" onClick={() => onChange({ ...value, price: { gte: 0 } })}>
+            Add a price condition
+          </Button>
+        )
+      )}
     </div>
   )
 }
 
-export function SegmentEditor({ value, onChange, readOnly, segments }: Props<string> & { segments: readonly { key: string; name: string }[] }) {
-  const known = segments.some((s) => s.key === value)
+/** Conditions on the event's properties by path ("properties.coupon", "revenue", "context.campaign.source"). */
+function Where({ items, onChange, readOnly }: Omit<Props<JsonObject[]>, 'value'> & { items: JsonObject[] }) {
+  const set = (i: number, next: JsonObject) => onChange(items.map((c, j) => (j === i ? next : c)))
   return (
-    <SelectField
-      label="Segment"
-      value={value}
-      disabled={readOnly}
-      onChange={(e) => onChange(e.target.value)}
-      options={[{ value: '', label: 'Choose a segment' }, ...(known || value === '' ? [] : [{ value, label: `${value} (unknown)` }]), ...segments.map((s) => ({ value: s.key, label: `${s.name} (${s.key})` }))]}
-    />
+    <div className="rule-where">
+      {items.map((c, i) => (
+        // Conditions have no id of their own: their place is their identity while editing.
+        <fieldset key={i} className="rule-property">
+          <legend>Property condition {i + 1}</legend>
+          <div className="row">
+            <TextField label="Property path" hint="e.g. properties.coupon or revenue" value={String(c.path ?? '')} readOnly={readOnly} onChange={(e) => set(i, { ...c, path: e.target.value })} />
+            <ComparisonInput label="Property" numeric={false} extra={['path']} value={c} readOnly={readOnly} onChange={(next) => set(i, next)} />
+          </div>
+          {!readOnly && (
+            <Button variant="secondary" className="small" onClick={() => onChange(items.filter((_, j) => j !== i))}>
+              Remove property condition {i + 1}
+            </Button>
+          )}
+        </fieldset>
+      ))}
+      {!readOnly && (
+        <div>
+          <Button variant="secondary" className="small" onClick={() => onChange([...items, { path: 'properties.', eq: '' }])}>
+            Add property condition
+          </Button>
+        </div>
+      )}
+    </div>
   )
 }

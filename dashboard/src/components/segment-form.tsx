@@ -8,7 +8,7 @@ import { type FormEvent, useState } from 'react'
 import { useNavigate } from 'react-router'
 import { ApiError } from '../api.ts'
 import type { Json } from '../rule-shapes.ts'
-import { invalidateSegments, type SegmentDetail, segmentApi } from '../segment-api.ts'
+import { invalidateSegments, type SegmentView, segmentApi } from '../segment-api.ts'
 import { Button, CheckboxField, TextField } from './form.tsx'
 import { RuleBuilder, rulePath } from './rule-builder.tsx'
 import { SizeEstimate, useSizeEstimate } from './size-estimate.tsx'
@@ -31,12 +31,13 @@ export interface FormStart {
   definition: Json
 }
 
-export function SegmentForm({ start, existing }: { start: FormStart; existing?: SegmentDetail }) {
+export function SegmentForm({ start, existing }: { start: FormStart; existing?: SegmentView }) {
   const [form, setForm] = useState(start)
   const [keyTouched, setKeyTouched] = useState(existing !== undefined)
   const client = useQueryClient()
   const navigate = useNavigate()
   const others = useQuery({ queryKey: ['segments', 'list'], queryFn: segmentApi.list })
+  const traits = useQuery({ queryKey: ['traits', 'list'], queryFn: segmentApi.traits })
   const estimate = useSizeEstimate(form.definition)
   const save = useMutation({
     mutationFn: () => (existing ? segmentApi.update(existing.id, { ...form, expectedVersion: existing.version }) : segmentApi.create(form)),
@@ -88,6 +89,7 @@ export function SegmentForm({ start, existing }: { start: FormStart; existing?: 
           context={{
             readOnly: false,
             segments: (others.data?.data ?? []).filter((s) => s.id !== existing?.id).map((s) => ({ key: s.key, name: s.name })),
+            traits: (traits.data?.data ?? []).map((t) => ({ key: t.key, name: t.name })),
             errorPath: failure ? rulePath(failure.field) : null,
             errorMessage: failure?.message ?? '',
           }}

@@ -8,8 +8,17 @@ import { useEffect, useState } from 'react'
 import { Link } from 'react-router'
 import { ApiError } from '../api.ts'
 import { formatInteger, formatPercent } from '../format.ts'
-import { type SegmentPreview, segmentApi } from '../segment-api.ts'
+import { type PersonRef, type SegmentPreview, segmentApi } from '../segment-api.ts'
 import { ErrorNote } from './states.tsx'
+
+/** A person by their strongest identifier (a user id, an email, ...), linked to their page. */
+export function PersonLink({ person }: { person: PersonRef }) {
+  return (
+    <Link to={`/people/${encodeURIComponent(person.personId)}`} className="wrap-anywhere">
+      {person.identifier?.value ?? person.personId}
+    </Link>
+  )
+}
 
 /** The value once it stopped changing for `ms`. */
 export function useSettled<T>(value: T, ms: number): T {
@@ -57,9 +66,9 @@ export function SizeEstimate({ estimate }: { estimate: ReturnType<typeof useSize
             <>
               <p className="muted">Some of them:</p>
               <ul className="plain-list sample">
-                {data.sample.map((id) => (
-                  <li key={id}>
-                    <Link to={`/people/${encodeURIComponent(id)}`}>{id}</Link>
+                {data.sample.map((p) => (
+                  <li key={p.personId}>
+                    <PersonLink person={p} />
                   </li>
                 ))}
               </ul>

@@ -7,17 +7,18 @@ import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { useNavigate } from 'react-router'
 import { isObject, type Json, type JsonObject } from '../rule-shapes.ts'
-import { invalidateSegments, segmentApi, type TraitDetail } from '../segment-api.ts'
+import { invalidateSegments, segmentApi, type TraitView } from '../segment-api.ts'
 import { Button, CheckboxField, SelectField, TextField } from './form.tsx'
 import { JsonText } from './rule-builder.tsx'
-import { EventEditor } from './rule-conditions.tsx'
+import { EventEditor, Window } from './rule-conditions.tsx'
+import { showValue } from './rule-inputs.tsx'
 import { type FormStart, keyOf } from './segment-form.tsx'
 import { ErrorNote } from './states.tsx'
 
 export const TRAIT_KINDS = [
   { value: 'counter', label: 'Event counter' },
   { value: 'sum', label: 'Sum of a property' },
-  { value: 'average', label: 'Average of a property' },
+  { value: 'avg', label: 'Average of a property' },
   { value: 'min', label: 'Smallest value of a property' },
   { value: 'max', label: 'Largest value of a property' },
   { value: 'most_frequent', label: 'Most frequent value' },
@@ -27,19 +28,19 @@ export const TRAIT_KINDS = [
   { value: 'unique_count', label: 'Number of unique values' },
 ] as const
 
-export const STARTER_TRAIT: JsonObject = { kind: 'counter', event: { kind: 'order_completed' }, within: { days: 90 } }
+export const STARTER_TRAIT: JsonObject = { type: 'counter', event: { kind: 'order_completed' }, within: '90d' }
 
-/** "Sum of a property (properties.revenue) of order_completed, last 90 days" for the list. */
+/** "Sum of a property (properties.revenue) of order_completed, last 90d" for the list. */
 export function describeTrait(definition: unknown): string {
   if (!isObject(definition)) return 'JSON definition'
-  const kind = TRAIT_KINDS.find((k) => k.value === definition.kind)?.label ?? String(definition.kind ?? 'JSON definition')
-  const event = isObject(definition.event) ? String(definition.event.name ?? definition.event.kind ?? 'any event') : 'any event'
-  const within = isObject(definition.within) && typeof definition.within.days === 'number' ? `last ${definition.within.days} days` : 'ever'
+  const kind = TRAIT_KINDS.find((k) => k.value === definition.type)?.label ?? String(definition.type ?? 'JSON definition')
+  const event = isObject(definition.event) ? showValue(definition.event.name ?? definition.event.kind ?? 'any event') : 'any event'
+  const within = typeof definition.within === 'string' ? `last ${definition.within}` : definition.from || definition.to ? 'between dates' : 'all time'
   const property = typeof definition.property === 'string' ? ` (${definition.property})` : ''
   return `${kind}${property} of ${event}, ${within}`
 }
 
-export function TraitForm({ start, existing, readOnly }: { start: FormStart; existing?: TraitDetail; readOnly: boolean }) {
+export function TraitForm({ start, existing, readOnly }: { start: FormStart; existing?: TraitView; readOnly: boolean }) {
   const [form, setForm] = useState(start)
   const client = useQueryClient()
   const navigate = useNavigate()
@@ -56,8 +57,7 @@ export function TraitForm({ start, existing, readOnly }: { start: FormStart; exi
     e.preventDefault()
     save.mutate()
   }
-  const kind = String(def.kind ?? 'counter')
-  const within = isObject(def.within) ? def.within : null
+  const kind = String(def.type ?? 'counter')
   return (
     <form className="stack wide" aria-label={existing ? 'Computed trait' : 'New computed trait'} onSubmit={submit}>
       <TextField label="Name" value={form.name} required maxLength={200} readOnly={readOnly} onChange={(e) => setForm({ ...form, name: e.target.value, ...(!existing && { key: keyOf(e.target.value) }) })} />
@@ -67,32 +67,18 @@ export function TraitForm({ start, existing, readOnly }: { start: FormStart; exi
         <textarea id="trait-description" rows={2} value={form.description} maxLength={2000} readOnly={readOnly} onChange={(e) => setForm({ ...form, description: e.target.value })} />
       </div>
       <CheckboxField label="Enabled" checked={form.enabled} disabled={readOnly} onChange={(e) => setForm({ ...form, enabled: e.target.checked })} />
-      <SelectField label="Computes" value={kind} disabled={readOnly} onChange={(e) => setDef({ ...def, kind: e.target.value })} options={TRAIT_KINDS} />
+      <SelectField label="Computes" value={kind} disabled={readOnly} onChange={(e) => setDef({ ...def, type: e.target.value })} options={TRAIT_KINDS} />
       {kind !== 'counter' && (
         <TextField label="Of the property" hint="A path such as properties.revenue, item.category or item.brand." value={String(def.property ?? '')} readOnly={readOnly} onChange={(e) => setDef({ ...def, property: e.target.value })} />
       )}
-      <TextField
-        label="Over the last (days)"
-        hint="Empty: ever."
-        type="number"
-        min={0}
-        step="any"
-        value={within && typeof within.days === 'number' ? String(within.days) : ''}
-        readOnly={readOnly}
-        onChange={(e) => {
-          const { within: _old, ...rest } = def
-          setDef(e.target.value === '' ? rest : { ...rest, within: { days: Number(e.target.value) } })
-        }}
-      />
+      <Window value={def} onChange={setDef} readOnly={readOnly} dated={def.from !== undefined || def.to !== undefined} />
       <fieldset className="rule-node">
         <legend>Counted events</legend>
         <EventEditor
           value={isObject(def.event) ? def.event : {}}
           readOnly={readOnly}
           onChange={(event) => {
-            // The trait's window is its own; count and within of a rule's event do not apply here.
-            const { count: _c, within: _w, ...rest } = event
-            setDef({ ...def, event: rest })
+            setDef({ ...def, event })
           }}
           eventOnly
         />

@@ -12,11 +12,13 @@ import { ConfirmButton } from '../components/form.tsx'
 import { Page, Section, Stat, Stats } from '../components/page.tsx'
 import { RangePicker, useRange } from '../components/range-picker.tsx'
 import { RuleBuilder } from '../components/rule-builder.tsx'
+import { PersonLink } from '../components/size-estimate.tsx'
 import { Empty, ErrorNote, Loading, QueryView } from '../components/states.tsx'
 import { formatInteger, formatTime } from '../format.ts'
 import type { Json } from '../rule-shapes.ts'
-import { invalidateSegments, type SegmentDetail, segmentApi } from '../segment-api.ts'
+import { invalidateSegments, type SegmentView, segmentApi } from '../segment-api.ts'
 import { useSession } from '../session.tsx'
+import { identifierName } from './people.tsx'
 import { EnabledBadge, LastChange } from './segments.tsx'
 
 export function SegmentPage() {
@@ -26,6 +28,10 @@ export function SegmentPage() {
   const client = useQueryClient()
   const navigate = useNavigate()
   const segment = useQuery({ queryKey: ['segments', id, 'detail'], queryFn: () => segmentApi.get(id), refetchInterval: 15_000 })
+  // Names of the segments and traits the rule refers to by key.
+  const segments = useQuery({ queryKey: ['segments', 'list'], queryFn: segmentApi.list })
+  const traits = useQuery({ queryKey: ['traits', 'list'], queryFn: segmentApi.traits })
+  const named = (rows: readonly { key: string; name: string }[] | undefined) => (rows ?? []).map((r) => ({ key: r.key, name: r.name }))
   const remove = useMutation({
     mutationFn: () => segmentApi.remove(id),
     onSuccess: async () => {
@@ -69,7 +75,7 @@ export function SegmentPage() {
             <Stat label="Last change" value={<LastChange row={s} />} />
           </Stats>
           <Section title="Rule">
-            <RuleBuilder value={s.definition as Json} onChange={() => {}} context={{ readOnly: true, segments: [], errorPath: null, errorMessage: '' }} />
+            <RuleBuilder value={s.definition as Json} onChange={() => {}} context={{ readOnly: true, segments: named(segments.data?.data), traits: named(traits.data?.data), errorPath: null, errorMessage: '' }} />
           </Section>
           <SizeHistory id={id} />
           <Members segment={s} />
@@ -115,7 +121,7 @@ function SizeHistory({ id }: { id: string }) {
   )
 }
 
-function Members({ segment }: { segment: SegmentDetail }) {
+function Members({ segment }: { segment: SegmentView }) {
   const members = useInfiniteQuery({
     queryKey: ['segments', segment.id, 'members'],
     initialPageParam: '',
@@ -145,12 +151,9 @@ function Members({ segment }: { segment: SegmentDetail }) {
             columns={[
               {
                 header: 'Person',
-                cell: (m) => (
-                  <Link to={`/people/${encodeURIComponent(m.personId)}`} className="wrap-anywhere">
-                    {m.personId}
-                  </Link>
-                ),
+                cell: (m) => <PersonLink person={m} />,
               },
+              { header: 'Known as', cell: (m) => (m.identifier ? identifierName(m.identifier.type) : <span className="muted">person id only</span>) },
               { header: 'Member since', cell: (m) => <time dateTime={m.since}>{formatTime(m.since)}</time> },
               { header: 'Admitted by version', numeric: true, cell: (m) => formatInteger(m.version) },
             ]}

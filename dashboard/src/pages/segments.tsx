@@ -8,7 +8,7 @@ import { type Column, DataTable } from '../components/data-table.tsx'
 import { Page, Section } from '../components/page.tsx'
 import { Empty, QueryView } from '../components/states.tsx'
 import { formatAgo, formatInteger, formatTime } from '../format.ts'
-import { type SegmentRow, segmentApi } from '../segment-api.ts'
+import { type SegmentView, segmentApi } from '../segment-api.ts'
 import { useSession } from '../session.tsx'
 
 export const segmentHref = (id: string) => `/segments/${encodeURIComponent(id)}`
@@ -31,7 +31,7 @@ export function LastChange({ row }: { row: { updatedAt: string; updatedBy: strin
   )
 }
 
-const columns: Column<SegmentRow>[] = [
+const columns: Column<SegmentView>[] = [
   {
     header: 'Name',
     cell: (r) => (

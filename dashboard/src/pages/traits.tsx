@@ -8,12 +8,12 @@ import { Link } from 'react-router'
 import { type Column, DataTable } from '../components/data-table.tsx'
 import { Page, Section } from '../components/page.tsx'
 import { Empty, QueryView } from '../components/states.tsx'
-import { type TraitRow, segmentApi } from '../segment-api.ts'
+import { type TraitView, segmentApi } from '../segment-api.ts'
 import { useSession } from '../session.tsx'
 import { EnabledBadge, LastChange } from './segments.tsx'
 import { describeTrait } from '../components/trait-form.tsx'
 
-const columns: Column<TraitRow>[] = [
+const columns: Column<TraitView>[] = [
   {
     header: 'Name',
     cell: (r) => (
