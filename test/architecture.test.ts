@@ -9,7 +9,7 @@ import { describe, it } from 'node:test'
 
 const src = path.resolve(import.meta.dirname, '../src')
 /** Module order: each may import the ones before it. Keep in step with ARCHITECTURE.md. */
-const ORDER = ['core', 'storage', 'staff', 'catalog', 'ingest', 'stream', 'hot-state', 'identity', 'profiles', 'models', 'importer', 'evaluation', 'training', 'recommend', 'content', 'demo', 'server', 'cli']
+const ORDER = ['core', 'storage', 'staff', 'catalog', 'ingest', 'stream', 'hot-state', 'identity', 'profiles', 'models', 'importer', 'evaluation', 'training', 'segments', 'recommend', 'content', 'demo', 'server', 'cli']
 
 function files(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -19,3 +19,4 @@ export type { RevokeOutcome, SettingsDocument, SettingsStore, StoredSetting } fr
 export type { IdentifierMatch, IdentifierSearch, ListedProfile, ProfileListQuery, SearchTerm } from './people-search.ts'
 export { codePointCompare, compareMatches } from './people-search.ts'
 export type { BuiltInSeed, MembershipChange, MembershipRecord, PredictionRecord, PredictionStore, SegmentDefinitionChange, SegmentDefinitionRecord, SegmentDefinitionStore, SegmentMemberStore, SegmentSizePoint, TraitValueRecord } from './segment-store.ts'
+export { CLAIM_LEASE_MS } from './segment-members.ts'

@@ -18,6 +18,8 @@ import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts
 import { KyselySegmentDefinitions } from './segment-definitions.ts'
 import type { SegmentDefinitionStore } from './segment-store.ts'
 import type { PeopleTx } from './people.ts'
+import { KyselySegmentMembers } from './segment-members.ts'
+import type { SegmentMemberStore } from './segment-store.ts'
 import type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
 import { type Database, decodeCursor, encodeCursor, itemToRow, rowToApiKey, rowToEvent, rowToItem } from './tables.ts'
 
@@ -267,6 +269,12 @@ export abstract class KyselyStore implements Store {
   get segmentDefinitions(): SegmentDefinitionStore {
     this.#segmentDefinitions ??= new KyselySegmentDefinitions(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
     return this.#segmentDefinitions
+  }
+
+  #segmentMembers: SegmentMemberStore | null = null
+  get segmentMembers(): SegmentMemberStore {
+    this.#segmentMembers ??= new KyselySegmentMembers(this.db, this.kind as Dialect)
+    return this.#segmentMembers
   }
 
   #impressions: ImpressionStore | null = null

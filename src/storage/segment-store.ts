@@ -112,12 +112,14 @@ export interface SegmentMemberStore {
   /**
    * Applies one evaluation pass in one transaction: memberships added and removed (with their history rows),
    * trait values set (null deletes), and when each person must be evaluated again (null: only on new events).
+   * Conditional per row (an entry only if absent, an exit only if present): returns the changes that took
+   * effect, the ones to announce as audience events.
    */
   apply(pass: {
     changes: readonly MembershipChange[]
     traits: readonly TraitValueRecord[]
     recheck: readonly { personId: string; at: number | null }[]
-  }): Promise<void>
+  }): Promise<MembershipChange[]>
   /** Current members of a segment, oldest entry first, paged by an opaque cursor. */
   members(segmentId: string, page: { limit: number; cursor?: string | undefined }): Promise<{ items: MembershipRecord[]; next: string | null }>
   count(segmentId: string): Promise<number>
@@ -125,8 +127,11 @@ export interface SegmentMemberStore {
   counts(): Promise<Map<string, number>>
   /** The segments a person is in now. */
   membershipsOf(personId: string): Promise<MembershipRecord[]>
+  /** The memberships of many people at once (the engine's bulk reads). */
+  membershipsOfPeople(personIds: readonly string[]): Promise<MembershipRecord[]>
   /** A person's computed trait values (trait id → value). */
   traitsOf(personId: string): Promise<TraitValueRecord[]>
+  traitsOfPeople(personIds: readonly string[]): Promise<TraitValueRecord[]>
   /** People whose re-evaluation is due at or before `now`, soonest first; `claim` moves their time on so
    * another worker does not take them too (SKIP LOCKED on PostgreSQL). */
   claimDue(now: number, limit: number): Promise<string[]>
@@ -134,6 +139,8 @@ export interface SegmentMemberStore {
   sizeHistory(segmentId: string, from: number, to: number): Promise<SegmentSizePoint[]>
   /** Removes every membership, history row and trait value of a definition (on delete), or all (recompute). */
   clear(definitionId?: string): Promise<void>
+  /** People with memberships or trait values but no profile (merged away or reset): a recompute removes them. */
+  withoutProfile(limit: number): Promise<string[]>
 }
 
 /** A person's predicted value from the CLV model of the last training run (BG/NBD + Gamma-Gamma). */

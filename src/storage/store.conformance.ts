@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test'
 import type { EventRecord, ItemInput } from '../core/index.ts'
 import { describeSegmentDefinitions } from './segment-definitions.conformance.ts'
 import type { ItemQuery, Store } from './store.ts'
+import { describeSegmentMembers } from './segment-members.conformance.ts'
 
 let seq = 0
 function event(overrides: Partial<EventRecord> = {}): EventRecord {
@@ -44,6 +45,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     })
 
     describeSegmentDefinitions(() => store)
+    describeSegmentMembers(() => store, open)
 
     it('migrates idempotently and answers ping', async () => {
       await store.migrate()

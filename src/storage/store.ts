@@ -7,6 +7,7 @@ import type { StaffStore } from './staff.ts'
 import type { DiagnosticsStore } from './diagnostics.ts'
 import type { SettingsStore } from './settings.ts'
 import type { SegmentDefinitionStore } from './segment-store.ts'
+import type { SegmentMemberStore } from './segment-store.ts'
 
 /** Result of appending events: which message ids were new and which were already in the log. */
 export interface AppendResult {
@@ -103,6 +104,8 @@ export interface Store {
   readonly settings: SettingsStore
   /** Segment and computed-trait definitions, versioned, with the built-ins seeded once. */
   readonly segmentDefinitions: SegmentDefinitionStore
+  /** What the segment engine derives: memberships and their history, computed trait values, the re-evaluation schedule. */
+  readonly segmentMembers: SegmentMemberStore
   /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */
   resetPeople(): Promise<void>
   /** The last log position an in-process consumer has applied (0 when it never ran). */

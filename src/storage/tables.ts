@@ -43,6 +43,7 @@ import type { RejectedEventCountsTable, RejectedEventsTable } from './diagnostic
 import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 import type { ItemSearchTermsTable } from './item-search.ts'
 import type { SegmentBuiltInsTable, SegmentDefinitionStampTable, SegmentDefinitionsTable, SegmentDefinitionVersionsTable } from './segment-definitions.ts'
+import type { SegmentMemberHistoryTable, SegmentMembersTable, SegmentScheduleTable, TraitValuesTable } from './segment-members.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -87,6 +88,10 @@ export interface Database extends PeopleDatabase {
   segment_definition_versions: SegmentDefinitionVersionsTable
   segment_built_ins: SegmentBuiltInsTable
   segment_definition_stamp: SegmentDefinitionStampTable
+  segment_members: SegmentMembersTable
+  segment_member_history: SegmentMemberHistoryTable
+  trait_values: TraitValuesTable
+  segment_schedule: SegmentScheduleTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

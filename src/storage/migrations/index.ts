@@ -430,6 +430,50 @@ const segmentDefinitions: DialectMigration = () => ({
   },
 })
 
+/**
+ * What the segment engine derives (segment-members.ts): current memberships, their history, computed trait
+ * values and the re-evaluation schedule the scheduler claims from.
+ */
+const segmentMembers: DialectMigration = () => ({
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('segment_members')
+      .addColumn('segment_id', 'text', (c) => c.notNull())
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('since', 'bigint', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('segment_members_pk', ['segment_id', 'person_id'])
+      .execute()
+    await db.schema.createIndex('segment_members_person').on('segment_members').columns(['person_id']).execute()
+    await db.schema.createIndex('segment_members_since').on('segment_members').columns(['segment_id', 'since', 'person_id']).execute()
+    await db.schema
+      .createTable('segment_member_history')
+      .addColumn('segment_id', 'text', (c) => c.notNull())
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('entered', 'integer', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex('segment_member_history_time').on('segment_member_history').columns(['segment_id', 'at']).execute()
+    await db.schema.createIndex('segment_member_history_person').on('segment_member_history').columns(['person_id', 'at']).execute()
+    await db.schema
+      .createTable('trait_values')
+      .addColumn('trait_id', 'text', (c) => c.notNull())
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('trait_values_pk', ['trait_id', 'person_id'])
+      .execute()
+    await db.schema.createIndex('trait_values_person').on('trait_values').columns(['person_id']).execute()
+    await db.schema
+      .createTable('segment_schedule')
+      .addColumn('person_id', 'text', (c) => c.primaryKey())
+      .addColumn('due_at', 'bigint', (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex('segment_schedule_due').on('segment_schedule').columns(['due_at', 'person_id']).execute()
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-person-activity': personActivity,
@@ -443,6 +487,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0010-settings': settings,
   '0011-catalog-search': catalogSearch,
   '0012-segment-definitions': segmentDefinitions,
+  '0013-segment-members': segmentMembers,
 }
 
 /** The in-code migration provider for one dialect. */
