@@ -4,13 +4,13 @@
  * delete it; viewers read it.
  */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
 import { Link, useNavigate, useParams } from 'react-router'
 import { ApiError } from '../api.ts'
 import { TimeChart } from '../components/chart.tsx'
 import { DataTable, LoadMore } from '../components/data-table.tsx'
-import { ConfirmButton } from '../components/form.tsx'
+import { ConfirmButton, SelectField } from '../components/form.tsx'
 import { Page, Section, Stat, Stats } from '../components/page.tsx'
-import { RangePicker, useRange } from '../components/range-picker.tsx'
 import { RuleBuilder } from '../components/rule-builder.tsx'
 import { PersonLink } from '../components/size-estimate.tsx'
 import { Empty, ErrorNote, Loading, QueryView } from '../components/states.tsx'
@@ -20,6 +20,8 @@ import { invalidateSegments, type SegmentView, segmentApi } from '../segment-api
 import { useSession } from '../session.tsx'
 import { identifierName } from './people.tsx'
 import { EnabledBadge, LastChange } from './segments.tsx'
+
+const DAY_MS = 24 * 3600_000
 
 export function SegmentPage() {
   const { id = '' } = useParams()
@@ -87,16 +89,16 @@ export function SegmentPage() {
 }
 
 function SizeHistory({ id }: { id: string }) {
-  const { preset, setPreset, range } = useRange('30d')
+  const [days, setDays] = useState('30')
   const sizes = useQuery({
-    queryKey: ['segments', id, 'sizes', preset],
-    queryFn: () => {
-      const { from, to } = range()
-      return segmentApi.sizes(id, from, to)
-    },
+    queryKey: ['segments', id, 'sizes', days],
+    queryFn: () => segmentApi.sizes(id, Date.now() - Number(days) * DAY_MS, Date.now()),
   })
   return (
-    <Section title="Size over time" actions={<RangePicker value={preset} onChange={setPreset} label="Days shown" />}>
+    <Section
+      title="Size over time"
+      actions={<SelectField label="Days shown" value={days} onChange={(e) => setDays(e.target.value)} options={['7', '30', '90', '365'].map((d) => ({ value: d, label: `Last ${d} days` }))} />}
+    >
       <QueryView query={sizes} what="the size history">
         {(reply) =>
           reply.data.length === 0 ? (
