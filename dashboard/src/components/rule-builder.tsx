@@ -37,19 +37,30 @@ export function RuleBuilder({ value, onChange, context }: { value: Json; onChang
   ] as const
   return (
     <div className="rule-builder">
-      <div className="tabs" role="tablist" aria-label="How to edit the rule">
+      <div
+        className="tabs"
+        role="tablist"
+        aria-label="How to edit the rule"
+        onKeyDown={(e) => {
+          // Arrow keys move between the two tabs, as in every tab list.
+          if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return
+          const next = tab === 'visual' ? 'json' : 'visual'
+          setTab(next)
+          document.getElementById(`${base}-${next}`)?.focus()
+        }}
+      >
         {tabs.map((t) => (
-          <button key={t.id} type="button" role="tab" id={`${base}-${t.id}`} aria-controls={`${base}-${t.id}-panel`} aria-selected={tab === t.id} onClick={() => setTab(t.id)}>
+          <button key={t.id} type="button" role="tab" id={`${base}-${t.id}`} aria-controls={`${base}-${t.id}-panel`} aria-selected={tab === t.id} tabIndex={tab === t.id ? 0 : -1} onClick={() => setTab(t.id)}>
             {t.label}
           </button>
         ))}
       </div>
-      <div role="tabpanel" id={`${base}-${tab}-panel`} aria-labelledby={`${base}-${tab}`}>
-        {tab === 'visual' ? (
-          <NodeEditor node={value} onChange={onChange} path="" label="Rule" context={context} />
-        ) : (
-          <JsonText label="The rule as JSON" value={value} onChange={onChange} readOnly={context.readOnly} rows={18} />
-        )}
+      {/* Both panels stay mounted (each tab controls one); the JSON follows the builder and back. */}
+      <div role="tabpanel" id={`${base}-visual-panel`} aria-labelledby={`${base}-visual`} hidden={tab !== 'visual'}>
+        <NodeEditor node={value} onChange={onChange} path="" label="Rule" context={context} />
+      </div>
+      <div role="tabpanel" id={`${base}-json-panel`} aria-labelledby={`${base}-json`} hidden={tab !== 'json'}>
+        <JsonText label="The rule as JSON" value={value} onChange={onChange} readOnly={context.readOnly} rows={18} />
       </div>
     </div>
   )
