@@ -69,6 +69,9 @@ export const EVENT_KINDS = [
   'consent_updated',
   'identities_merged',
   'identities_unmerged',
+  // Written by the segment engine when a person enters or leaves a segment (Segment's "Audience Entered / Exited").
+  'audience_entered',
+  'audience_exited',
 ] as const
 export type EventKind = (typeof EVENT_KINDS)[number]
 

@@ -9,7 +9,7 @@ import type { EventRecord } from '../core/index.ts'
 import type { HotState } from '../hot-state/index.ts'
 import { type Identifier, IdentityGraph, identifiersOf, type IdentityLimits, RANK } from '../identity/index.ts'
 import type { PeopleTx, Store } from '../storage/index.ts'
-import { type AffinityWeights, emptyState, type FoldContext, foldAll, foldEvent, ownValue, parseState, type ProfileState } from './profile-state.ts'
+import { AUDIENCE, type AffinityWeights, emptyState, type FoldContext, foldAll, foldEvent, ownValue, parseState, type ProfileState } from './profile-state.ts'
 
 /** The stream consumer name of the projector. */
 export const PROFILE_CONSUMER = 'profiles'
@@ -19,6 +19,12 @@ export interface ProfileSettings {
   weights: AffinityWeights
   consentDefaults: Record<string, boolean>
   limits: IdentityLimits
+}
+
+/** Who a delivery changed: the roots whose behaviour changed, and the roots merged away (their profiles removed). */
+export interface ProjectorOutcome {
+  touched: string[]
+  removed: string[]
 }
 
 export interface ProjectorStats {
@@ -51,9 +57,13 @@ export class ProfileProjector {
     return this.#settings
   }
 
-  async apply(events: readonly EventRecord[]): Promise<void> {
+  /**
+   * Applies a delivery; returns who it changed (audience events, which change no profile, touch nobody), so
+   * the segment engine evaluates just them.
+   */
+  async apply(events: readonly EventRecord[]): Promise<ProjectorOutcome> {
     const unique = [...new Map(events.map((e) => [e.messageId, e])).values()]
-    if (unique.length === 0) return
+    if (unique.length === 0) return { touched: [], removed: [] }
     const isSensitive = await this.#sensitivity()
     const result = await this.#store.writePeople(async (tx) => {
       const seen = await tx.seenEvents(unique.map((e) => e.messageId))
@@ -67,9 +77,11 @@ export class ProfileProjector {
       const states = new Map<string, ProfileState>()
       for (const row of await tx.getProfiles(await graph.preloadGroups())) states.set(row.personId, parseState(row.state))
       const rows: { messageId: string; personId: string; timestamp: number }[] = []
+      const touched = new Set<string>()
       for (const e of todo) {
         const attribution = await this.#attribute(graph, e, idsOf.get(e.messageId)!)
         rows.push({ messageId: e.messageId, personId: attribution?.personId ?? '', timestamp: e.timestamp })
+        if (attribution && !AUDIENCE.has(e.kind)) touched.add(attribution.root)
         for (const gone of graph.removed) states.delete(gone)
         if (!attribution || graph.recompute.has(attribution.root)) continue
         const state = states.get(attribution.root) ?? (await this.#load(tx, attribution.root)) ?? emptyState(e.timestamp)
@@ -103,12 +115,15 @@ export class ProfileProjector {
       this.stats.reassigned += graph.stats.reassigned
       this.stats.refusedLinks += graph.stats.refusedLinks
       this.stats.recomputed += graph.recompute.size
-      return { states, removed: [...graph.removed] }
+      for (const root of graph.recompute) touched.add(root)
+      for (const gone of graph.removed) touched.delete(gone)
+      return { states, removed: [...graph.removed], touched: [...touched] }
     })
-    if (!result) return
+    if (!result) return { touched: [], removed: [] }
     await this.#hot.deleteProfiles(result.removed)
     // Concurrent, so Redis pipelines them.
     await Promise.all([...result.states].map(([personId, state]) => this.#hot.putProfile(personId, JSON.stringify(state))))
+    return { touched: result.touched, removed: result.removed }
   }
 
   /** Recomputes every profile from the log (after a settings change, or to check the live ones). */
@@ -159,6 +174,13 @@ export class ProfileProjector {
         const force = props.force === true
         if (!force && !(await graph.mergeAllowed(ra, rb))) return { personId: a, root: ra }
         return { personId: a, root: await graph.merge(ra, rb, force ? 'api (forced)' : 'api', e, [], force) }
+      }
+      case 'audience_entered':
+      case 'audience_exited': {
+        // The engine names the person it evaluated; the ids on the event are for those who read the log.
+        const personId = String(props.person_id ?? '')
+        if (!(await graph.lookupPerson(personId))) return null
+        return { personId, root: await graph.rootOf(personId) }
       }
       case 'identities_unmerged': {
         const outcome = await graph.unmerge(String(props.mergeId ?? ''), e)

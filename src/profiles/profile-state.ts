@@ -187,6 +187,8 @@ export type FoldOutcome = 'applied' | 'retroactive'
 
 export function foldEvent(state: ProfileState, event: EventRecord, ctx: FoldContext): FoldOutcome {
   let outcome: FoldOutcome = 'applied'
+  // The segment engine's own announcements: derived from the profile, never folded back into it (no loops).
+  if (AUDIENCE.has(event.kind)) return outcome
   const e = withUsableTime(event)
   const props = record(e.message.properties)
   if (state.events === 0) state.firstSeen = state.lastSeen = e.timestamp
@@ -237,6 +239,9 @@ function withUsableTime(e: EventRecord): EventRecord {
   if (Number.isFinite(t) && t >= 0 && t <= e.receivedAt + MAX_AHEAD_MS) return e
   return { ...e, timestamp: Number.isFinite(e.receivedAt) ? e.receivedAt : 0 }
 }
+
+/** Audience Entered / Exited, written by the segment engine. */
+export const AUDIENCE: ReadonlySet<string> = new Set(['audience_entered', 'audience_exited'])
 
 /** Events the people API writes; they change settings, not behaviour. */
 const COMMANDS = new Set(['preferences_updated', 'consent_updated', 'identities_merged', 'identities_unmerged'])

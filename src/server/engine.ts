@@ -12,6 +12,7 @@ import { DEFAULT_WEIGHTS, PROFILE_CONSUMER, ProfileProjector, ProfileService, ty
 import { openStore, type Store } from '../storage/index.ts'
 import { ImpressionRecorder, PeopleCache, Recommender } from '../recommend/index.ts'
 import { ModelRegistry, Trainer } from '../training/index.ts'
+import { SegmentEngine } from '../segments/index.ts'
 import { type Consumption, type EventStream, LogTailStream, NatsEventStream } from '../stream/index.ts'
 import { StaffService } from '../staff/index.ts'
 import { ensureKeys, type GeneratedKey, KeyRing } from './auth.ts'
@@ -52,6 +53,15 @@ export interface Engine {
   readonly createdAdmin: { email: string; password: string | null } | null
   /** Observers of group commits (metrics). */
   readonly commitListeners: Set<(stats: CommitStats) => void>
+  /** Segment memberships and computed traits (evaluated by the workers; previews and reads on any node). */
+  readonly segments: SegmentEngine
+  /**
+   * Says the definitions changed (the API after a save): the workers of this process re-read them at once,
+   * and so does the embedded worker thread (its listener here); other nodes notice at their next poll.
+   */
+  segmentsChanged(): void
+  /** Told by `segmentsChanged` (the embedded worker thread forwards it). */
+  readonly segmentListeners: Set<() => void>
   /** Starts the workers' consumers in this process (worker role, or serve without NATS). */
   startWorkers(onError?: (error: unknown) => void): void
   /** Throws when a backend is unreachable; names which. */
@@ -123,6 +133,28 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
     })
     const consumptions: Consumption[] = []
     let closed: Promise<void> | null = null
+    const segments = new SegmentEngine(store, {
+      consentDefaults: () => live.consentDefaults,
+      append: async (records) => {
+        await writer.append(records)
+        await stream.publish(records)
+      },
+      halfLifeMs: settings.halfLifeMs,
+      onError: (error) => process.emitWarning(`segments: ${(error as Error).message}`),
+    })
+    const segmentListeners = new Set<() => void>()
+    let workersStarted = false
+    /** The projector, then the segments of the people it touched; a failed segment pass leaves them due now. */
+    const applyDelivery = async (events: Parameters<ProfileProjector['apply']>[0], onError?: (error: unknown) => void) => {
+      const { touched, removed } = await projector.apply(events)
+      const people = [...touched, ...removed]
+      try {
+        await segments.onPeople(people)
+      } catch (error) {
+        onError?.(error)
+        await store.segmentMembers.apply({ changes: [], traits: [], recheck: people.map((personId) => ({ personId, at: Date.now() })) }).catch(() => {})
+      }
+    }
 
     return {
       config,
@@ -147,8 +179,16 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       staff,
       createdAdmin,
       commitListeners,
+      segments,
+      segmentListeners,
+      segmentsChanged() {
+        if (workersStarted) void segments.reload().catch(() => {})
+        for (const listener of segmentListeners) listener()
+      },
       startWorkers(onError) {
-        consumptions.push(stream.consume({ name: PROFILE_CONSUMER, handler: (events) => projector.apply(events), onError }))
+        workersStarted = true
+        consumptions.push(stream.consume({ name: PROFILE_CONSUMER, handler: (events) => applyDelivery(events, onError), onError }))
+        segments.start()
         if (config.trainIntervalMinutes > 0 && !schedule) {
           schedule = setInterval(() => void trainWhenDue(store, trainer, config.trainIntervalMinutes * 60_000).catch(onError), Math.min(config.trainIntervalMinutes * 60_000, FIRST_TRAINING_CHECK_MS))
           schedule.unref()
@@ -181,6 +221,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
           models.stop()
           await trainer.stop()
           await Promise.all(consumptions.map((c) => c.stop()))
+          await segments.stop()
           await writer.close()
           await impressions.close()
           await rejected.close()

@@ -39,6 +39,7 @@ const stats = setInterval(() => post({ type: 'stats', stats: { ...engine.project
 port.on('message', (message: ToWorkerThread) => {
   if (message.type === 'wake') void engine.stream.publish([])
   if (message.type === 'settings') void engine.settings.refresh().catch(() => {})
+  if (message.type === 'segments') void engine.segments.reload().catch((error) => post({ type: 'error', message: (error as Error).message }))
   if (message.type === 'impressions') {
     const { id } = message
     engine.impressions.accept(message.batch)

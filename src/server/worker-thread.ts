@@ -9,7 +9,7 @@ import type { RejectedBatch } from '../ingest/index.ts'
 import type { PendingImpression } from '../recommend/index.ts'
 import type { Engine } from './engine.ts'
 
-export type ToWorkerThread = { type: 'wake' } | { type: 'stop' } | { type: 'settings' } | { type: 'impressions'; id: number; batch: PendingImpression[] } | { type: 'rejected'; id: number; batch: RejectedBatch }
+export type ToWorkerThread = { type: 'wake' } | { type: 'stop' } | { type: 'settings' } | { type: 'segments' } | { type: 'impressions'; id: number; batch: PendingImpression[] } | { type: 'rejected'; id: number; batch: RejectedBatch }
 export type FromWorkerThread =
   | { type: 'ready' }
   | { type: 'profile'; personId: string; doc: string }
@@ -36,6 +36,9 @@ export function startWorkerThread(engine: Engine, onError: (message: string) => 
   engine.commitListeners.add(wake)
   // A settings change made here (PUT /v1/settings) reaches the thread's profile fold at once, not at its next refresh.
   const forgetSettings = engine.settings.onChange(() => worker.postMessage({ type: 'settings' } satisfies ToWorkerThread))
+  // A segment saved here is evaluated by the thread's segment engine at once, not at its next poll.
+  const segmentsChanged = () => worker.postMessage({ type: 'segments' } satisfies ToWorkerThread)
+  engine.segmentListeners.add(segmentsChanged)
   let resolveReady: () => void
   let rejectReady: (error: Error) => void
   const ready = new Promise<void>((resolve, reject) => {
@@ -105,6 +108,7 @@ export function startWorkerThread(engine: Engine, onError: (message: string) => 
     ready,
     async stop() {
       engine.commitListeners.delete(wake)
+      engine.segmentListeners.delete(segmentsChanged)
       forgetSettings()
       // What is still buffered goes to the thread before it stops; later rows are written here.
       const last = Promise.all([engine.impressions.flush(), engine.rejected.flush()])

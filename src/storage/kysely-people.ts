@@ -1,6 +1,6 @@
 /** `PeopleTx` over Kysely, shared by both backends; bound to a transaction (writes) or the pool (reads). */
 import { type Kysely, sql } from 'kysely'
-import type { StoredEvent } from '../core/index.ts'
+import type { EventKind, StoredEvent } from '../core/index.ts'
 import type { IdentityLogRow, IdentityRow, PeopleTx, PersonEventRow, PersonRow, ProfileRow } from './people.ts'
 import { type Database, rowToEvent } from './tables.ts'
 import type { IdentityLogTable, ProfilesTable } from './people-tables.ts'
@@ -119,6 +119,25 @@ export class KyselyPeopleTx implements PeopleTx {
       out.push(...rows.map(rowToEvent))
     }
     return out.sort((a, b) => a.seq - b.seq)
+  }
+
+  async recentEventsOf(personIds: readonly string[], from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]> {
+    const out: { personId: string; event: StoredEvent }[] = []
+    if (kinds !== null && kinds.length === 0) return out
+    for (const part of chunks([...new Set(personIds)])) {
+      let q = this.#db
+        .selectFrom('person_events')
+        .innerJoin('events', 'events.message_id', 'person_events.message_id')
+        .selectAll('events')
+        .select('person_events.person_id as node')
+        .where('person_events.person_id', 'in', part)
+      // Both times bound: the person index's range, and PostgreSQL's month partitions pruned.
+      if (Number.isFinite(from)) q = q.where('person_events.timestamp', '>=', from).where('events.timestamp', '>=', from)
+      if (kinds !== null) q = q.where('events.kind', 'in', [...kinds])
+      const rows = await q.execute()
+      for (const r of rows) out.push({ personId: r.node, event: rowToEvent(r) })
+    }
+    return out.sort((a, b) => a.event.seq - b.event.seq)
   }
 
   async getProfiles(personIds: readonly string[]): Promise<ProfileRow[]> {

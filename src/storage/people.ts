@@ -4,7 +4,7 @@
  * batch serialised (SQLite: one writer; PostgreSQL: a transaction-scoped advisory lock), so a batch
  * may read, decide in memory and write without races.
  */
-import type { StoredEvent } from '../core/index.ts'
+import type { EventKind, StoredEvent } from '../core/index.ts'
 import type { IdentifierMatch, IdentifierSearch, ListedProfile, ProfileListQuery } from './people-search.ts'
 
 export interface PersonRow {
@@ -69,6 +69,11 @@ export interface PeopleTx {
   getIdentityLogEntry(id: string): Promise<IdentityLogRow | null>
   /** The events attributed to these person nodes, in log order. */
   eventsOfPeople(personIds: readonly string[]): Promise<StoredEvent[]>
+  /**
+   * The events attributed to these person nodes with event time at or after `from` (-Infinity: all), only of
+   * `kinds` when given, each with its node, in log order (what a segment rule's windows need).
+   */
+  recentEventsOf(personIds: readonly string[], from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]>
   getProfiles(personIds: readonly string[]): Promise<ProfileRow[]>
   /** Orders, revenue and last order time of every profile with at least one order. */
   buyerStats(): Promise<{ orders: number; revenue: number; lastOrder: number }[]>

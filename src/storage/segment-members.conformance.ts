@@ -122,6 +122,10 @@ export function describeSegmentMembers(storeOf: () => Store, open: () => Promise
       recheck: [],
     })
     assert.ok((await m.withoutProfile(100_000)).includes(`${t}-ghost`))
+    assert.ok((await m.definitionsInUse()).includes(`${t}-a`))
+    await m.markEvaluated(`${t}-signature`)
+    await m.markEvaluated(`${t}-signature-2`)
+    assert.equal(await m.evaluated(), `${t}-signature-2`)
     await m.clear(`${t}-a`)
     assert.deepEqual((await m.membershipsOf(`${t}-ghost`)).map((r) => r.segmentId), [`${t}-b`])
     assert.deepEqual(await m.traitsOf(`${t}-ghost`), [])

@@ -36,6 +36,11 @@ export interface TraitValuesTable {
   updated_at: number
 }
 
+export interface SegmentEngineStateTable {
+  key: string
+  value: string
+}
+
 export interface SegmentScheduleTable {
   person_id: string
   due_at: number
@@ -224,13 +229,32 @@ export class KyselySegmentMembers implements SegmentMemberStore {
   async clear(definitionId?: string): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       if (definitionId === undefined) {
-        for (const table of ['segment_members', 'segment_member_history', 'trait_values', 'segment_schedule'] as const) await trx.deleteFrom(table).execute()
+        for (const table of ['segment_members', 'segment_member_history', 'trait_values', 'segment_schedule', 'segment_engine_state'] as const) await trx.deleteFrom(table).execute()
         return
       }
       await trx.deleteFrom('segment_members').where('segment_id', '=', definitionId).execute()
       await trx.deleteFrom('segment_member_history').where('segment_id', '=', definitionId).execute()
       await trx.deleteFrom('trait_values').where('trait_id', '=', definitionId).execute()
     })
+  }
+
+  async definitionsInUse(): Promise<string[]> {
+    const segments = await this.#db.selectFrom('segment_members').select('segment_id as id').distinct().execute()
+    const traits = await this.#db.selectFrom('trait_values').select('trait_id as id').distinct().execute()
+    return [...new Set([...segments, ...traits].map((r) => r.id))].sort()
+  }
+
+  async evaluated(): Promise<string | null> {
+    const row = await this.#db.selectFrom('segment_engine_state').select('value').where('key', '=', 'evaluated').executeTakeFirst()
+    return row?.value ?? null
+  }
+
+  async markEvaluated(signature: string): Promise<void> {
+    await this.#db
+      .insertInto('segment_engine_state')
+      .values({ key: 'evaluated', value: signature })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql`excluded.value` }))
+      .execute()
   }
 
   async withoutProfile(limit: number): Promise<string[]> {

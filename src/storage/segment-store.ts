@@ -139,6 +139,11 @@ export interface SegmentMemberStore {
   sizeHistory(segmentId: string, from: number, to: number): Promise<SegmentSizePoint[]>
   /** Removes every membership, history row and trait value of a definition (on delete), or all (recompute). */
   clear(definitionId?: string): Promise<void>
+  /** Ids of the definitions that have members or trait values (a recompute clears those of deleted definitions). */
+  definitionsInUse(): Promise<string[]>
+  /** The signature of the definitions everyone was last evaluated against (null: never), and setting it. */
+  evaluated(): Promise<string | null>
+  markEvaluated(signature: string): Promise<void>
   /** People with memberships or trait values but no profile (merged away or reset): a recompute removes them. */
   withoutProfile(limit: number): Promise<string[]>
 }

@@ -43,7 +43,7 @@ import type { RejectedEventCountsTable, RejectedEventsTable } from './diagnostic
 import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 import type { ItemSearchTermsTable } from './item-search.ts'
 import type { SegmentBuiltInsTable, SegmentDefinitionStampTable, SegmentDefinitionsTable, SegmentDefinitionVersionsTable } from './segment-definitions.ts'
-import type { SegmentMemberHistoryTable, SegmentMembersTable, SegmentScheduleTable, TraitValuesTable } from './segment-members.ts'
+import type { SegmentEngineStateTable, SegmentMemberHistoryTable, SegmentMembersTable, SegmentScheduleTable, TraitValuesTable } from './segment-members.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -92,6 +92,7 @@ export interface Database extends PeopleDatabase {
   segment_member_history: SegmentMemberHistoryTable
   trait_values: TraitValuesTable
   segment_schedule: SegmentScheduleTable
+  segment_engine_state: SegmentEngineStateTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

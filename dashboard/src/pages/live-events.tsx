@@ -46,6 +46,8 @@ const KIND_LABELS: Record<EventKind, string> = {
   consent_updated: 'Consent updated',
   identities_merged: 'Identities merged',
   identities_unmerged: 'Identities unmerged',
+  audience_entered: 'Audience entered',
+  audience_exited: 'Audience exited',
 }
 const KIND_OPTIONS = [{ value: '', label: 'All kinds' }, ...Object.entries(KIND_LABELS).map(([value, label]) => ({ value, label }))]
 

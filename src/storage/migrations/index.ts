@@ -471,6 +471,12 @@ const segmentMembers: DialectMigration = () => ({
       .addColumn('due_at', 'bigint', (c) => c.notNull())
       .execute()
     await db.schema.createIndex('segment_schedule_due').on('segment_schedule').columns(['due_at', 'person_id']).execute()
+    // Which definitions (a signature of ids and versions) everyone was last evaluated against.
+    await db.schema
+      .createTable('segment_engine_state')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute()
   },
 })
 

@@ -1,0 +1,345 @@
+/**
+ * Keeps segment memberships and computed traits current. Three ways in, one evaluation pass:
+ * - real time: after the projector applied a delivery, `onPeople` evaluates the people it touched (and the
+ *   people merged away, who leave every segment);
+ * - time: every pass stores when each person could next change without an event (a window edge); `tick`
+ *   claims the people now due and evaluates them again;
+ * - definitions: `reload` (polled on the definitions' stamp) evaluates everyone when what was evaluated
+ *   last (a signature of ids and versions, kept in the store) is not what is defined now.
+ * Every change that takes effect is appended to the log as Audience Entered / Exited. Passes of one engine
+ * run one at a time (a long recompute yields between its pages), so a person is never evaluated twice at
+ * once by the same process; across processes the store's conditional writes keep history single.
+ */
+import { createHash } from 'node:crypto'
+import { AttuneError, type EventRecord } from '../core/index.ts'
+import type { ProfileRow, Store } from '../storage/index.ts'
+import { audienceEvent, type AudienceIds } from './audience-events.ts'
+import { compileSegment } from './compile-segment.ts'
+import { compileTrait } from './compile-trait.ts'
+import { type Compiled, type Definitions, evaluatePeople } from './evaluation-pass.ts'
+import { evaluationOrder, ReferenceCycleError } from './evaluation-order.ts'
+import { FactsLoader, planOf } from './facts-loader.ts'
+import { checkSegmentRule } from './rule-check.ts'
+
+export interface SegmentEngineOptions {
+  /** The clock (tests move it; default Date.now). */
+  now?: () => number
+  /** The shop's consent defaults, read at every pass (the stored settings over the configuration). */
+  consentDefaults: () => Record<string, boolean>
+  /** Appends audience events to the log (through the writer and the stream, like the people API's commands). */
+  append: (records: EventRecord[]) => Promise<void>
+  /** The affinity half-life, for rules on top categories. */
+  halfLifeMs?: number
+  /** People per bulk page of a recompute or preview (default 2000). */
+  pageSize?: number
+  /** Told of definitions that do not compile and of failed timer runs. */
+  onError?: (error: unknown) => void
+}
+
+export interface RecomputeResult {
+  people: number
+  changes: number
+  seconds: number
+}
+
+export interface PreviewResult {
+  size: number
+  population: number
+  /** Person ids of up to `sample` members, in person-id order. */
+  sample: string[]
+  ms: number
+}
+
+export interface PersonSegment {
+  id: string
+  key: string
+  name: string
+  since: number
+  version: number
+}
+
+const CLAIM_BATCH = 500
+const TICK_MS = 1000
+const POLL_MS = 3000
+
+export class SegmentEngine {
+  readonly #store: Store
+  readonly #options: SegmentEngineOptions
+  readonly #clock: () => number
+  readonly #loader: FactsLoader
+  #defs: (Definitions & { stamp: string; signature: string }) | null = null
+  #reloading: Promise<void> | null = null
+  #queue: Promise<unknown> = Promise.resolve()
+  #timers: NodeJS.Timeout[] = []
+  #ticking = false
+
+  constructor(store: Store, options: SegmentEngineOptions) {
+    this.#store = store
+    this.#options = options
+    this.#clock = options.now ?? Date.now
+    this.#loader = new FactsLoader(store, options.consentDefaults, this.#clock)
+  }
+
+  /** Re-reads the definitions when their stamp moved; evaluates everyone when they differ from what was evaluated last. */
+  reload(): Promise<void> {
+    this.#reloading ??= this.#reload().finally(() => {
+      this.#reloading = null
+    })
+    return this.#reloading
+  }
+
+  /** Evaluates these people now (real time: the roots a delivery touched and the people merged away). */
+  async onPeople(personIds: readonly string[]): Promise<void> {
+    if (personIds.length === 0) return
+    await this.#ensure()
+    const now = this.#clock()
+    for (let i = 0; i < personIds.length; i += CLAIM_BATCH) await this.#exclusive(() => this.#pass(personIds.slice(i, i + CLAIM_BATCH), now))
+  }
+
+  /** Evaluates the people whose re-evaluation is due (window edges passed); returns how many. */
+  async tick(): Promise<number> {
+    await this.#ensure()
+    const now = this.#clock()
+    let total = 0
+    for (;;) {
+      const ids = await this.#store.segmentMembers.claimDue(now, CLAIM_BATCH)
+      if (ids.length === 0) break
+      await this.#exclusive(() => this.#pass(ids, now))
+      total += ids.length
+      if (ids.length < CLAIM_BATCH) break
+    }
+    return total
+  }
+
+  /** Evaluates everyone against the current definitions, in bulk pages; the result is what real time keeps. */
+  async recompute(opts: { now?: number } = {}): Promise<RecomputeResult> {
+    const started = performance.now()
+    this.#defs = null
+    await this.#ensure(false)
+    this.#loader.refresh()
+    await this.#clearDeleted()
+    const { people, changes } = await this.#everyone(opts.now ?? this.#clock())
+    await this.#store.segmentMembers.markEvaluated(this.#defs!.signature)
+    return { people, changes, seconds: (performance.now() - started) / 1000 }
+  }
+
+  /** Size and a sample of an unsaved rule over everyone, loading only what the rule reads. */
+  async preview(rule: unknown, opts: { sample: number; now?: number }): Promise<PreviewResult> {
+    const started = performance.now()
+    const checked = checkSegmentRule(rule)
+    if (!checked.ok) throw new AttuneError('invalid_field', checked.message, checked.field)
+    await this.#ensure()
+    const now = opts.now ?? this.#clock()
+    const compiled = compileSegment({ id: 'preview', key: 'preview', definition: rule }, { halfLifeMs: this.#options.halfLifeMs })
+    const plan = planOf([compiled.needs])
+    const byId = this.#defs!.records
+    const keyOf = (id: string) => byId.get(id)?.key
+    const readsStored = compiled.needs.segments.length > 0 || compiled.needs.traits.length > 0
+    const pageSize = Math.max(this.#options.pageSize ?? 2000, 5000)
+    let size = 0
+    let population = 0
+    const sample: string[] = []
+    for (let after = ''; ; ) {
+      const rows = await this.#store.readPeople((tx) => tx.profilesAfter(after, pageSize))
+      if (rows.length === 0) break
+      after = rows.at(-1)!.personId
+      population += rows.length
+      const ids = rows.map((r) => r.personId)
+      const facts = await this.#loader.load(ids, plan, now, rows)
+      // Segments and traits the rule names are read as stored (the engine keeps them current).
+      const memberOf = new Map<string, Set<string>>()
+      const traits = new Map<string, Map<string, unknown>>()
+      if (readsStored) {
+        for (const m of await this.#store.segmentMembers.membershipsOfPeople(ids)) {
+          const key = keyOf(m.segmentId)
+          if (key) (memberOf.get(m.personId) ?? memberOf.set(m.personId, new Set()).get(m.personId)!).add(key)
+        }
+        for (const t of await this.#store.segmentMembers.traitsOfPeople(ids)) {
+          const key = keyOf(t.traitId)
+          if (key) (traits.get(t.personId) ?? traits.set(t.personId, new Map()).get(t.personId)!).set(key, t.value)
+        }
+      }
+      for (const [personId, f] of facts) {
+        const { value } = compiled.evaluate({ ...f, traits: traits.get(personId) ?? new Map(), memberOf: memberOf.get(personId) ?? new Set() }, now)
+        if (!value) continue
+        size += 1
+        if (sample.length < opts.sample) sample.push(personId)
+      }
+      if (rows.length < pageSize) break
+    }
+    return { size, population, sample, ms: Math.round(performance.now() - started) }
+  }
+
+  /** The segments a person is in now (enabled ones), with when they entered. */
+  async segmentsOf(personId: string): Promise<PersonSegment[]> {
+    await this.#ensure()
+    const records = this.#defs!.records
+    return (await this.#store.segmentMembers.membershipsOf(personId)).flatMap((m) => {
+      const r = records.get(m.segmentId)
+      return r && r.enabled ? [{ id: r.id, key: r.key, name: r.name, since: m.since, version: m.version }] : []
+    })
+  }
+
+  /** A person's computed traits by key. */
+  async traitValues(personId: string): Promise<Record<string, unknown>> {
+    await this.#ensure()
+    const records = this.#defs!.records
+    const out: Record<string, unknown> = Object.create(null)
+    for (const t of await this.#store.segmentMembers.traitsOf(personId)) {
+      const r = records.get(t.traitId)
+      if (r && r.enabled) out[r.key] = t.value
+    }
+    return out
+  }
+
+  /** Runs the scheduler (about every second) and the definitions' poll (every few seconds) in this process. */
+  start(options: { tickMs?: number; pollMs?: number } = {}): void {
+    if (this.#timers.length > 0) return
+    const report = (error: unknown) => this.#options.onError?.(error)
+    const tick = setInterval(() => {
+      if (this.#ticking) return
+      this.#ticking = true
+      this.tick()
+        .catch(report)
+        .finally(() => {
+          this.#ticking = false
+        })
+    }, options.tickMs ?? TICK_MS)
+    const poll = setInterval(() => void this.reload().catch(report), options.pollMs ?? POLL_MS)
+    for (const t of [tick, poll]) t.unref()
+    this.#timers = [tick, poll]
+    void this.reload().catch(report)
+  }
+
+  /** Stops the timers and waits for the pass in hand. */
+  async stop(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t)
+    this.#timers = []
+    await this.#reloading?.catch(() => {})
+    await this.#queue.catch(() => {})
+  }
+
+  async #ensure(evaluate = true): Promise<void> {
+    if (!this.#defs) {
+      if (evaluate) await this.reload()
+      else this.#defs = await this.#read(await this.#store.segmentDefinitions.stamp())
+    }
+  }
+
+  async #reload(): Promise<void> {
+    const stamp = await this.#store.segmentDefinitions.stamp()
+    if (this.#defs && this.#defs.stamp === stamp) return
+    const defs = await this.#read(stamp)
+    this.#defs = defs
+    const members = this.#store.segmentMembers
+    await this.#clearDeleted()
+    if ((await members.evaluated()) === defs.signature) return
+    await this.#everyone(this.#clock())
+    // Only if nothing changed meanwhile: a newer reload evaluates again.
+    if (this.#defs === defs) await members.markEvaluated(defs.signature)
+  }
+
+  /** Memberships and values of definitions that were deleted go without audience events (the segment is gone). */
+  async #clearDeleted(): Promise<void> {
+    const members = this.#store.segmentMembers
+    for (const id of await members.definitionsInUse()) if (!this.#defs!.records.has(id)) await members.clear(id)
+  }
+
+  async #read(stamp: string): Promise<Definitions & { stamp: string; signature: string }> {
+    const list = await this.#store.segmentDefinitions.list()
+    const records = new Map(list.map((r) => [r.id, r]))
+    const compiled: Compiled[] = []
+    for (const r of list) {
+      if (!r.enabled) continue
+      try {
+        compiled.push(r.kind === 'segment' ? compileSegment(r, { halfLifeMs: this.#options.halfLifeMs }) : compileTrait(r))
+      } catch (error) {
+        this.#options.onError?.(new Error(`${r.kind} "${r.key}" is not evaluated: ${(error as Error).message}`))
+      }
+    }
+    const order = this.#order(compiled)
+    const signature = createHash('sha256')
+      .update(JSON.stringify(list.map((r) => [r.id, r.version, r.enabled]).sort()))
+      .digest('base64url')
+    const needs = order.map((c) => c.needs)
+    return { stamp, signature, records, order, plan: planOf(needs), periodic: needs.some((n) => n.rfm || n.prediction) }
+  }
+
+  /** Dependency order; segments caught in a reference cycle are left out (and reported), the rest still run. */
+  #order(compiled: Compiled[]): Compiled[] {
+    for (let left = compiled; ; ) {
+      try {
+        return evaluationOrder(left)
+      } catch (error) {
+        if (!(error instanceof ReferenceCycleError)) throw error
+        this.#options.onError?.(error)
+        const cycle = new Set(error.cycle)
+        left = left.filter((c) => c.kind !== 'segment' || !cycle.has(c.key))
+      }
+    }
+  }
+
+  /** Every profile in pages, then the people with memberships but no profile any more. */
+  async #everyone(now: number): Promise<{ people: number; changes: number }> {
+    const pageSize = this.#options.pageSize ?? 2000
+    let people = 0
+    let changes = 0
+    for (let after = ''; ; ) {
+      const rows = await this.#store.readPeople((tx) => tx.profilesAfter(after, pageSize))
+      if (rows.length === 0) break
+      after = rows.at(-1)!.personId
+      people += rows.length
+      changes += await this.#exclusive(() => this.#pass(rows.map((r) => r.personId), now, rows))
+      if (rows.length < pageSize) break
+    }
+    for (let previous = ''; ; ) {
+      const gone = await this.#store.segmentMembers.withoutProfile(pageSize)
+      // The same people again: what is left is not ours to remove (a definition deleted meanwhile).
+      if (gone.length === 0 || gone.join() === previous) break
+      previous = gone.join()
+      changes += await this.#exclusive(() => this.#pass(gone, now))
+    }
+    return { people, changes }
+  }
+
+  /** One pass over some people: facts in bulk, evaluation, the changes stored, then announced. */
+  async #pass(personIds: readonly string[], now: number, rows?: readonly ProfileRow[]): Promise<number> {
+    const defs = this.#defs!
+    const members = this.#store.segmentMembers
+    const facts = await this.#loader.load(personIds, defs.plan, now, rows)
+    const [memberships, traits] = await Promise.all([members.membershipsOfPeople(personIds), members.traitsOfPeople(personIds)])
+    const pass = evaluatePeople(defs, personIds, facts, memberships, traits, now)
+    const applied = await members.apply(pass)
+    if (applied.length > 0) {
+      const ids = await this.#audienceIds([...new Set(applied.map((c) => c.personId))])
+      await this.#options.append(
+        applied.map((c) => {
+          const r = defs.records.get(c.segmentId)!
+          return audienceEvent(c, { key: r.key, name: r.name }, ids.get(c.personId) ?? { userId: null, anonymousId: null })
+        }),
+      )
+    }
+    return applied.length
+  }
+
+  /** Each person's user id, else an anonymous id, from their whole group. */
+  async #audienceIds(personIds: readonly string[]): Promise<Map<string, AudienceIds>> {
+    return this.#store.readPeople(async (tx) => {
+      const rootOf = new Map(personIds.map((p) => [p, p]))
+      for (const m of await tx.membersOf(personIds)) rootOf.set(m.id, m.mergedInto!)
+      const out = new Map<string, AudienceIds>(personIds.map((p) => [p, { userId: null, anonymousId: null }]))
+      for (const i of await tx.identitiesOf([...rootOf.keys()])) {
+        const ids = out.get(rootOf.get(i.personId)!)!
+        if (i.type === 'user_id') ids.userId ??= i.value
+        if (i.type === 'anonymous_id') ids.anonymousId ??= i.value
+      }
+      return out
+    })
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn)
+    this.#queue = run.catch(() => {})
+    return run
+  }
+}
