@@ -14,3 +14,6 @@ export { type CompiledTrait, compileTrait, MAX_UNIQUE_LIST, type TraitValue } fr
 export { checkReferences, type DefinitionInput, evaluationOrder, ReferenceCycleError } from './evaluation-order.ts'
 export { RFM_SEGMENTS, type RfmBuyer, rfmFactOf, type RfmQuartileScale, rfmQuartileScale, rfmSegmentOf } from './rfm-quartiles.ts'
 export { BUILT_IN_SEGMENTS, type BuiltInSegment } from './built-in-segments.ts'
+// The runtime (helper "engine"): facts in bulk, the evaluation pass, audience events, the engine.
+export { type PersonSegment, type PreviewResult, type RecomputeResult, SegmentEngine, type SegmentEngineOptions } from './segment-engine.ts'
+export { audienceEvent, audienceMessageId } from './audience-events.ts'
