@@ -8,6 +8,7 @@ import { EXIT, exitCodeOf } from './exit-codes.ts'
 import { importCommand } from './import.ts'
 import { createKey, listKeys, revokeKey } from './keys.ts'
 import { rebuild } from './rebuild.ts'
+import { segmentsCommand } from './segments.ts'
 import { serve } from './serve.ts'
 import { printUserToken } from './token.ts'
 import { train } from './train.ts'
@@ -107,6 +108,7 @@ program
 
 program.addCommand(importCommand())
 program.addCommand(evalCommand())
+program.addCommand(segmentsCommand())
 
 try {
   await program.parseAsync(process.argv)

@@ -17,6 +17,12 @@ const FACT_KINDS: ReadonlySet<EventKind> = new Set(['product_added', 'product_re
 /** Some of these kinds (null: any) are browsing rather than cart or order facts. */
 export const includesBrowsing = (kinds: readonly EventKind[] | null) => kinds === null || kinds.some((k) => !FACT_KINDS.has(k))
 
+/**
+ * The engine's own Audience Entered / Exited events match only a condition that names their kind: a rule
+ * such as "any event in the last 7 days" must not keep someone in because they entered it.
+ */
+const ENGINE_KINDS: ReadonlySet<string> = new Set(['audience_entered', 'audience_exited'])
+
 export const list = <T>(v: T | T[] | undefined): T[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v])
 
 export interface CompiledMatch {
@@ -62,7 +68,7 @@ export function compileMatch(m: EventMatch): CompiledMatch {
     inferred: interest && browsing,
     usesItems: item !== undefined || where.some((c) => c.path.startsWith('item.')),
     test(e, items) {
-      if (kinds !== undefined && !kinds.includes(e.kind)) return false
+      if (kinds === undefined ? ENGINE_KINDS.has(e.kind) : !kinds.includes(e.kind)) return false
       if (names !== undefined && (e.event === null || !names.includes(e.event))) return false
       for (const c of where) if (!compareValues(valuesAt(e, c.path, items), c)) return false
       return item === undefined || itemsOf(e, items).some(itemMatches)
