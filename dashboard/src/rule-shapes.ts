@@ -46,10 +46,12 @@ export function singleOp(o: JsonObject, numeric: boolean, extra: readonly string
   if (ops.length !== 1) return null
   const op = ops[0]!
   const value = o[op]
-  if (numeric) return NUMBER_OP_NAMES.includes(op) && typeof value === 'number' ? op : null
+  // A number still being typed ("1e", "lots") stays in the form, which shows the check's error beside it.
+  const numberish = typeof value === 'number' || typeof value === 'string'
+  if (numeric) return NUMBER_OP_NAMES.includes(op) && numberish ? op : null
   if (!VALUE_OP_NAMES.includes(op)) return null
   if (op === 'exists') return typeof value === 'boolean' ? op : null
-  if (['gt', 'gte', 'lt', 'lte'].includes(op)) return typeof value === 'number' ? op : null
+  if (['gt', 'gte', 'lt', 'lte'].includes(op)) return numberish ? op : null
   return value === null || ['string', 'number', 'boolean'].includes(typeof value) ? op : null
 }
 

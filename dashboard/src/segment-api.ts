@@ -46,3 +46,8 @@ export type SegmentInput = Required<CreateDefinitionBody>
 export async function invalidateSegments(client: QueryClient): Promise<void> {
   await Promise.all([client.invalidateQueries({ queryKey: ['segments'] }), client.invalidateQueries({ queryKey: ['traits'] }), client.invalidateQueries({ queryKey: ['person'] })])
 }
+
+/** After a delete: the lists and person views (the deleted one's own queries are removed, not refetched). */
+export async function invalidateLists(client: QueryClient): Promise<void> {
+  await Promise.all([client.invalidateQueries({ queryKey: ['segments', 'list'] }), client.invalidateQueries({ queryKey: ['traits', 'list'] }), client.invalidateQueries({ queryKey: ['person'] })])
+}

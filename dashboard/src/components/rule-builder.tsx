@@ -117,7 +117,7 @@ export function NodeEditor({ node, onChange, onRemove, path, label, context }: N
     }
   })()
   return (
-    <fieldset className={`rule-node rule-${kind}${error ? ' invalid' : ''}`} aria-invalid={error ? true : undefined}>
+    <fieldset className={`rule-node rule-${kind}${error ? ' invalid' : ''}`}>
       <legend>
         {label}: {KIND_NAMES[kind]}
       </legend>

@@ -105,6 +105,8 @@ export function Window({ value, onChange, readOnly, dated }: Props<JsonObject> &
 /** Conditions on the event's items: category (its subcategories match too), brand, price. */
 function ItemFields({ value, onChange, readOnly }: Props<JsonObject>) {
   const priced = isObject(value.price)
+  // Read only, a condition shows the fields it has.
+  if (readOnly && Object.keys(value).length === 0) return null
   return (
     <div className="row">
       <TextField

@@ -14,12 +14,12 @@ import { Page, Section, Stat, Stats } from '../components/page.tsx'
 import { RuleBuilder } from '../components/rule-builder.tsx'
 import { PersonLink } from '../components/size-estimate.tsx'
 import { Empty, ErrorNote, Loading, QueryView } from '../components/states.tsx'
-import { formatInteger, formatTime } from '../format.ts'
+import { formatAgo, formatInteger, formatTime } from '../format.ts'
 import type { Json } from '../rule-shapes.ts'
-import { invalidateSegments, type SegmentView, segmentApi } from '../segment-api.ts'
+import { invalidateLists, type SegmentView, segmentApi } from '../segment-api.ts'
 import { useSession } from '../session.tsx'
 import { identifierName } from './people.tsx'
-import { EnabledBadge, LastChange } from './segments.tsx'
+import { EnabledBadge } from './segments.tsx'
 
 const DAY_MS = 24 * 3600_000
 
@@ -38,7 +38,9 @@ export function SegmentPage() {
     mutationFn: () => segmentApi.remove(id),
     onSuccess: async () => {
       navigate('/segments')
-      await invalidateSegments(client)
+      // Forget the deleted one rather than refetch it (a 404), and refresh the lists that named it.
+      client.removeQueries({ queryKey: ['segments', id] })
+      await invalidateLists(client)
     },
   })
   const s = segment.data
@@ -74,7 +76,15 @@ export function SegmentPage() {
             <Stat label="Members now" value={formatInteger(s.size)} />
             <Stat label="State" value={<EnabledBadge enabled={s.enabled} />} detail={s.builtIn ? 'Built in (editable)' : 'Created by staff'} />
             <Stat label="Key" value={<code className="wrap-anywhere">{s.key}</code>} detail="The audience key of its events" />
-            <Stat label="Last change" value={<LastChange row={s} />} />
+            <Stat
+              label="Last change"
+              value={
+                <time dateTime={s.updatedAt} title={formatTime(s.updatedAt)}>
+                  {formatAgo(s.updatedAt)}
+                </time>
+              }
+              detail={<span className="wrap-anywhere">by {s.updatedBy}, version {formatInteger(s.version)}</span>}
+            />
           </Stats>
           <Section title="Rule">
             <RuleBuilder value={s.definition as Json} onChange={() => {}} context={{ readOnly: true, segments: named(segments.data?.data), traits: named(traits.data?.data), errorPath: null, errorMessage: '' }} />

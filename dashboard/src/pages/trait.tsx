@@ -9,7 +9,7 @@ import { Page } from '../components/page.tsx'
 import { STARTER_TRAIT, TraitForm } from '../components/trait-form.tsx'
 import { ErrorNote, QueryView } from '../components/states.tsx'
 import type { Json } from '../rule-shapes.ts'
-import { invalidateSegments, segmentApi } from '../segment-api.ts'
+import { invalidateLists, segmentApi } from '../segment-api.ts'
 import { useSession } from '../session.tsx'
 import { LastChange } from './segments.tsx'
 
@@ -37,7 +37,9 @@ export function TraitPage() {
     mutationFn: () => segmentApi.removeTrait(id),
     onSuccess: async () => {
       navigate('/traits')
-      await invalidateSegments(client)
+      // Forget the deleted one rather than refetch it (a 404), and refresh the lists that named it.
+      client.removeQueries({ queryKey: ['traits', id] })
+      await invalidateLists(client)
     },
   })
   const t = trait.data
