@@ -34,6 +34,9 @@ import { staffUserRoutes } from './routes/staff-users.ts'
 import { keyRoutes } from './routes/keys.ts'
 import { settingsRoutes } from './routes/settings.ts'
 import { userTokenRoutes } from './routes/user-tokens.ts'
+import { segmentRoutes } from './routes/segments.ts'
+import { segmentMemberRoutes } from './routes/segment-members.ts'
+import { traitRoutes } from './routes/traits.ts'
 
 export interface BuildAppOptions {
   /** A pino logger config or false; default: JSON logs at the configured level. */
@@ -153,6 +156,9 @@ export async function buildApp(engine: Engine, options: BuildAppOptions = {}): P
   await app.register(staffUserRoutes(ctx))
   await app.register(keyRoutes(ctx))
   await app.register(settingsRoutes(ctx))
+  await app.register(segmentRoutes(ctx))
+  await app.register(segmentMemberRoutes(ctx))
+  await app.register(traitRoutes(ctx))
   await app.register(sdkRoutes())
   await app.register(dashboardRoutes())
   if (engine.config.metricsPort !== undefined) serveMetricsOnOwnPort(app, metrics, engine.config.metricsPort, engine.config.host)

@@ -17,6 +17,7 @@ import { type Consumption, type EventStream, LogTailStream, NatsEventStream } fr
 import { StaffService } from '../staff/index.ts'
 import { ensureKeys, type GeneratedKey, KeyRing } from './auth.ts'
 import { LiveSettings } from './live-settings.ts'
+import { seedBuiltInSegments } from './built-in-seeds.ts'
 
 export type EngineRole = 'serve' | 'worker'
 
@@ -94,6 +95,8 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
     // Workers never hand out keys; only the API generates them on its first start.
     const { ring, generated } = role === 'serve' ? await ensureKeys(store, config) : { ring: new KeyRing([]), generated: [] }
     const staff = new StaffService(store.staff)
+    // Every node may start first: seeding is one transaction that creates only the built-ins never seeded.
+    await seedBuiltInSegments(store)
     const createdAdmin = role === 'serve' ? await staff.ensureAdmin(config.adminEmail, config.adminPassword) : null
     const live = new LiveSettings(store, config)
     await live.refresh()

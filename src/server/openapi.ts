@@ -30,6 +30,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'models', description: 'Training, model versions, rollback' },
         { name: 'operations', description: 'Health, readiness, metrics' },
         { name: 'keys', description: 'API keys: list, create, revoke (admins)' },
+        { name: 'segments', description: 'Segments and computed traits: definitions (versioned), members, sizes, preview (docs/segments.md)' },
         { name: 'settings', description: 'Engine settings (consent defaults) and the configuration in force (admins)' },
       ],
     },

@@ -265,9 +265,20 @@ export abstract class KyselyStore implements Store {
     return this.#settings
   }
 
+  /**
+   * One write transaction that holds the write lock from its first statement, so it may read, decide and
+   * write: PostgreSQL takes the advisory lock `lock`; SQLite overrides this with BEGIN IMMEDIATE.
+   */
+  protected async writeTransaction<T>(lock: string, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.kind === 'postgres') await advisoryLock(trx, lock)
+      return fn(trx)
+    })
+  }
+
   #segmentDefinitions: SegmentDefinitionStore | null = null
   get segmentDefinitions(): SegmentDefinitionStore {
-    this.#segmentDefinitions ??= new KyselySegmentDefinitions(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
+    this.#segmentDefinitions ??= new KyselySegmentDefinitions(this.db, (lock, fn) => this.writeTransaction(lock, fn))
     return this.#segmentDefinitions
   }
 

@@ -4,7 +4,7 @@
  * The built-ins are seeded once per key: a built-in the shop deleted stays deleted until a restore asks
  * for it again (the `segment_built_ins` table remembers which keys were seeded).
  */
-import { type Kysely, sql, type Transaction } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { BuiltInSeed, SegmentDefinitionChange, SegmentDefinitionRecord, SegmentDefinitionStore } from './segment-store.ts'
 import type { Database } from './tables.ts'
 
@@ -41,16 +41,17 @@ export interface SegmentDefinitionStampTable {
   changes: number
 }
 
-type Lock = (trx: Kysely<Database>, name: string) => Promise<void>
+/** Runs `fn` as one write transaction holding the write lock from its start (see KyselyStore.writeTransaction). */
+export type WriteTransaction = <T>(lock: string, fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>
 
 export class KyselySegmentDefinitions implements SegmentDefinitionStore {
   readonly #db: Kysely<Database>
-  readonly #lock: Lock
+  readonly #transact: WriteTransaction
 
-  /** `lock` serialises writers across processes (PostgreSQL advisory lock; SQLite has one writer). */
-  constructor(db: Kysely<Database>, lock: Lock) {
+  /** `transact` serialises writers across processes (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock). */
+  constructor(db: Kysely<Database>, transact: WriteTransaction) {
     this.#db = db
-    this.#lock = lock
+    this.#transact = transact
   }
 
   async list(kind?: Kind): Promise<SegmentDefinitionRecord[]> {
@@ -155,11 +156,8 @@ export class KyselySegmentDefinitions implements SegmentDefinitionStore {
   }
 
   /** One write transaction, serialised with the other writers of definitions. */
-  async #write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.#db.transaction().execute(async (trx) => {
-      await this.#lock(trx, 'attune-segment-definitions')
-      return fn(trx)
-    })
+  async #write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.#transact('attune-segment-definitions', fn)
   }
 }
 

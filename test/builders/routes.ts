@@ -49,6 +49,11 @@ export interface ShopIds {
   category: string
   /** A staff user the route calls may change. */
   spareStaffId: string
+  /** A segment and a computed trait the calls read and change, and one of each a DELETE removes. */
+  segmentId: string
+  doomedSegmentId: string
+  traitId: string
+  doomedTraitId: string
 }
 
 /** The staff users of the route shop, one per role, all with this password. */
@@ -258,6 +263,62 @@ export const ROUTES: readonly RouteRow[] = [
   get('/v1/reports/recommendations', 'secret'),
   // overview: the overview report per time bucket (the attribution report's by=day is its row above).
   get('/v1/reports/overview', 'secret', [200], () => '/v1/reports/overview?bucket=day&tz=Asia%2FKolkata'),
+  // segments: segments and computed traits; staff viewers read (and preview), editors change.
+  get('/v1/segments', 'secret'),
+  {
+    method: 'POST',
+    url: '/v1/segments',
+    staff: STAFF.edit,
+    access: 'secret',
+    // 201 the first time, 409 once the key exists.
+    call: () => ({ path: '/v1/segments', body: { key: 'authz_buyers', name: 'Authz buyers', definition: { profile: { orders: { gte: 1 } } } } }),
+    ok: [201, 409],
+  },
+  get('/v1/segments/:id', 'secret', [200], (ids) => `/v1/segments/${enc(ids.segmentId)}`),
+  {
+    method: 'PUT',
+    url: '/v1/segments/:id',
+    staff: STAFF.edit,
+    access: 'secret',
+    // 409 once another credential's call raised the version past 1.
+    call: (ids) => ({ path: `/v1/segments/${enc(ids.segmentId)}`, body: { expectedVersion: 1, name: 'Authz segment', definition: { event: { kind: 'order_completed', within: '30d' } } } }),
+    ok: [200, 409],
+  },
+  { method: 'DELETE', url: '/v1/segments/:id', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/segments/${enc(ids.doomedSegmentId)}` }), ok: [204, 404] },
+  get('/v1/segments/:id/versions', 'secret', [200], (ids) => `/v1/segments/${enc(ids.segmentId)}/versions`),
+  get('/v1/segments/:id/members', 'secret', [200], (ids) => `/v1/segments/${enc(ids.segmentId)}/members?limit=5`),
+  get('/v1/segments/:id/members.csv', 'secret', [200], (ids) => `/v1/segments/${enc(ids.segmentId)}/members.csv`),
+  get('/v1/segments/:id/sizes', 'secret', [200], (ids) => `/v1/segments/${enc(ids.segmentId)}/sizes?from=${enc(new Date(Date.now() - 7 * 864e5).toISOString())}`),
+  {
+    method: 'POST',
+    url: '/v1/segments/preview',
+    staff: STAFF.read,
+    access: 'secret',
+    call: (ids) => ({ path: '/v1/segments/preview', body: { definition: { event: { kind: 'product_viewed', item: { category: ids.category }, within: '14d' } }, sample: 3 } }),
+    // 429 when two previews of other credentials are still running.
+    ok: [200, 429],
+  },
+  { method: 'POST', url: '/v1/segments/built-ins', staff: STAFF.edit, access: 'secret', call: () => ({ path: '/v1/segments/built-ins' }), ok: [200] },
+  get('/v1/traits', 'secret'),
+  {
+    method: 'POST',
+    url: '/v1/traits',
+    staff: STAFF.edit,
+    access: 'secret',
+    call: () => ({ path: '/v1/traits', body: { key: 'authz_views', name: 'Authz views', definition: { type: 'counter', event: { kind: 'product_viewed' }, within: '30d' } } }),
+    ok: [201, 409],
+  },
+  get('/v1/traits/:id', 'secret', [200], (ids) => `/v1/traits/${enc(ids.traitId)}`),
+  {
+    method: 'PUT',
+    url: '/v1/traits/:id',
+    staff: STAFF.edit,
+    access: 'secret',
+    call: (ids) => ({ path: `/v1/traits/${enc(ids.traitId)}`, body: { expectedVersion: 1, name: 'Authz trait' } }),
+    ok: [200, 409],
+  },
+  { method: 'DELETE', url: '/v1/traits/:id', staff: STAFF.edit, access: 'secret', call: (ids) => ({ path: `/v1/traits/${enc(ids.doomedTraitId)}` }), ok: [204, 404] },
+  get('/v1/traits/:id/versions', 'secret', [200], (ids) => `/v1/traits/${enc(ids.traitId)}/versions`),
   // Staff accounts: admins (and the secret key) only.
   { ...get('/v1/staff/users', 'secret'), staff: STAFF.admin },
   {
@@ -393,6 +454,14 @@ export async function startRouteShop(): Promise<RouteShop> {
     const version = (await store.modelVersions.list(5)).find((v) => v.status === 'ready')!
     for (const role of STAFF_ROLES) await server.engine.staff.add({ email: ROUTE_STAFF_EMAIL(role), role, password: ROUTE_STAFF_PASSWORD })
     const spare = await server.engine.staff.add({ email: 'authz-spare@example.com', role: 'viewer', password: ROUTE_STAFF_PASSWORD })
+    const definitions = server.engine.store.segmentDefinitions
+    const definition = async (kind: 'segment' | 'trait', key: string, value: unknown) => {
+      const made = await definitions.create({ id: `${kind}_${key}`, kind, key, name: key, description: '', definition: value, builtIn: false, enabled: true, updatedBy: 'route tests' }, Date.now())
+      if (!made) throw new Error(`could not create the ${kind} ${key}`)
+      return made.id
+    }
+    const viewers = { event: { kind: 'product_viewed', within: '30d' } }
+    const views = { type: 'counter', event: { kind: 'product_viewed' }, within: '30d' }
     const ids: ShopIds = {
       itemId: item.id,
       doomedItemId,
@@ -401,6 +470,10 @@ export async function startRouteShop(): Promise<RouteShop> {
       modelVersionId: version.id,
       category: item.categories[0]!.split(' > ')[0]!,
       spareStaffId: spare.user.id,
+      segmentId: await definition('segment', 'authz_viewers', viewers),
+      doomedSegmentId: await definition('segment', 'authz_doomed', viewers),
+      traitId: await definition('trait', 'authz_view_count', views),
+      doomedTraitId: await definition('trait', 'authz_doomed_views', views),
     }
     const signIn = (role: StaffRole) => signInStaff(server.url, ROUTE_STAFF_EMAIL(role), ROUTE_STAFF_PASSWORD)
     return { server, ids, demoWriteKey: demo.writeKey, revokedWriteKey, revokedSecretKey, signIn }

@@ -107,13 +107,16 @@ describe('fuzzing every route', () => {
   const read = (path: string) => request(`${shop.server.url}${path}`, { auth: secret() })
   /** What must read back the same after the fuzzing. */
   const keeperView = async () => {
-    const [item, person, events] = await Promise.all([read(`/v1/items/${keeper.itemId}`), read(`/v1/people/${keeper.userId}`), read(`/v1/people/${keeper.userId}/events?limit=50`)])
+    const [item, person, events] = await Promise.all([read(`/v1/items/${keeper.itemId}`), read(`/v1/people/${keeper.userId}`), read(`/v1/people/${keeper.userId}/events?limit=1000`)])
     assert.equal(item.status, 200, JSON.stringify(item.body))
     assert.equal(person.status, 200, JSON.stringify(person.body))
     assert.equal(events.status, 200, JSON.stringify(events.body))
     // Affinities decay with time and RFM is relative to everyone: the rest of the profile must not move.
     const { id, identities, traits, consent, preferences, recentlyViewed, cart, purchases } = person.body
-    return { item: item.body, person: { id, identities, traits, consent, preferences, recentlyViewed, cart, purchases }, events: events.body }
+    // Audience Entered / Exited are the segment engine's, appended as the keeper enters and leaves the segments
+    // the fuzzing creates and changes: new events, not a change to the data stored before.
+    const stored = { ...events.body, data: events.body.data.filter((e: { kind: string }) => e.kind !== 'audience_entered' && e.kind !== 'audience_exited') }
+    return { item: item.body, person: { id, identities, traits, consent, preferences, recentlyViewed, cart, purchases }, events: stored }
   }
   const holds = async (path: string, messageId: string) => {
     const reply = await read(path)

@@ -7,7 +7,9 @@ import Type from 'typebox'
 import { AttuneError, EVENT_KINDS, type EventKind, isWellFormedText, type StoredEvent } from '../../core/index.ts'
 import { type AffinityEvidence, type CommandOutcome, isoTime, LOOKUP_TYPES, type LookupType, type PeopleListQuery, type PersonListRow, type ProfileView } from '../../profiles/index.ts'
 import { PageQuery } from '../schemas.ts'
+import type { PersonSegments } from './segment-schemas.ts'
 import { requireScope, type RouteContext, secretKeySecurity } from './context.ts'
+import { personSegments } from './segment-members.ts'
 
 /** The API view of a stored event. */
 export function eventView(e: StoredEvent) {
@@ -92,6 +94,9 @@ const ListQuery = Type.Object({
   ...PageQuery.properties,
 })
 
+/** GET /v1/people/:userId's answer: the profile, with the person's segments and computed traits. */
+export type PersonProfile = ProfileView & PersonSegments
+
 /** GET /v1/people's answer (for the dashboard's types). */
 export interface PeopleList {
   data: PersonListRow[]
@@ -156,15 +161,16 @@ export function peopleRoutes(ctx: RouteContext) {
           description:
             'Identities (with every merge and its cause), affinities (top categories and brands, decayed to now; explicit likes first, dislikes never), ' +
             'recently viewed, cart, purchases, RFM, email engagement, sessions, devices and channels, preferences and consent. ' +
-            'Without personalization consent, affinities and recently viewed are empty and `personalization` is false.',
+            'Without personalization consent, affinities and recently viewed are empty and `personalization` is false. ' +
+            'Also the segments the person is in now (`segments`: id, key, name, since) and their computed traits (`computedTraits`: key → value).',
           querystring: LookupQuery,
         },
       },
-      async (request) => {
+      async (request): Promise<PersonProfile> => {
         const root = await profiles.require(request.params.userId, request.query.type)
         const view = await profiles.view(root)
         if (!view) throw new AttuneError('not_found', `no events processed yet for "${request.params.userId}"`, 'userId')
-        return view
+        return { ...view, ...(await personSegments(store, root)) }
       },
     )
 

@@ -265,6 +265,21 @@ export class SqliteStore extends KyselyStore {
     })
   }
 
+  /** BEGIN IMMEDIATE, for the same reason as writePeople. */
+  protected override async writeTransaction<T>(_lock: string, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn)
+      try {
+        const result = await fn(conn)
+        await sql`commit`.execute(conn)
+        return result
+      } catch (error) {
+        await sql`rollback`.execute(conn)
+        throw error
+      }
+    })
+  }
+
   /** Started at the first append (the table exists only after migrate()), again if it ever died. */
   #thread(): AppendThread {
     if (this.#closing || !this.#raw.open) throw new TypeError('The database connection is not open')
