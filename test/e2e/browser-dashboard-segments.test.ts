@@ -197,6 +197,36 @@ describe('dashboard: segments', () => {
     await context.close()
   })
 
+  test('the estimate follows the rule: a preview of a rule changed since is cancelled, and the size of the latest rule is shown', async () => {
+    const sizeOf = async (kind: string) => (await secret<SegmentPreview>('POST', '/v1/segments/preview', { definition: { all: [{ event: { kind, within: '14d' } }] } })).body.size.toLocaleString('en-GB')
+    const [viewed, added] = [await sizeOf('product_viewed'), await sizeOf('product_added')]
+    const { page, context, errors } = await openDashboard(browser, shop.server, 'editor', '/dashboard/segments/new')
+    await waitReady(page)
+    const estimate = card(page, 'Size estimate')
+    await estimate.locator('.estimate strong', { hasText: viewed }).waitFor()
+    await estimate.getByText(/computed in/).waitFor()
+    // Every preview from now on takes a second on the way, so the next change finds one in flight.
+    const aborted: string[] = []
+    page.on('requestfailed', (r) => {
+      if (r.url().endsWith('/v1/segments/preview')) aborted.push(r.failure()?.errorText ?? '')
+    })
+    await page.route('**/v1/segments/preview', async (route) => {
+      await new Promise((r) => setTimeout(r, 1000))
+      await route.continue().catch(() => {})
+    })
+    const kind = condition(page, 'Condition 1: Event').getByLabel('Event kind')
+    const first = page.waitForRequest('**/v1/segments/preview')
+    await kind.selectOption('order_completed')
+    await first
+    await estimate.getByText('updating…').waitFor()
+    await kind.selectOption('product_added')
+    await estimate.locator('.estimate strong', { hasText: added }).waitFor()
+    await estimate.getByText(/computed in/).waitFor()
+    assert.deepEqual(aborted, ['net::ERR_ABORTED'], 'the preview of order_completed was cancelled')
+    assert.deepEqual(errors, [])
+    await context.close()
+  })
+
   test('a change saved meanwhile is refused and overwrites nothing; then the editor saves, and deletes', async () => {
     const made = await secret<SegmentView>('POST', '/v1/segments', { key: `conflict_${tag}`, name: `Conflict ${tag}`, definition: { profile: { orders: { gte: 2 } } } })
     assert.equal(made.status, 201, JSON.stringify(made.body))
