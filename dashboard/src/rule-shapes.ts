@@ -1,7 +1,7 @@
 /**
  * The shapes of the segment rule language (docs/segments.md) that the visual builder edits. The builder
  * works on the rule's JSON itself: each node it recognises gets a form, anything else (a list of kinds, two
- * operators in one comparison, an abandonment, `during`) keeps its JSON and is edited as text, so opening
+ * operators in one comparison, item attributes, `during`) keeps its JSON and is edited as text, so opening
  * and saving a rule never changes what the form does not show.
  */
 
@@ -61,8 +61,8 @@ const duration = (v: Json | undefined) => typeof v === 'string' && DURATION.test
 const text = (v: Json | undefined) => typeof v === 'string'
 
 /** An event condition the form shows: one kind, one name, single-operator comparisons, a window. */
-function isFormEvent(e: JsonObject): boolean {
-  if (!only(e, ['kind', 'name', 'where', 'item', 'count', 'within', 'from', 'to'])) return false
+function isFormEvent(e: JsonObject, fields: readonly string[] = ['kind', 'name', 'where', 'item', 'count', 'within', 'from', 'to']): boolean {
+  if (!only(e, fields)) return false
   if (e.kind !== undefined && !text(e.kind)) return false
   if (e.name !== undefined && !text(e.name)) return false
   if (e.count !== undefined && !numberCmp(e.count)) return false
@@ -76,6 +76,17 @@ function isFormEvent(e: JsonObject): boolean {
     if (item.price !== undefined && !numberCmp(item.price)) return false
   }
   return true
+}
+
+const MATCH_FIELDS = ['kind', 'name', 'where', 'item'] as const
+
+/** "Did X and then did not do Y within a timeout", with both events in the form's shape. */
+function isFormAbandonment(a: JsonObject): boolean {
+  if (!only(a, ['did', 'thenNot', 'timeout', 'sameItem', 'count', 'within', 'from', 'to'])) return false
+  if (!isObject(a.did) || !isFormEvent(a.did, MATCH_FIELDS) || !isObject(a.thenNot) || !isFormEvent(a.thenNot, MATCH_FIELDS)) return false
+  if (!duration(a.timeout) || (a.within !== undefined && !duration(a.within))) return false
+  if ((a.from !== undefined && !text(a.from)) || (a.to !== undefined && !text(a.to))) return false
+  return (a.sameItem === undefined || typeof a.sameItem === 'boolean') && (a.count === undefined || numberCmp(a.count))
 }
 
 export const PROFILE_FIELDS = [
@@ -124,7 +135,7 @@ export const PREDICTION_FIELDS = [
   { value: 'expectedOrders365', label: 'Expected orders, next 365 days' },
 ] as const
 
-export type NodeKind = 'all' | 'any' | 'not' | 'event' | 'profile' | 'rfm' | 'prediction' | 'computed' | 'segment' | 'json'
+export type NodeKind = 'all' | 'any' | 'not' | 'event' | 'abandonment' | 'profile' | 'rfm' | 'prediction' | 'computed' | 'segment' | 'json'
 
 /** Which form edits this node ('json': none, edited as text). */
 export function kindOf(node: unknown): NodeKind {
@@ -137,6 +148,8 @@ export function kindOf(node: unknown): NodeKind {
       return 'not'
     case 'event':
       return isFormEvent(v) ? 'event' : 'json'
+    case 'abandonment':
+      return isFormAbandonment(v) ? 'abandonment' : 'json'
     case 'profile': {
       const rfm = v.rfm
       if (onlyKey(v) === 'rfm' && isObject(rfm) && onlyKey(rfm) === 'segment' && text(rfm.segment)) return 'rfm'
@@ -165,6 +178,8 @@ export function blank(kind: Exclude<NodeKind, 'json'>): JsonObject {
       return { not: { event: { kind: 'order_completed', within: '30d' } } }
     case 'event':
       return { event: { kind: 'product_viewed', within: '14d' } }
+    case 'abandonment':
+      return { abandonment: { did: { kind: 'product_added' }, thenNot: { kind: 'order_completed' }, timeout: '4h', within: '7d' } }
     case 'profile':
       return { profile: { orders: { gte: 1 } } }
     case 'rfm':
@@ -183,6 +198,7 @@ export const KIND_NAMES: Record<NodeKind, string> = {
   any: 'Any of (or)',
   not: 'Not',
   event: 'Event',
+  abandonment: 'Did, then did not (abandonment)',
   profile: 'Profile',
   rfm: 'RFM segment',
   prediction: 'Prediction (CLV)',

@@ -227,6 +227,37 @@ describe('dashboard: segments', () => {
     await context.close()
   })
 
+  test('the builder shows an abandonment in its form and what it does not cover as JSON; saving keeps both as they were', async () => {
+    const rule = {
+      any: [
+        { abandonment: { did: { kind: 'product_added' }, thenNot: { kind: 'order_completed' }, sameItem: true, timeout: '4h', within: '7d' } },
+        { profile: { orders: { gte: 2 }, lastOrder: { olderThan: '90d' } } },
+      ],
+    }
+    const made = await secret<SegmentView>('POST', '/v1/segments', { key: `mixed_${tag}`, name: `Mixed ${tag}`, definition: rule })
+    assert.equal(made.status, 201, JSON.stringify(made.body))
+    const { page, context, errors } = await openDashboard(browser, shop.server, 'editor', `/dashboard/segments/${made.body.id}/edit`)
+    await waitReady(page)
+    const abandonment = condition(page, 'Condition 1: Did, then did not (abandonment)')
+    assert.equal(await abandonment.getByRole('group', { name: 'Then did not do this' }).getByLabel('Event kind').inputValue(), 'order_completed')
+    assert.equal(await abandonment.getByLabel('Within (timeout)', { exact: true }).inputValue(), '4')
+    assert.equal(await abandonment.getByLabel("The second event must name one of the first one's items").isChecked(), true)
+    const json = condition(page, 'Condition 2: JSON').getByLabel('This condition as JSON')
+    assert.deepEqual(JSON.parse(await json.inputValue()), rule.any[1])
+    await assertAccessible(page, 'builder with an abandonment and JSON')
+    await screenshot(page, 'dashboard-segment-builder-abandonment')
+
+    await abandonment.getByLabel('Within (timeout)', { exact: true }).fill('2')
+    await page.getByLabel('Name', { exact: true }).fill(`Mixed again ${tag}`)
+    await page.getByRole('button', { name: 'Save segment' }).click()
+    await page.waitForURL(`**/dashboard/segments/${made.body.id}`)
+    const saved = (await segmentOf(made.body.id)).body
+    assert.equal(saved.name, `Mixed again ${tag}`)
+    assert.deepEqual(saved.definition, { any: [{ abandonment: { ...rule.any[0]!.abandonment, timeout: '2h' } }, rule.any[1]] })
+    assert.deepEqual(errors, [])
+    await context.close()
+  })
+
   test('a change saved meanwhile is refused and overwrites nothing; then the editor saves, and deletes', async () => {
     const made = await secret<SegmentView>('POST', '/v1/segments', { key: `conflict_${tag}`, name: `Conflict ${tag}`, definition: { profile: { orders: { gte: 2 } } } })
     assert.equal(made.status, 201, JSON.stringify(made.body))

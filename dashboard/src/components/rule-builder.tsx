@@ -6,7 +6,7 @@
 import { useId, useState } from 'react'
 import { blank, type Json, type JsonObject, KIND_NAMES, kindOf, type NodeKind } from '../rule-shapes.ts'
 import { Button, SelectField } from './form.tsx'
-import { EventEditor } from './rule-conditions.tsx'
+import { AbandonmentEditor, EventEditor } from './rule-conditions.tsx'
 import { ComputedEditor, PredictionEditor, ProfileEditor, RfmEditor, SegmentEditor } from './rule-profile.tsx'
 
 export interface BuilderContext {
@@ -26,7 +26,7 @@ export function rulePath(field: string | undefined): string | null {
   return match ? field.slice(match[0].length) : null
 }
 
-const ADDABLE: Exclude<NodeKind, 'json'>[] = ['event', 'profile', 'rfm', 'prediction', 'computed', 'segment', 'all', 'any', 'not']
+const ADDABLE: Exclude<NodeKind, 'json'>[] = ['event', 'abandonment', 'profile', 'rfm', 'prediction', 'computed', 'segment', 'all', 'any', 'not']
 
 export function RuleBuilder({ value, onChange, context }: { value: Json; onChange(next: Json): void; context: BuilderContext }) {
   const [tab, setTab] = useState<'visual' | 'json'>('visual')
@@ -102,6 +102,8 @@ export function NodeEditor({ node, onChange, onRemove, path, label, context }: N
         return <NodeEditor node={o.not!} onChange={(next) => onChange({ not: next })} path={join(path, 'not')} label="Negated condition" context={context} />
       case 'event':
         return <EventEditor value={o.event as JsonObject} onChange={(next) => onChange({ event: next })} readOnly={context.readOnly} />
+      case 'abandonment':
+        return <AbandonmentEditor value={o.abandonment as JsonObject} onChange={(next) => onChange({ abandonment: next })} readOnly={context.readOnly} />
       case 'profile':
         return <ProfileEditor value={o.profile as JsonObject} onChange={(next) => onChange({ profile: next })} readOnly={context.readOnly} />
       case 'rfm':

@@ -5,7 +5,7 @@
  */
 import type { EventKind } from '../../../src/server/api-types.ts'
 import { isObject, type JsonObject } from '../rule-shapes.ts'
-import { Button, SelectField, TextField } from './form.tsx'
+import { Button, CheckboxField, SelectField, TextField } from './form.tsx'
 import { ComparisonInput, DurationInput } from './rule-inputs.tsx'
 
 /** The kinds a shop's tracking sends (checked against the server's list: a renamed kind fails the type check). */
@@ -164,6 +164,31 @@ function Where({ items, onChange, readOnly }: Omit<Props<JsonObject[]>, 'value'>
           </Button>
         </div>
       )}
+    </div>
+  )
+}
+
+/** "Added to cart, then did not order within 4 hours": X counts once the timeout passed without a Y after it. */
+export function AbandonmentEditor({ value, onChange, readOnly }: Props<JsonObject>) {
+  const part = (key: 'did' | 'thenNot', legend: string) => (
+    <fieldset className="rule-property">
+      <legend>{legend}</legend>
+      <EventEditor eventOnly value={isObject(value[key]) ? (value[key] as JsonObject) : {}} readOnly={readOnly} onChange={(next) => onChange({ ...value, [key]: next })} />
+    </fieldset>
+  )
+  return (
+    <div className="stack wide">
+      {part('did', 'Did this')}
+      {part('thenNot', 'Then did not do this')}
+      <DurationInput label="Within (timeout)" optional={false} value={typeof value.timeout === 'string' ? value.timeout : '4h'} readOnly={readOnly} onChange={(next) => onChange({ ...value, timeout: next ?? '4h' })} />
+      <CheckboxField
+        label="The second event must name one of the first one's items"
+        checked={value.sameItem === true}
+        disabled={readOnly}
+        onChange={(e) => onChange(withField(value, 'sameItem', e.target.checked ? true : undefined))}
+      />
+      <ComparisonInput label="How many times" numeric value={isObject(value.count) ? value.count : { gte: 1 }} readOnly={readOnly} onChange={(next) => onChange({ ...value, count: next })} />
+      <Window value={value} onChange={onChange} readOnly={readOnly} dated={value.from !== undefined || value.to !== undefined} />
     </div>
   )
 }
