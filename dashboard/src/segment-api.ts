@@ -31,6 +31,7 @@ export const segmentApi = {
   create: (body: SegmentInput) => api.post<SegmentView>('/v1/segments', body),
   update: (id: string, body: SegmentInput & { expectedVersion: number }) => api.put<SegmentView>(seg(id), body),
   remove: (id: string) => api.delete(seg(id)),
+  restoreBuiltIns: () => api.post<SegmentList>('/v1/segments/built-ins'),
   preview: (definition: unknown, signal?: AbortSignal) => api.post<SegmentPreview>('/v1/segments/preview', { definition, sample: 10 }, signal),
   traits: () => api.get<TraitList>('/v1/traits'),
   trait: (id: string) => api.get<TraitView>(trait(id)),

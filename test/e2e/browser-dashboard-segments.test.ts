@@ -168,9 +168,9 @@ describe('dashboard: segments', () => {
     await screenshot(page, 'dashboard-segment-builder')
 
     await page.getByRole('button', { name: 'Create segment' }).click()
-    await page.waitForURL(/\/dashboard\/segments\/[^/]+$/)
+    await page.waitForURL((url) => /\/dashboard\/segments\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith('/new'))
     await waitReady(page)
-    assert.equal(await page.locator('h1').innerText(), name)
+    await page.getByRole('heading', { level: 1, name, exact: true }).waitFor()
     const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!)
     await waitFor(async () => (await segmentOf(id)).body.size === expected.body.size, 15_000, () => 'the engine evaluated the new segment')
     await page.reload()
@@ -291,6 +291,16 @@ describe('dashboard: segments', () => {
     await waitReady(page)
     assert.equal((await segmentOf(made.body.id)).status, 404)
     assert.equal(await page.getByRole('link', { name: `Theirs ${tag}` }).count(), 0, 'gone from the list')
+
+    // A deleted built-in comes back as shipped.
+    const builtIn = (await secret<{ data: SegmentView[] }>('GET', '/v1/segments')).body.data.find((x) => x.key === 'high_clv')!
+    assert.equal((await secret('DELETE', `/v1/segments/${builtIn.id}`)).status, 204)
+    await page.reload()
+    await waitReady(page)
+    assert.equal(await page.getByRole('link', { name: builtIn.name, exact: true }).count(), 0)
+    await page.getByRole('button', { name: 'Restore deleted built-in segments' }).click()
+    await page.getByRole('status').filter({ hasText: `Restored as shipped: ${builtIn.name}.` }).waitFor()
+    await page.getByRole('link', { name: builtIn.name, exact: true }).waitFor()
     // The refused save is the one failed request (Chromium logs it); nothing asked for the deleted segment again.
     assert.deepEqual(errors, ['console: Failed to load resource: the server responded with a status of 409 (Conflict)'])
     await context.close()
@@ -311,9 +321,9 @@ describe('dashboard: segments', () => {
     await assertAccessible(page, 'new computed trait')
     await screenshot(page, 'dashboard-trait-new')
     await page.getByRole('button', { name: 'Create computed trait' }).click()
-    await page.waitForURL(/\/dashboard\/traits\/[^/]+$/)
+    await page.waitForURL((url) => /\/dashboard\/traits\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith('/new'))
     await waitReady(page)
-    assert.equal(await page.locator('h1').innerText(), name)
+    await page.getByRole('heading', { level: 1, name, exact: true }).waitFor()
 
     await page.goto(`${shop.server.url}/dashboard/people/${visitorId}`)
     await waitReady(page)

@@ -2,13 +2,14 @@
  * Segments: every segment with its key, whether it is built in, its size now, whether it is enabled and
  * its last change; each links to its page. Editors create new ones with the rule builder.
  */
-import { useQuery } from '@tanstack/react-query'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { Link } from 'react-router'
 import { type Column, DataTable } from '../components/data-table.tsx'
 import { Page, Section } from '../components/page.tsx'
-import { Empty, QueryView } from '../components/states.tsx'
+import { Button } from '../components/form.tsx'
+import { Empty, ErrorNote, QueryView } from '../components/states.tsx'
 import { formatAgo, formatInteger, formatTime } from '../format.ts'
-import { type SegmentView, segmentApi } from '../segment-api.ts'
+import { invalidateLists, type SegmentView, segmentApi } from '../segment-api.ts'
 import { useSession } from '../session.tsx'
 
 export const segmentHref = (id: string) => `/segments/${encodeURIComponent(id)}`
@@ -50,6 +51,8 @@ const columns: Column<SegmentView>[] = [
 export function SegmentsPage() {
   const { can } = useSession()
   const list = useQuery({ queryKey: ['segments', 'list'], queryFn: segmentApi.list, refetchInterval: 15_000 })
+  const client = useQueryClient()
+  const restore = useMutation({ mutationFn: segmentApi.restoreBuiltIns, onSuccess: () => invalidateLists(client) })
   return (
     <Page
       title="Segments"
@@ -85,6 +88,19 @@ export function SegmentsPage() {
             />
           )}
         </QueryView>
+        {can('editor') && (
+          <div className="row">
+            <Button variant="secondary" busy={restore.isPending} onClick={() => restore.mutate()}>
+              Restore deleted built-in segments
+            </Button>
+            {restore.data && (
+              <p role="status">
+                {restore.data.data.length === 0 ? 'No built-in segment was deleted: nothing to restore.' : `Restored as shipped: ${restore.data.data.map((s) => s.name).join(', ')}.`}
+              </p>
+            )}
+            {restore.error && <ErrorNote error={restore.error} />}
+          </div>
+        )}
       </Section>
     </Page>
   )
