@@ -17,7 +17,7 @@ import type { Evaluation, FactNeeds, PersonFacts } from './facts.ts'
 import { checkSegmentRule } from './rule-check.ts'
 import { durationMs, parseDate } from './rule-time.ts'
 import type { AbandonmentCondition, DateCondition, EventCondition, PredictionCondition, ProfileCondition, SegmentRule } from './rule-types.ts'
-import { compareNumber, compareValues } from './rule-values.ts'
+import { compareNumber, compileComparison } from './rule-values.ts'
 
 export interface CompileOptions {
   /** The affinity half-life (config `affinityHalfLifeDays`), for ranking top categories; default 30 days. */
@@ -116,11 +116,12 @@ class Builder {
     if ('prediction' in rule) return this.predictionNode(rule.prediction)
     if ('computed' in rule) {
       const c = rule.computed
+      const holds = compileComparison(c)
       this.traits.add(c.key)
       this.references.push({ kind: 'trait', key: c.key, field: `${field}.computed.key` })
       return (f) => {
         const v = f.traits.get(c.key)
-        return result(compareValues(v === undefined || v === null ? [] : Array.isArray(v) ? v : [v], c))
+        return result(holds(v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]))
       }
     }
     if ('segment' in rule) {
@@ -164,9 +165,10 @@ class Builder {
       let abandoned = 0
       let recheckAt: number | null = null
       const events = f.events
+      const gone = w.slideMs === null ? -Infinity : now - w.slideMs
       for (let i = 0; i < events.length; i++) {
         const x = events[i]!
-        if (!did.test(x, f.items) || x.timestamp < w.fromMs || x.timestamp >= w.toMs) continue
+        if (x.timestamp < gone || x.timestamp < w.fromMs || x.timestamp >= w.toMs || !did.test(x, f.items)) continue
         const deadline = x.timestamp + timeout
         const xItems = a.sameItem ? new Set([...(x.data.products ?? []).map((l) => l.itemId), ...(x.itemId ? [x.itemId] : [])]) : null
         let answered = false
@@ -189,9 +191,10 @@ class Builder {
     const parts: Node[] = []
     if (p.trait) {
       const t = p.trait
+      const holds = compileComparison(t)
       parts.push((f) => {
         const v = ownValue(f.state.traits, t.name)
-        return result(compareValues(v === undefined ? [] : [v], t))
+        return result(holds(v === undefined ? [] : [v]))
       })
     }
     if (p.consent !== undefined) {

@@ -7,7 +7,7 @@
 import type { MembershipChange, MembershipRecord, SegmentDefinitionRecord, TraitValueRecord } from '../storage/index.ts'
 import type { CompiledSegment } from './compile-segment.ts'
 import type { CompiledTrait } from './compile-trait.ts'
-import type { LoadedFacts, LoadPlan } from './facts-loader.ts'
+import type { LoadPlan } from './facts-loader.ts'
 import type { PersonFacts } from './facts.ts'
 
 export type Compiled = CompiledSegment | CompiledTrait
@@ -32,7 +32,7 @@ export interface Pass {
 /** The longest a person reading population-relative facts (RFM, predictions) goes without a re-evaluation. */
 export const PERIODIC_MS = 86_400_000
 
-export function evaluatePeople(defs: Definitions, personIds: readonly string[], facts: ReadonlyMap<string, LoadedFacts>, memberships: readonly MembershipRecord[], traitValues: readonly TraitValueRecord[], now: number): Pass {
+export function evaluatePeople(defs: Definitions, personIds: readonly string[], facts: ReadonlyMap<string, PersonFacts>, memberships: readonly MembershipRecord[], traitValues: readonly TraitValueRecord[], now: number): Pass {
   const pass: Pass = { changes: [], traits: [], recheck: [] }
   const inNow = group(memberships, (m) => m.personId)
   const valuesNow = group(traitValues, (t) => t.personId)
@@ -49,7 +49,8 @@ export function evaluatePeople(defs: Definitions, personIds: readonly string[], 
     }
     const traits = new Map<string, unknown>()
     const memberOf = new Set<string>()
-    const person: PersonFacts = { ...base, traits, memberOf }
+    // Filled in place (not spread: the profile document is parsed only if a definition reads it).
+    const person = Object.assign(base, { traits, memberOf })
     const values = new Map<string, unknown>()
     const inside = new Set<string>()
     let recheckAt: number | null = null

@@ -9,7 +9,7 @@ import type { EventKind, StoredEvent } from '../core/index.ts'
 import type { FactItem, PersonFacts } from './facts.ts'
 import { durationMs, parseDate } from './rule-time.ts'
 import type { EventMatch, EventWindow } from './rule-types.ts'
-import { compareNumber, compareValues, itemsOf, underCategory, valuesAt, walk } from './rule-values.ts'
+import { compareNumber, compileComparison, itemsOf, underCategory, valuesAt, walk } from './rule-values.ts'
 
 /** Kinds that are facts (cart, orders): filtering them on items is not inference. */
 const FACT_KINDS: ReadonlySet<EventKind> = new Set(['product_added', 'product_removed', 'cart_viewed', 'checkout_started', 'order_completed', 'order_refunded', 'order_cancelled'])
@@ -45,6 +45,8 @@ export function compileMatch(m: EventMatch): CompiledMatch {
   const kinds = list(m.kind)
   const names = list(m.name)
   const where = m.where ?? []
+  const conditions = where.map((c) => ({ parts: c.path.split('.'), holds: compileComparison(c) }))
+  const attributes = (m.item?.attributes ?? []).map((c) => ({ parts: c.path.split('.'), holds: compileComparison(c) }))
   const item = m.item
   const ids = list(item?.id)
   const cats = list(item?.category)
@@ -61,7 +63,7 @@ export function compileMatch(m: EventMatch): CompiledMatch {
     (cats === undefined || cats.some((c) => i.categories.some((ic) => underCategory(ic, c)))) &&
     (brands === undefined || (i.brand !== null && brands.includes(i.brand))) &&
     (item?.price === undefined || compareNumber(i.price, item.price)) &&
-    (item?.attributes === undefined || item.attributes.every((a) => compareValues(walk(i.attributes, a.path.split('.')), a)))
+    attributes.every((a) => a.holds(walk(i.attributes, a.parts)))
   return {
     kinds: kinds ?? null,
     categories,
@@ -70,7 +72,7 @@ export function compileMatch(m: EventMatch): CompiledMatch {
     test(e, items) {
       if (kinds === undefined ? ENGINE_KINDS.has(e.kind) : !kinds.includes(e.kind)) return false
       if (names !== undefined && (e.event === null || !names.includes(e.event))) return false
-      for (const c of where) if (!compareValues(valuesAt(e, c.path, items), c)) return false
+      for (const c of conditions) if (!c.holds(valuesAt(e, c.parts, items))) return false
       return item === undefined || itemsOf(e, items).some(itemMatches)
     },
   }
@@ -112,7 +114,11 @@ export const minTime = (a: number | null, b: number | null): number | null => (a
 export function matchingEvents(facts: PersonFacts, m: CompiledMatch, w: TimeWindow, now: number): { events: StoredEvent[]; recheckAt: number | null } {
   const events: StoredEvent[] = []
   let recheckAt: number | null = null
+  const gone = w.slideMs === null ? -Infinity : now - w.slideMs
   for (const e of facts.events) {
+    const t = e.timestamp
+    // Out of the window for good (too old, or outside the dates): no need to match it.
+    if (t < gone || t < w.fromMs || t >= w.toMs) continue
     if (!m.test(e, facts.items)) continue
     recheckAt = minTime(recheckAt, windowChange(e.timestamp, now, w))
     if (inWindow(e.timestamp, now, w)) events.push(e)

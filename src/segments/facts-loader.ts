@@ -39,8 +39,59 @@ export function planOf(needs: readonly FactNeeds[]): LoadPlan {
   return { lookbackMs, kinds: kinds ? [...kinds].sort() : null, prediction, rfm }
 }
 
-/** Facts without what the pass itself computes (traits, memberships so far). */
-export type LoadedFacts = Omit<PersonFacts, 'traits' | 'memberOf'>
+/** Thrown when a rule reads the profile document of facts loaded without it (a preview then reloads the page with it). */
+export class StateNotLoaded extends Error {
+  constructor() {
+    super('the profile document was not loaded')
+  }
+}
+
+/**
+ * One person's facts. The profile document is parsed on first use (most of a pass's cost at 100,000 people
+ * is JSON): a rule on events alone never pays for it. `traits` and `memberOf` are filled by the pass.
+ */
+class LoadedPersonFacts implements PersonFacts {
+  traits = new Map<string, unknown>()
+  memberOf = new Set<string>()
+  #doc: string | null
+  #state: ProfileState | null = null
+  readonly #defaults: Record<string, boolean>
+
+  constructor(
+    readonly personId: string,
+    doc: string | null,
+    readonly events: readonly StoredEvent[],
+    readonly items: ReadonlyMap<string, FactItem>,
+    readonly prediction: PredictionRecord | null,
+    readonly rfm: RfmFact | null,
+    readonly isSensitive: (path: string) => boolean,
+    defaults: Record<string, boolean>,
+  ) {
+    this.#doc = doc
+    this.#defaults = defaults
+  }
+
+  get state(): ProfileState {
+    if (this.#state) return this.#state
+    if (this.#doc === null) throw new StateNotLoaded()
+    this.#state = parseState(this.#doc)
+    this.#doc = null
+    return this.#state
+  }
+
+  consents(purpose: string): boolean {
+    return consentGiven(this.state, purpose, this.#defaults)
+  }
+}
+
+export interface LoadOptions {
+  /** Profile rows already read (a page of a scan), so they are not read again. */
+  rows?: readonly ProfileRow[]
+  /** `personIds` are a page of a scan in id order: their events are read as one index range. */
+  page?: boolean
+  /** Read no profile documents (the rule reads none); reading `state` then throws `StateNotLoaded`. */
+  withoutState?: boolean
+}
 
 const RFM_TTL_MS = 60_000
 const SENSITIVE_TTL_MS = 30_000
@@ -58,28 +109,33 @@ export class FactsLoader {
     this.#clock = clock
   }
 
-  /**
-   * Facts of these roots at `now`. People without a profile (merged away, unknown) are left out: the caller
-   * treats them as gone. `rows` are profile rows already read (a recompute's page), to skip reading them again.
-   */
-  async load(personIds: readonly string[], plan: LoadPlan, now: number, rows?: readonly ProfileRow[]): Promise<Map<string, LoadedFacts>> {
-    const out = new Map<string, LoadedFacts>()
+  /** Facts of these roots at `now`. People without a profile (merged away, unknown) are left out: the caller treats them as gone. */
+  async load(personIds: readonly string[], plan: LoadPlan, now: number, options: LoadOptions = {}): Promise<Map<string, PersonFacts>> {
+    const out = new Map<string, PersonFacts>()
     if (personIds.length === 0) return out
-    const isSensitive = await this.#sensitivity()
+    const isSensitive = await this.sensitivity()
     const defaults = this.#consentDefaults()
     const rfmScale = plan.rfm ? await this.#rfmScale(now) : null
     const { profiles, events } = await this.#store.readPeople(async (tx) => {
-      const profiles = rows ?? (await tx.getProfiles(personIds))
+      const profiles: { personId: string; state: string | null; orders: number; revenue: number; lastOrder: number | null }[] = options.withoutState
+        ? personIds.map((personId) => ({ personId, state: null, orders: 0, revenue: 0, lastOrder: null }))
+        : [...(options.rows ?? (await tx.getProfiles(personIds)))]
       const events = new Map<string, StoredEvent[]>()
       if (plan.lookbackMs > 0 && profiles.length > 0) {
         const roots = profiles.map((p) => p.personId)
         const rootOf = new Map(roots.map((r) => [r, r]))
-        for (const m of await tx.membersOf(roots)) rootOf.set(m.id, m.mergedInto!)
+        const members = await tx.membersOf(roots)
+        for (const m of members) rootOf.set(m.id, m.mergedInto!)
         const from = Number.isFinite(plan.lookbackMs) ? now - plan.lookbackMs : -Infinity
-        for (const { personId, event } of await tx.recentEventsOf([...rootOf.keys()], from, plan.kinds)) {
+        const rows = options.page
+          ? await tx.recentEventsInRange(roots[0]!, roots.at(-1)!, members.map((m) => m.id), from, plan.kinds)
+          : await tx.recentEventsOf([...rootOf.keys()], from, plan.kinds)
+        for (const { personId, event } of rows) {
           // Audience events are the engine's own output: a rule never reads them back (no feedback loops).
           if (AUDIENCE.has(event.kind)) continue
-          const root = rootOf.get(personId)!
+          // A node in the id range whose root is on another page.
+          const root = rootOf.get(personId)
+          if (root === undefined) continue
           const list = events.get(root)
           if (list) list.push(event)
           else events.set(root, [event])
@@ -91,19 +147,8 @@ export class FactsLoader {
     const items = await this.#items([...events.values()].flat())
     const predictions = plan.prediction ? await this.#predictions(profiles.map((p) => p.personId)) : new Map<string, PredictionRecord>()
     for (const row of profiles) {
-      const state = parseState(row.state)
-      const personEvents = events.get(row.personId) ?? []
       const rfm: RfmFact | null = rfmScale ? rfmFactOf({ orders: row.orders, revenue: row.revenue, lastOrder: row.lastOrder }, rfmScale) : null
-      out.set(row.personId, {
-        personId: row.personId,
-        state,
-        events: personEvents,
-        items,
-        prediction: predictions.get(row.personId) ?? null,
-        rfm,
-        consents: (purpose) => consentGiven(state as ProfileState, purpose, defaults),
-        isSensitive,
-      })
+      out.set(row.personId, new LoadedPersonFacts(row.personId, row.state, events.get(row.personId) ?? [], items, predictions.get(row.personId) ?? null, rfm, isSensitive, defaults))
     }
     return out
   }
@@ -143,7 +188,8 @@ export class FactsLoader {
     this.#sensitive = null
   }
 
-  async #sensitivity(): Promise<(path: string) => boolean> {
+  /** Which category paths are sensitive (re-read every 30 s of the engine's clock). */
+  async sensitivity(): Promise<(path: string) => boolean> {
     const at = this.#clock()
     if (!this.#sensitive || Math.abs(at - this.#sensitive.at) > SENSITIVE_TTL_MS) {
       const paths = new Set((await this.#store.listCategories()).filter((c) => c.sensitive || c.inheritedSensitive).map((c) => c.path))

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { Static } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { checkSegmentRule, checkTraitDefinition, MAX_RULE_DEPTH, SegmentRuleSchema, TraitDefinitionSchema } from './index.ts'
 
@@ -42,6 +43,7 @@ describe('checkSegmentRule', () => {
     ['two operators in one node', { all: [], any: [] }, 'rule', /exactly one of/],
     ['an empty group', { all: [] }, 'rule.all', /non-empty list/],
     ['a bad date', { event: { from: '2026-02-31' } }, 'rule.event.from', /ISO 8601/, 'semantic'],
+    ['a day that does not exist in a date-time', { during: { to: '2026-02-30T10:00:00Z' } }, 'rule.during.to', /ISO 8601/, 'semantic'],
     ['to before from', { event: { from: '2026-03-01', to: '2026-02-01' } }, 'rule.event.to', /after from/, 'semantic'],
     ['an operator of the wrong type', { event: { where: [{ path: 'properties.price', gt: '10' }] } }, 'rule.event.where[0].gt', /finite number/],
     ['a condition without operator', { event: { where: [{ path: 'properties.price' }] } }, 'rule.event.where[0]', /needs an operator/],
@@ -125,4 +127,14 @@ describe('checkTraitDefinition', () => {
       }
     })
   }
+})
+
+describe('schema types', () => {
+  it('keep the literal kinds, trait types and RFM names for the API and the dashboard', () => {
+    const rule: Static<typeof SegmentRuleSchema> = { all: [{ event: { kind: 'order_completed' } }, { profile: { rfm: { segment: 'Top Spender' } } }] }
+    const trait: Static<typeof TraitDefinitionSchema> = { type: 'counter', event: { kind: ['product_viewed'] } }
+    // @ts-expect-error an unknown trait type is a type error, not just a runtime one
+    const wrong: Static<typeof TraitDefinitionSchema> = { type: 'median', event: {} }
+    assert.equal(schema.Check(rule) && traitSchema.Check(trait) && !traitSchema.Check(wrong), true)
+  })
 })

@@ -44,7 +44,7 @@ const ItemCondition = Type.Object(
   { ...strict, minProperties: 1, description: 'A product line of the event names an item matching every field; category matches its descendants.' },
 )
 const MatchFields = {
-  kind: Type.Optional(OneOrMany(Type.Union(EVENT_KINDS.map((k) => Type.Literal(k))))),
+  kind: Type.Optional(OneOrMany(Type.Enum(EVENT_KINDS))),
   name: Type.Optional(OneOrMany(Text(200))),
   where: Type.Optional(Conditions),
   item: Type.Optional(ItemCondition),
@@ -64,7 +64,7 @@ const ProfileCondition = Type.Object(
     lastSeen: Type.Optional(DateCondition),
     rfm: Type.Optional(
       Type.Object(
-        { code: Type.Optional(OneOrMany(Type.String({ pattern: '^[1-4]{3}$' }))), segment: Type.Optional(OneOrMany(Type.Union(RFM_SEGMENT_NAMES.map((s) => Type.Literal(s))))) },
+        { code: Type.Optional(OneOrMany(Type.String({ pattern: '^[1-4]{3}$' }))), segment: Type.Optional(OneOrMany(Type.Enum(RFM_SEGMENT_NAMES))) },
         { ...strict, minProperties: 1 },
       ),
     ),
@@ -102,7 +102,7 @@ export const SegmentRuleSchema = Type.Cyclic(
 
 export const TraitDefinitionSchema = Type.Object(
   {
-    type: Type.Union(TRAIT_TYPES.map((t) => Type.Literal(t))),
+    type: Type.Enum(TRAIT_TYPES),
     event: EventMatch,
     property: Type.Optional(Text(200)),
     ...WindowFields,

@@ -30,7 +30,8 @@ export function parseDate(v: unknown): number | null {
   if (typeof v !== 'string' || !ISO.test(v)) return null
   const ms = Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v)
   if (!Number.isFinite(ms) || ms < 0) return null
-  // Date.parse rolls "2026-02-31" over to March: refuse dates that do not exist.
-  if (new Date(ms).toISOString().slice(0, 10) !== v.slice(0, 10) && v.length === 10) return null
+  // Date.parse rolls "2026-02-31" over to March: refuse days that do not exist (checked on the date as written).
+  const [y, m, d] = v.slice(0, 10).split('-').map(Number) as [number, number, number]
+  if (new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d) return null
   return ms
 }

@@ -13,16 +13,21 @@ const own = (o: unknown, key: string): unknown => (typeof o === 'object' && o !=
 
 /** Every value at `parts` below `root`, lists searched element by element (at most 1,000 values, against hostile lists). */
 export function walk(root: unknown, parts: readonly string[]): unknown[] {
-  let level: unknown[] = [root]
-  for (const part of parts) {
+  // Most paths meet no list: follow them without building arrays (this runs for every event of every person).
+  let v = root
+  let i = 0
+  for (; i < parts.length && !Array.isArray(v); i++) v = own(v, parts[i]!)
+  if (i === parts.length) return v === undefined ? [] : Array.isArray(v) ? v.slice(0, 1000) : [v]
+  let level: unknown[] = [v]
+  for (const part of parts.slice(i)) {
     const next: unknown[] = []
-    for (const v of level) {
-      if (Array.isArray(v) && /^\d+$/.test(part)) next.push(v[Number(part)])
-      else for (const x of Array.isArray(v) ? v : [v]) next.push(own(x, part))
+    for (const x of level) {
+      if (Array.isArray(x) && /^\d+$/.test(part)) next.push(x[Number(part)])
+      else for (const y of Array.isArray(x) ? x : [x]) next.push(own(y, part))
     }
     level = next.filter((x) => x !== undefined).slice(0, 1000)
   }
-  return level.flatMap((v) => (Array.isArray(v) ? v : [v])).slice(0, 1000)
+  return level.flatMap((x) => (Array.isArray(x) ? x : [x])).slice(0, 1000)
 }
 
 /** The catalogue facts of each product line (the line's own fields when the catalogue has no item). */
@@ -35,8 +40,8 @@ export function itemsOf(e: StoredEvent, items: ReadonlyMap<string, FactItem>): F
   return out
 }
 
-export function valuesAt(e: StoredEvent, path: string, items: ReadonlyMap<string, FactItem>): unknown[] {
-  const parts = path.split('.')
+export function valuesAt(e: StoredEvent, path: string | readonly string[], items: ReadonlyMap<string, FactItem>): unknown[] {
+  const parts = typeof path === 'string' ? path.split('.') : path
   const head = parts[0]
   if (parts.length === 1 && head === 'revenue') return e.data.revenue === undefined ? [] : [e.data.revenue]
   if (parts.length === 1 && head === 'kind') return [e.kind]
@@ -70,18 +75,21 @@ function satisfies(v: unknown, op: string, want: unknown): boolean {
   }
 }
 
-/** Whether the values satisfy every operator of the comparison (other fields, such as `path`, are ignored). */
-export function compareValues(values: readonly unknown[], c: Comparison): boolean {
-  for (const [op, want] of Object.entries(c)) {
-    if (op === 'neq') {
-      if (values.some((v) => scalarEq(v, want))) return false
-    } else if (op === 'exists') {
-      if (values.some((v) => v !== null) !== want) return false
-    } else if (op === 'eq' || op === 'gt' || op === 'gte' || op === 'lt' || op === 'lte' || op === 'in' || op === 'contains') {
-      if (!values.some((v) => satisfies(v, op, want))) return false
+const VALUE_OPS = new Set(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists'])
+
+/** A test of values against every operator of the comparison (other fields, such as `path`, are ignored). */
+export function compileComparison(c: Comparison): (values: readonly unknown[]) => boolean {
+  const ops = Object.entries(c).filter(([op]) => VALUE_OPS.has(op))
+  return (values) => {
+    for (const [op, want] of ops) {
+      if (op === 'neq') {
+        if (values.some((v) => scalarEq(v, want))) return false
+      } else if (op === 'exists') {
+        if (values.some((v) => v !== null) !== want) return false
+      } else if (!values.some((v) => satisfies(v, op, want))) return false
     }
+    return true
   }
-  return true
 }
 
 export function compareNumber(v: number | null | undefined, c: NumberComparison): boolean {

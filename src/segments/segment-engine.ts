@@ -18,7 +18,7 @@ import { compileSegment } from './compile-segment.ts'
 import { compileTrait } from './compile-trait.ts'
 import { type Compiled, type Definitions, evaluatePeople } from './evaluation-pass.ts'
 import { evaluationOrder, ReferenceCycleError } from './evaluation-order.ts'
-import { FactsLoader, planOf } from './facts-loader.ts'
+import { FactsLoader, planOf, StateNotLoaded } from './facts-loader.ts'
 import { checkSegmentRule } from './rule-check.ts'
 
 export interface SegmentEngineOptions {
@@ -58,6 +58,18 @@ export interface PersonSegment {
   version: number
 }
 
+/** Whether a JSON value has this key anywhere (a rule's condition kinds). */
+function mentions(value: unknown, key: string): boolean {
+  const stack = [value]
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (typeof v !== 'object' || v === null) continue
+    if (!Array.isArray(v) && Object.hasOwn(v, key)) return true
+    stack.push(...Object.values(v))
+  }
+  return false
+}
+
 const CLAIM_BATCH = 500
 const TICK_MS = 1000
 const POLL_MS = 3000
@@ -69,6 +81,7 @@ export class SegmentEngine {
   readonly #loader: FactsLoader
   #defs: (Definitions & { stamp: string; signature: string }) | null = null
   #reloading: Promise<void> | null = null
+  #again: Promise<void> | null = null
   #queue: Promise<unknown> = Promise.resolve()
   #timers: NodeJS.Timeout[] = []
   #ticking = false
@@ -82,7 +95,15 @@ export class SegmentEngine {
 
   /** Re-reads the definitions when their stamp moved; evaluates everyone when they differ from what was evaluated last. */
   reload(): Promise<void> {
-    this.#reloading ??= this.#reload().finally(() => {
+    // A call during a reload may follow a change that reload did not see: one more runs after it.
+    if (this.#reloading) {
+      this.#again ??= this.#reloading.catch(() => {}).then(() => {
+        this.#again = null
+        return this.reload()
+      })
+      return this.#again
+    }
+    this.#reloading = this.#reload().finally(() => {
       this.#reloading = null
     })
     return this.#reloading
@@ -136,36 +157,44 @@ export class SegmentEngine {
     const keyOf = (id: string) => byId.get(id)?.key
     const readsStored = compiled.needs.segments.length > 0 || compiled.needs.traits.length > 0
     const pageSize = Math.max(this.#options.pageSize ?? 2000, 5000)
+    // A rule with no profile condition, no inferred interest and no sensitive category never reads the
+    // profile document: the scan then reads ids only (the documents are most of the cost).
+    const isSensitive = await this.#loader.sensitivity()
+    let light = !mentions(rule, 'profile') && !compiled.inferred && !compiled.needs.rfm && !compiled.categories.some(isSensitive)
     let size = 0
     let population = 0
     const sample: string[] = []
     for (let after = ''; ; ) {
-      const rows = await this.#store.readPeople((tx) => tx.profilesAfter(after, pageSize))
-      if (rows.length === 0) break
-      after = rows.at(-1)!.personId
-      population += rows.length
-      const ids = rows.map((r) => r.personId)
-      const facts = await this.#loader.load(ids, plan, now, rows)
+      const rows = light ? null : await this.#store.readPeople((tx) => tx.profilesAfter(after, pageSize))
+      const ids = rows ? rows.map((r) => r.personId) : await this.#store.readPeople((tx) => tx.profileIdsAfter(after, pageSize))
+      if (ids.length === 0) break
+      const facts = await this.#loader.load(ids, plan, now, rows ? { rows, page: true } : { page: true, withoutState: true })
       // Segments and traits the rule names are read as stored (the engine keeps them current).
-      const memberOf = new Map<string, Set<string>>()
-      const traits = new Map<string, Map<string, unknown>>()
       if (readsStored) {
         for (const m of await this.#store.segmentMembers.membershipsOfPeople(ids)) {
           const key = keyOf(m.segmentId)
-          if (key) (memberOf.get(m.personId) ?? memberOf.set(m.personId, new Set()).get(m.personId)!).add(key)
+          const f = facts.get(m.personId)
+          if (key && f) (f.memberOf as Set<string>).add(key)
         }
         for (const t of await this.#store.segmentMembers.traitsOfPeople(ids)) {
           const key = keyOf(t.traitId)
-          if (key) (traits.get(t.personId) ?? traits.set(t.personId, new Map()).get(t.personId)!).set(key, t.value)
+          const f = facts.get(t.personId)
+          if (key && f) (f.traits as Map<string, unknown>).set(key, t.value)
         }
       }
-      for (const [personId, f] of facts) {
-        const { value } = compiled.evaluate({ ...f, traits: traits.get(personId) ?? new Map(), memberOf: memberOf.get(personId) ?? new Set() }, now)
-        if (!value) continue
-        size += 1
-        if (sample.length < opts.sample) sample.push(personId)
+      const inside: string[] = []
+      try {
+        for (const [personId, f] of facts) if (compiled.evaluate(f, now).value) inside.push(personId)
+      } catch (error) {
+        if (!(error instanceof StateNotLoaded)) throw error
+        light = false // read this page again, with the documents
+        continue
       }
-      if (rows.length < pageSize) break
+      population += ids.length
+      size += inside.length
+      sample.push(...inside.slice(0, Math.max(0, opts.sample - sample.length)))
+      after = ids.at(-1)!
+      if (ids.length < pageSize) break
     }
     return { size, population, sample, ms: Math.round(performance.now() - started) }
   }
@@ -306,7 +335,7 @@ export class SegmentEngine {
   async #pass(personIds: readonly string[], now: number, rows?: readonly ProfileRow[]): Promise<number> {
     const defs = this.#defs!
     const members = this.#store.segmentMembers
-    const facts = await this.#loader.load(personIds, defs.plan, now, rows)
+    const facts = await this.#loader.load(personIds, defs.plan, now, rows ? { rows, page: true } : {})
     const [memberships, traits] = await Promise.all([members.membershipsOfPeople(personIds), members.traitsOfPeople(personIds)])
     const pass = evaluatePeople(defs, personIds, facts, memberships, traits, now)
     const applied = await members.apply(pass)

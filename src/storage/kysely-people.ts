@@ -140,6 +140,28 @@ export class KyselyPeopleTx implements PeopleTx {
     return out.sort((a, b) => a.event.seq - b.event.seq)
   }
 
+  async recentEventsInRange(first: string, last: string, extra: readonly string[], from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]> {
+    if (kinds !== null && kinds.length === 0) return []
+    let q = this.#db
+      .selectFrom('person_events')
+      .innerJoin('events', 'events.message_id', 'person_events.message_id')
+      .selectAll('events')
+      .select('person_events.person_id as node')
+      .where('person_events.person_id', '>=', first)
+      .where('person_events.person_id', '<=', last)
+    if (Number.isFinite(from)) q = q.where('person_events.timestamp', '>=', from).where('events.timestamp', '>=', from)
+    if (kinds !== null) q = q.where('events.kind', 'in', [...kinds])
+    const out = (await q.execute()).map((r) => ({ personId: r.node, event: rowToEvent(r) }))
+    const outside = extra.filter((id) => id < first || id > last)
+    if (outside.length > 0) out.push(...(await this.recentEventsOf(outside, from, kinds)))
+    return out.sort((a, b) => a.event.seq - b.event.seq)
+  }
+
+  async profileIdsAfter(afterPersonId: string, limit: number): Promise<string[]> {
+    const rows = await this.#db.selectFrom('profiles').select('person_id').where('person_id', '>', afterPersonId).orderBy('person_id').limit(limit).execute()
+    return rows.map((r) => r.person_id)
+  }
+
   async getProfiles(personIds: readonly string[]): Promise<ProfileRow[]> {
     const out: ProfileRow[] = []
     for (const part of chunks([...new Set(personIds)])) {

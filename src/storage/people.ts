@@ -74,7 +74,14 @@ export interface PeopleTx {
    * `kinds` when given, each with its node, in log order (what a segment rule's windows need).
    */
   recentEventsOf(personIds: readonly string[], from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]>
+  /**
+   * The same for every node with an id in [first, last] (a page of roots in id order: one index range instead
+   * of a list), plus the nodes listed in `extra` (members merged into them whose ids fall outside).
+   */
+  recentEventsInRange(first: string, last: string, extra: readonly string[], from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]>
   getProfiles(personIds: readonly string[]): Promise<ProfileRow[]>
+  /** Root person ids with a profile after `afterPersonId`, in id order (a scan that reads no documents). */
+  profileIdsAfter(afterPersonId: string, limit: number): Promise<string[]>
   /** Orders, revenue and last order time of every profile with at least one order. */
   buyerStats(): Promise<{ orders: number; revenue: number; lastOrder: number }[]>
   /** Primary categories and brands of items (what profiles need of the catalogue). */

@@ -1,8 +1,13 @@
 /**
+ * Properties of evaluation over seeded random histories.
+ *
  * recheckAt is a promise: the value stays what it is until then, whatever time it is, without a new event.
  * For seeded random histories and rules with every time-dependent condition, evaluate at now, then at many
  * times before recheckAt (random ones and the millisecond before it) and demand the same value; then move
  * to recheckAt and repeat, over 60 days. A value change anywhere is then one recheckAt announced.
+ *
+ * needs is a promise too: the events of the kinds it names, since now minus its lookback, give the same
+ * answer as the whole history. And consent gates hold whatever the history.
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
@@ -82,5 +87,38 @@ describe('recheckAt (property test over seeded histories)', () => {
       for (const c of compiled) changes += checkPromises(`history ${h}, ${JSON.stringify(TRAITS[Number(c.id.slice(6))])}`, (now) => c.evaluate(facts, now), random)
     }
     assert.ok(changes > 300, `only ${changes} changes over time`)
+  })
+})
+
+describe('needs and consent (property tests over seeded histories)', () => {
+  it('the events a definition says it needs give the same answer as the whole history', () => {
+    const random = seeded(7)
+    const all = [...RULES.map((rule, i) => compileSegment({ id: `seg_${i}`, key: `rule_${i}`, definition: rule })), ...TRAITS.map((def, i) => compileTrait({ id: `trait_${i}`, key: `trait_${i}`, definition: def }))]
+    for (let h = 0; h < 300; h++) {
+      const input = randomHistory(random)
+      const now = T0 + Math.floor(random() * 20 * DAY)
+      for (const c of all) {
+        const { lookbackMs, kinds } = c.needs
+        const needed = (input.events ?? []).filter((e) => e.timestamp >= now - lookbackMs && (kinds === null || kinds.includes(e.kind)))
+        assert.deepEqual(c.evaluate(factsOf({ ...input, events: needed }), now).value, c.evaluate(factsOf(input), now).value, `${c.key} at ${now}`)
+      }
+    }
+  })
+
+  it('segments on inferred interests are false for everyone without personalization consent', () => {
+    const random = seeded(3)
+    const inferred = RULES.map((rule, i) => compileSegment({ id: `seg_${i}`, key: `rule_${i}`, definition: rule })).filter((c) => c.inferred)
+    assert.ok(inferred.length >= 1)
+    const both = [...inferred, compileSegment({ id: 's', key: 'not_shoes', definition: { not: { event: { kind: 'product_viewed', item: { category: 'Shoes' } } } } })]
+    let members = 0
+    for (let h = 0; h < 300; h++) {
+      const input = randomHistory(random)
+      for (const c of both) {
+        members += c.evaluate(factsOf(input), T0).value ? 1 : 0
+        assert.equal(c.evaluate(factsOf({ ...input, consents: { personalization: false } }), T0).value, false)
+        assert.equal(c.evaluate(factsOf({ ...input, sensitive: ['Shoes'] }), T0).value, false, 'Shoes sensitive, no sensitive consent')
+      }
+    }
+    assert.ok(members > 50, `the gate was tested on members (${members})`)
   })
 })

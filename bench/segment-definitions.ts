@@ -1,0 +1,23 @@
+/** The 20 segments the segment benches define: every kind of condition the rule language has, but RFM's and predictions'. */
+export const TWENTY_SEGMENTS: Record<string, unknown> = {
+  bought_30d: { event: { kind: 'order_completed', within: '30d' } },
+  bought_7d: { event: { kind: 'order_completed', within: '7d' } },
+  repeat_buyers: { event: { kind: 'order_completed', count: { gte: 2 } } },
+  big_spenders: { profile: { revenue: { gte: 150 } } },
+  new_customers: { profile: { firstOrder: { within: '30d' } } },
+  lapsed: { profile: { orders: { gte: 1 }, lastOrder: { olderThan: '30d' } } },
+  viewed_no_buy_14d: { all: [{ event: { kind: 'product_viewed', within: '14d' } }, { not: { event: { kind: 'order_completed', within: '14d' } } }] },
+  cart_abandoners: { abandonment: { did: { kind: 'product_added' }, thenNot: { kind: 'order_completed' }, timeout: '4h', within: '7d' } },
+  shoe_lovers: { profile: { topCategory: { category: 'Shoes', rank: 2 } } },
+  book_browsers: { event: { kind: 'product_viewed', item: { category: 'Books' }, count: { gte: 2 }, within: '30d' } },
+  fleet_fans: { event: { kind: ['product_viewed', 'product_added'], item: { brand: 'Fleet' }, within: '21d' } },
+  pricey_lookers: { event: { kind: 'product_viewed', item: { price: { gte: 100 } }, within: '7d' } },
+  active_3d: { event: { kind: ['product_viewed', 'product_added', 'order_completed'], within: '3d' } },
+  heavy_viewers: { event: { kind: 'product_viewed', count: { gte: 4 }, within: '30d' } },
+  garden_buyers: { event: { kind: 'order_completed', item: { category: 'Garden' } } },
+  vip: { all: [{ segment: { key: 'big_spenders' } }, { segment: { key: 'repeat_buyers' } }] },
+  winback: { all: [{ segment: { key: 'lapsed' } }, { event: { kind: 'product_viewed', within: '7d' } }] },
+  seen_week: { profile: { lastSeen: { within: '7d' } } },
+  january_orders: { event: { kind: 'order_completed', from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' } },
+  any_engaged: { any: [{ segment: { key: 'active_3d' } }, { segment: { key: 'cart_abandoners' } }, { event: { kind: 'product_added', within: '14d' } }] },
+}
