@@ -4,6 +4,7 @@
  * operators in one comparison, item attributes, `during`) keeps its JSON and is edited as text, so opening
  * and saving a rule never changes what the form does not show.
  */
+import type { Comparison, NumberComparison, PredictionField, ProfileCondition, RfmSegmentName, SegmentRule } from '../../src/segments/index.ts'
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 export type JsonObject = { [key: string]: Json }
@@ -26,7 +27,7 @@ export const NUMBER_OPS = [
   { value: 'neq', label: 'not' },
   { value: 'lte', label: 'at most' },
   { value: 'lt', label: 'less than' },
-] as const
+] as const satisfies readonly { value: keyof NumberComparison; label: string }[]
 export const VALUE_OPS = [
   { value: 'eq', label: 'is' },
   { value: 'neq', label: 'is not' },
@@ -36,7 +37,7 @@ export const VALUE_OPS = [
   { value: 'lte', label: 'at most' },
   { value: 'lt', label: 'less than' },
   { value: 'exists', label: 'is set' },
-] as const
+] as const satisfies readonly { value: keyof Comparison; label: string }[]
 const NUMBER_OP_NAMES: readonly string[] = NUMBER_OPS.map((o) => o.value)
 const VALUE_OP_NAMES: readonly string[] = VALUE_OPS.map((o) => o.value)
 
@@ -98,7 +99,7 @@ export const PROFILE_FIELDS = [
   { value: 'consent', label: 'Consent for a purpose' },
   { value: 'trait', label: 'A trait (from identify)' },
   { value: 'topCategory', label: 'Top affinity category' },
-] as const
+] as const satisfies readonly { value: Exclude<keyof ProfileCondition, 'rfm'>; label: string }[]
 
 /** A profile condition on one field (the form edits one; several in one object stay JSON). */
 function isFormProfile(p: JsonObject): boolean {
@@ -125,7 +126,7 @@ function isFormProfile(p: JsonObject): boolean {
   }
 }
 
-export const RFM_SEGMENTS = ['Premium Customer', 'Repeat Customer', 'Top Spender', 'At Risk Customer', 'Inactive Customer', 'Other'] as const
+export const RFM_SEGMENTS = ['Premium Customer', 'Repeat Customer', 'Top Spender', 'At Risk Customer', 'Inactive Customer', 'Other'] as const satisfies readonly RfmSegmentName[]
 
 export const PREDICTION_FIELDS = [
   { value: 'percentile', label: 'CLV percentile (0–1: the share of buyers predicted to spend less)' },
@@ -133,7 +134,7 @@ export const PREDICTION_FIELDS = [
   { value: 'probabilityAlive', label: 'Probability of being active (0–1)' },
   { value: 'expectedOrders90', label: 'Expected orders, next 90 days' },
   { value: 'expectedOrders365', label: 'Expected orders, next 365 days' },
-] as const
+] as const satisfies readonly { value: PredictionField; label: string }[]
 
 export type NodeKind = 'all' | 'any' | 'not' | 'event' | 'abandonment' | 'profile' | 'rfm' | 'prediction' | 'computed' | 'segment' | 'json'
 
@@ -168,29 +169,25 @@ export function kindOf(node: unknown): NodeKind {
   }
 }
 
-/** What "Add condition" puts in a group, by the kind chosen. */
+/**
+ * What "Add condition" puts in a group, by the kind chosen; typed against the language's own types, so a
+ * change there fails the dashboard's type check here.
+ */
+const BLANKS = {
+  all: { all: [] },
+  any: { any: [] },
+  not: { not: { event: { kind: 'order_completed', within: '30d' } } },
+  event: { event: { kind: 'product_viewed', within: '14d' } },
+  abandonment: { abandonment: { did: { kind: 'product_added' }, thenNot: { kind: 'order_completed' }, timeout: '4h', within: '7d' } },
+  profile: { profile: { orders: { gte: 1 } } },
+  rfm: { profile: { rfm: { segment: 'Premium Customer' } } },
+  prediction: { prediction: { percentile: { gte: 0.8 } } },
+  computed: { computed: { key: '', gte: 1 } },
+  segment: { segment: { key: '' } },
+} as const satisfies Record<Exclude<NodeKind, 'json'>, SegmentRule>
+
 export function blank(kind: Exclude<NodeKind, 'json'>): JsonObject {
-  switch (kind) {
-    case 'all':
-    case 'any':
-      return { [kind]: [] }
-    case 'not':
-      return { not: { event: { kind: 'order_completed', within: '30d' } } }
-    case 'event':
-      return { event: { kind: 'product_viewed', within: '14d' } }
-    case 'abandonment':
-      return { abandonment: { did: { kind: 'product_added' }, thenNot: { kind: 'order_completed' }, timeout: '4h', within: '7d' } }
-    case 'profile':
-      return { profile: { orders: { gte: 1 } } }
-    case 'rfm':
-      return { profile: { rfm: { segment: 'Premium Customer' } } }
-    case 'prediction':
-      return { prediction: { percentile: { gte: 0.8 } } }
-    case 'computed':
-      return { computed: { key: '', gte: 1 } }
-    case 'segment':
-      return { segment: { key: '' } }
-  }
+  return structuredClone(BLANKS[kind]) as unknown as JsonObject
 }
 
 export const KIND_NAMES: Record<NodeKind, string> = {

@@ -6,6 +6,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { useNavigate } from 'react-router'
+import type { TraitDefinition, TraitType } from '../../../src/segments/index.ts'
 import { isObject, type Json, type JsonObject } from '../rule-shapes.ts'
 import { invalidateSegments, segmentApi, type TraitView } from '../segment-api.ts'
 import { Button, CheckboxField, SelectField, TextField } from './form.tsx'
@@ -26,9 +27,9 @@ export const TRAIT_KINDS = [
   { value: 'last', label: 'Last value' },
   { value: 'unique_list', label: 'Unique list of values' },
   { value: 'unique_count', label: 'Number of unique values' },
-] as const
+] as const satisfies readonly { value: TraitType; label: string }[]
 
-export const STARTER_TRAIT: JsonObject = { type: 'counter', event: { kind: 'order_completed' }, within: '90d' }
+export const STARTER_TRAIT = { type: 'counter', event: { kind: 'order_completed' }, within: '90d' } satisfies TraitDefinition as JsonObject
 
 /** "Sum of a property (properties.revenue) of order_completed, last 90d" for the list. */
 export function describeTrait(definition: unknown): string {
