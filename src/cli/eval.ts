@@ -11,6 +11,10 @@ import { loadConfig } from '../core/index.ts'
 import {
   DATASETS,
   type DatasetName,
+  defaultCutoff,
+  evaluateClv,
+  formatClvTable,
+  toClvDocument,
   type Protocol,
   type RunProgress,
   type ShopData,
@@ -24,7 +28,7 @@ import {
   runModels,
   toDocument,
 } from '../evaluation/index.ts'
-import { EVENT_FIELDS, EVENT_TYPES, type EventType, FILE_FORMATS, type FileFormat, ORDER_FIELDS, PRESETS, parseMapOption, parseTimezoneOffset, usageError } from '../importer/index.ts'
+import { EVENT_FIELDS, EVENT_TYPES, type EventType, FILE_FORMATS, type FileFormat, ORDER_FIELDS, PRESETS, parseMapOption, parseTimestamp, parseTimezoneOffset, usageError } from '../importer/index.ts'
 import { openStore } from '../storage/index.ts'
 
 interface RawOptions {
@@ -52,6 +56,10 @@ interface RawOptions {
   encoding?: BufferEncoding
   eventType?: EventType
   timezoneOffset?: string
+  clv?: boolean
+  cutoff?: string
+  end?: string
+  minRepeatBuyers?: number
 }
 
 const integer = (min: number) => (value: string) => {
@@ -187,7 +195,50 @@ async function loadProtocol(raw: RawOptions, progress: ReturnType<typeof progres
   return { protocol, source: { source: name, ...(name !== 'store' && { file: raw.orders ?? raw.events }) } }
 }
 
+/** `--clv`: BG/NBD + Gamma-Gamma fitted before the cutoff, measured after it (docs/clv.md). */
+async function runClvEval(raw: RawOptions, progress: ReturnType<typeof progressReporter>): Promise<void> {
+  const source = sourceOf(raw)
+  if (source === 'dataset' || source === 'events') throw usageError('--clv reads order lines: give --orders <file> (or --store)', `--${source}`)
+  // The flags are checked before the data is read (an import can take a while).
+  const offset = raw.timezoneOffset === undefined ? 0 : (parseTimezoneOffset(raw.timezoneOffset) ?? 0)
+  const time = (flag: '--cutoff' | '--end', text: string | undefined) => {
+    if (text === undefined) return undefined
+    const parsed = parseTimestamp(text, offset)
+    if (parsed === null) throw usageError(`${flag}: "${text}" is not a date-time (ISO 8601 or YYYY-MM-DD HH:MM:SS)`, flag)
+    return parsed
+  }
+  const end = time('--end', raw.end)
+  const givenCutoff = time('--cutoff', raw.cutoff)
+  if (end !== undefined && givenCutoff !== undefined && end <= givenCutoff) throw usageError('--end must be after --cutoff', '--end')
+  let orders
+  if (source === 'store') {
+    const config = loadConfig()
+    progress.note('reading the event log of the store')
+    const store = await openStore(config.databaseUrl, { sqliteSync: config.sqliteSync })
+    try {
+      orders = (await readStore(store)).orders
+    } finally {
+      await store.close()
+    }
+  } else {
+    progress.note(`importing ${raw.orders} into a scratch store`)
+    const read = await readShopFile('orders', raw.orders!, { importOptions: importOptions(raw, 'orders'), preset: raw.preset })
+    const s = read.summary
+    progress.note(`${s.rowsRead.toLocaleString('en-US')} rows: ${s.eventsStored.toLocaleString('en-US')} events, ${s.rowsRejected} rejected, ${s.rowsSkipped} skipped`)
+    orders = read.orders
+  }
+  if (orders.length === 0) throw usageError('no completed orders to fit the CLV models on', source === 'store' ? '--store' : '--orders')
+  const cutoff = givenCutoff ?? defaultCutoff(end === undefined ? orders : orders.filter((o) => o.time < end))
+  progress.note(`${orders.length.toLocaleString('en-US')} orders; fitting before ${new Date(cutoff).toISOString()}`)
+  const report = evaluateClv(orders, cutoff, { end, ...(raw.minRepeatBuyers !== undefined && { minRepeatBuyers: raw.minRepeatBuyers }) })
+  const where = source === 'store' ? { source: 'store' } : { source: 'orders', file: raw.orders }
+  process.stdout.write(raw.json ? `${JSON.stringify(toClvDocument(report, where))}\n` : formatClvTable(report))
+}
+
 async function runEval(raw: RawOptions): Promise<void> {
+  if (raw.clv) return runClvEval(raw, progressReporter(raw.progress))
+  const clvOnly = (['cutoff', 'end', 'minRepeatBuyers'] as const).find((k) => raw[k] !== undefined)
+  if (clvOnly) throw usageError('--cutoff, --end and --min-repeat-buyers go with --clv', clvOnly === 'minRepeatBuyers' ? '--min-repeat-buyers' : `--${clvOnly}`)
   const models = modelNames(raw.models?.split(',').map((m) => m.trim()).filter((m) => m !== ''))
   const progress = progressReporter(raw.progress)
   try {
@@ -229,6 +280,10 @@ export function evalCommand(): Command {
     .option('--seed <n>', 'seeds training and the random split', integer(0), 42)
     .option('--no-tune', "train each model's defaults instead of tuning on the validation split")
     .option('--threads <n>', 'worker threads for training (default: all cores)', integer(1))
+    .option('--clv', 'validate the lifetime-value models (BG/NBD, Gamma-Gamma) on --orders instead (docs/clv.md)')
+    .option('--cutoff <date>', '--clv: fit on orders before this date-time (default: 80 % of the way through the orders)')
+    .option('--end <date>', '--clv: ignore orders from this date-time on (the end of the holdout; default: the last order)')
+    .option('--min-repeat-buyers <n>', '--clv: fewer repeat buyers than this fall back to RFM (default 500)', integer(1))
     .option('--json', 'print one JSON document on stdout')
     .option('--no-progress', 'no progress on stderr')
     .addOption(new Option('--preset <name>', 'import preset for --orders/--events').choices(Object.keys(PRESETS)))

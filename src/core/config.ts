@@ -106,6 +106,8 @@ export interface Config {
   readonly trainIntervalMinutes: number
   /** Threads a training run uses (`ATTUNE_TRAIN_THREADS`, default: all cores). */
   readonly trainThreads: number
+  /** Whether a start seeds the built-in segments never seeded before (`ATTUNE_BUILT_IN_SEGMENTS`, default true). */
+  readonly builtInSegments: boolean
 }
 
 const WEIGHT_NAMES = ['view', 'click', 'cart', 'purchase', 'list'] as const
@@ -250,6 +252,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     },
     trainIntervalMinutes: intSetting(env, 'ATTUNE_TRAIN_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
     trainThreads: intSetting(env, 'ATTUNE_TRAIN_THREADS', os.availableParallelism(), 1, 64),
+    builtInSegments: ['true', '1'].includes(choice(env, 'ATTUNE_BUILT_IN_SEGMENTS', ['true', 'false', '1', '0'], 'true')),
     identityLimits: pairsSetting(env, 'ATTUNE_IDENTITY_LIMITS', LIMIT_NAMES, (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 10000 ? Number(v) : undefined), 'integer 1-10000'),
     ...overrides,
   }

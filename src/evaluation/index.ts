@@ -29,7 +29,9 @@ export { BASELINE_MODEL, TUNING_K, formatParams, modelNames, runModels } from '.
 export type { ModelResult, RunOptions, RunProgress, RunReport, TuningTrial } from './runner.ts'
 export { formatTable, toDocument } from './report.ts'
 export type { EvalDocument } from './report.ts'
-export { interactionsFromEvents, readShopFile, readStore } from './shop-data.ts'
+export { interactionsFromEvents, ordersFromEvents, readShopFile, readStore } from './shop-data.ts'
+export { type ClvEvalReport, type ClvGroupRow, defaultCutoff, evaluateClv } from './clv-eval.ts'
+export { formatClvTable, toClvDocument } from './clv-report.ts'
 export type { FileKind, ShopData } from './shop-data.ts'
 // The synthetic shop generator (synthetic-shop.ts, written alongside) for tests and the demo.
 export { generateShop } from './synthetic-shop.ts'

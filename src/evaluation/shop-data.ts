@@ -10,6 +10,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { StoredEvent } from '../core/index.ts'
+import { type OrderRecord, orderValue } from '../models/index.ts'
 import {
   type EventImportOptions,
   type ImportProgress,
@@ -48,8 +49,20 @@ export function interactionsFromEvents(events: Iterable<StoredEvent>, out: Inter
   return out
 }
 
+/** The completed orders in events, for the CLV models: the person (user id, else anonymous id), the time, the value. */
+export function ordersFromEvents(events: Iterable<StoredEvent>, out: OrderRecord[] = []): OrderRecord[] {
+  for (const e of events) {
+    if (e.kind !== 'order_completed') continue
+    const person = e.userId ?? e.anonymousId
+    if (person) out.push({ person, time: e.timestamp, value: orderValue(e.data) })
+  }
+  return out
+}
+
 export interface ShopData {
   interactions: Interaction[]
+  /** Completed orders (`ordersFromEvents`). */
+  orders: OrderRecord[]
   items: Map<string, ItemInfo>
   /** Events read from the log. */
   events: number
@@ -58,12 +71,14 @@ export interface ShopData {
 /** Every interaction in the store's log, read page by page in log order, and the catalogue. */
 export async function readStore(store: Store, onProgress?: (events: number) => void): Promise<ShopData> {
   const interactions: Interaction[] = []
+  const orders: OrderRecord[] = []
   let after = 0
   let events = 0
   for (;;) {
     const page = await store.readEvents(after, 10_000)
     if (page.length === 0) break
     interactionsFromEvents(page, interactions)
+    ordersFromEvents(page, orders)
     events += page.length
     after = page[page.length - 1]!.seq
     onProgress?.(events)
@@ -81,7 +96,7 @@ export async function readStore(store: Store, onProgress?: (events: number) => v
     }
     cursor = page.nextCursor ?? undefined
   } while (cursor)
-  return { interactions, items, events }
+  return { interactions, orders, items, events }
 }
 
 export type FileKind = 'orders' | 'events'

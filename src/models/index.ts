@@ -3,6 +3,23 @@
  * Recommender models trained from interactions (sparse people × items matrices), and the numeric
  * kernels they share.
  */
+export {
+  type ClvFit,
+  type ClvOptions,
+  type ClvPrediction,
+  type CustomerSummary,
+  customerSummaries,
+  conditionalExpectedPurchases,
+  DAY_MS,
+  dayOf,
+  DEFAULT_CLV_OPTIONS,
+  expectedSpend,
+  fitClv,
+  type OrderRecord,
+  orderValue,
+  predictClv,
+  simulateClv,
+} from './clv/index.ts'
 export { binarize, csrFromTriples, rowIndices, transpose } from './csr.ts'
 export { ease, EASE_MAX_ITEMS, type EaseParams } from './ease.ts'
 export { easeNeighbours } from './ease-neighbours.ts'

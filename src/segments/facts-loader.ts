@@ -5,8 +5,8 @@
  * serves real time, the scheduler, a recompute and a preview, so all of them see the same facts.
  */
 import type { EventKind, StoredEvent } from '../core/index.ts'
-import { AUDIENCE, consentGiven, parseState, type ProfileState } from '../profiles/index.ts'
-import type { PredictionRecord, PredictionStore, ProfileRow, Store } from '../storage/index.ts'
+import { consentGiven, parseState, type ProfileState } from '../profiles/index.ts'
+import type { PredictionRecord, ProfileRow, Store } from '../storage/index.ts'
 import type { FactItem, FactNeeds, PersonFacts, RfmFact } from './facts.ts'
 import { rfmFactOf, rfmQuartileScale, type RfmQuartileScale } from './rfm-quartiles.ts'
 
@@ -131,8 +131,6 @@ export class FactsLoader {
           ? await tx.recentEventsInRange(roots[0]!, roots.at(-1)!, members.map((m) => m.id), from, plan.kinds)
           : await tx.recentEventsOf([...rootOf.keys()], from, plan.kinds)
         for (const { personId, event } of rows) {
-          // Audience events are the engine's own output: a rule never reads them back (no feedback loops).
-          if (AUDIENCE.has(event.kind)) continue
           // A node in the id range whose root is on another page.
           const root = rootOf.get(personId)
           if (root === undefined) continue
@@ -168,9 +166,7 @@ export class FactsLoader {
   }
 
   async #predictions(personIds: readonly string[]): Promise<Map<string, PredictionRecord>> {
-    // Until the CLV predictions store is merged, a store without it has no predictions.
-    const predictions = (this.#store as Store & { predictions?: PredictionStore }).predictions
-    return predictions ? predictions.of(personIds) : new Map()
+    return this.#store.predictions.of(personIds)
   }
 
   /** The quartile scale over every buyer, refreshed about once a minute (a recompute asks for a fresh one). */

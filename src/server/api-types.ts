@@ -24,6 +24,7 @@ export type * from './routes/settings.ts'
 export type * from './routes/catalog.ts'
 export type * from './routes/item-related.ts'
 export type * from './routes/models.ts'
+export type { ClvSummary } from '../training/index.ts'
 export type * from './routes/people.ts'
 // overview: the overview report and the recommendations report per day.
 export type * from './routes/overview-report.ts'

@@ -96,7 +96,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
     const { ring, generated } = role === 'serve' ? await ensureKeys(store, config) : { ring: new KeyRing([]), generated: [] }
     const staff = new StaffService(store.staff)
     // Every node may start first: seeding is one transaction that creates only the built-ins never seeded.
-    await seedBuiltInSegments(store)
+    if (config.builtInSegments) await seedBuiltInSegments(store)
     const createdAdmin = role === 'serve' ? await staff.ensureAdmin(config.adminEmail, config.adminPassword) : null
     const live = new LiveSettings(store, config)
     await live.refresh()

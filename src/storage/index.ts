@@ -20,3 +20,4 @@ export type { IdentifierMatch, IdentifierSearch, ListedProfile, ProfileListQuery
 export { codePointCompare, compareMatches } from './people-search.ts'
 export type { BuiltInSeed, MembershipChange, MembershipRecord, PredictionRecord, PredictionStore, SegmentDefinitionChange, SegmentDefinitionRecord, SegmentDefinitionStore, SegmentMemberStore, SegmentSizePoint, TraitValueRecord } from './segment-store.ts'
 export { CLAIM_LEASE_MS } from './segment-members.ts'
+export { KyselyPredictions } from './predictions.ts'

@@ -13,10 +13,12 @@ import { KyselyOverview, type OverviewStore } from './overview.ts'
 import { KyselyStaff, type StaffStore } from './staff.ts'
 import { type DiagnosticsStore, KyselyDiagnostics } from './diagnostics.ts'
 import type { Dialect } from './migrations/index.ts'
-import { advisoryLock, KyselySettings, noLock, type SettingsStore } from './settings.ts'
+import { advisoryLock, KyselySettings, type SettingsStore } from './settings.ts'
 import { KyselyModelVersions, type ModelVersionStore } from './model-versions.ts'
 import { KyselySegmentDefinitions } from './segment-definitions.ts'
 import type { SegmentDefinitionStore } from './segment-store.ts'
+import { KyselyPredictions } from './predictions.ts'
+import type { PredictionStore } from './segment-store.ts'
 import type { PeopleTx } from './people.ts'
 import { KyselySegmentMembers } from './segment-members.ts'
 import type { SegmentMemberStore } from './segment-store.ts'
@@ -261,7 +263,7 @@ export abstract class KyselyStore implements Store {
 
   #settings: SettingsStore | null = null
   get settings(): SettingsStore {
-    this.#settings ??= new KyselySettings(this.db, this.kind === 'postgres' ? advisoryLock : noLock)
+    this.#settings ??= new KyselySettings(this.db, (lock, fn) => this.writeTransaction(lock, fn))
     return this.#settings
   }
 
@@ -286,6 +288,12 @@ export abstract class KyselyStore implements Store {
   get segmentMembers(): SegmentMemberStore {
     this.#segmentMembers ??= new KyselySegmentMembers(this.db, this.kind as Dialect)
     return this.#segmentMembers
+  }
+
+  #predictions: PredictionStore | null = null
+  get predictions(): PredictionStore {
+    this.#predictions ??= new KyselyPredictions(this.db)
+    return this.#predictions
   }
 
   #impressions: ImpressionStore | null = null

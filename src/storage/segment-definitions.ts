@@ -6,6 +6,7 @@
  */
 import { type Kysely, sql } from 'kysely'
 import type { BuiltInSeed, SegmentDefinitionChange, SegmentDefinitionRecord, SegmentDefinitionStore } from './segment-store.ts'
+import type { WriteTransaction } from './settings.ts'
 import type { Database } from './tables.ts'
 
 type Kind = SegmentDefinitionRecord['kind']
@@ -40,9 +41,6 @@ export interface SegmentDefinitionStampTable {
   id: number
   changes: number
 }
-
-/** Runs `fn` as one write transaction holding the write lock from its start (see KyselyStore.writeTransaction). */
-export type WriteTransaction = <T>(lock: string, fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>
 
 export class KyselySegmentDefinitions implements SegmentDefinitionStore {
   readonly #db: Kysely<Database>

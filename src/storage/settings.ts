@@ -58,23 +58,28 @@ export interface SettingsTable {
   updated_by: string
 }
 
-type Lock = (trx: Kysely<Database>, name: string) => Promise<void>
-
 /** PostgreSQL: a transaction-scoped advisory lock per name, released at commit or rollback. */
-export const advisoryLock: Lock = async (trx, name) => {
+export async function advisoryLock(trx: Kysely<Database>, name: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx)
 }
-/** SQLite: one writer at a time already. */
-export const noLock: Lock = async () => {}
+
+/**
+ * Runs `fn` as one write transaction holding the write lock from its start, so it may read, decide and
+ * write (KyselyStore.writeTransaction: SQLite BEGIN IMMEDIATE, PostgreSQL the advisory lock `lock`).
+ */
+export type WriteTransaction = <T>(lock: string, fn: (trx: Kysely<Database>) => Promise<T>) => Promise<T>
 
 export class KyselySettings implements SettingsStore {
   readonly #db: Kysely<Database>
-  readonly #lock: Lock
+  readonly #transact: WriteTransaction
 
-  /** `lock` serialises writers across processes (PostgreSQL); SQLite has a single writer anyway. */
-  constructor(db: Kysely<Database>, lock: Lock) {
+  /**
+   * `transact` serialises writers across processes: on SQLite a deferred transaction that read first would fail
+   * with SQLITE_BUSY_SNAPSHOT when another connection (the append thread, a worker thread) committed meanwhile.
+   */
+  constructor(db: Kysely<Database>, transact: WriteTransaction) {
     this.#db = db
-    this.#lock = lock
+    this.#transact = transact
   }
 
   async read(): Promise<SettingsDocument> {
@@ -82,8 +87,7 @@ export class KyselySettings implements SettingsStore {
   }
 
   async write(values: Record<string, unknown>, change: { updatedBy: string; now: number; expectedVersion?: number | undefined }): Promise<SettingsDocument | null> {
-    return this.#db.transaction().execute(async (trx) => {
-      await this.#lock(trx, 'attune-settings')
+    return this.#transact('attune-settings', async (trx) => {
       const row = await trx.selectFrom('settings').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst()
       const current = Number(row?.v ?? 0)
       if (change.expectedVersion !== undefined && change.expectedVersion !== current) return null
@@ -101,8 +105,7 @@ export class KyselySettings implements SettingsStore {
   }
 
   async revokeApiKey(id: string, at: Date): Promise<RevokeOutcome> {
-    return this.#db.transaction().execute(async (trx) => {
-      await this.#lock(trx, 'attune-keys')
+    return this.#transact('attune-keys', async (trx) => {
       // One statement: on SQLite it holds the write lock from the count to the update.
       const result = await trx
         .updateTable('api_keys')

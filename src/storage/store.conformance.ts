@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import type { EventRecord, ItemInput } from '../core/index.ts'
 import { describeSegmentDefinitions } from './segment-definitions.conformance.ts'
+import { describePredictions } from './predictions.conformance.ts'
 import type { ItemQuery, Store } from './store.ts'
 import { describeSegmentMembers } from './segment-members.conformance.ts'
 
@@ -46,6 +47,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
 
     describeSegmentDefinitions(() => store)
     describeSegmentMembers(() => store, open)
+    describePredictions(() => store)
 
     it('migrates idempotently and answers ping', async () => {
       await store.migrate()

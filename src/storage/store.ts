@@ -6,8 +6,7 @@ import type { PeopleTx } from './people.ts'
 import type { StaffStore } from './staff.ts'
 import type { DiagnosticsStore } from './diagnostics.ts'
 import type { SettingsStore } from './settings.ts'
-import type { SegmentDefinitionStore } from './segment-store.ts'
-import type { SegmentMemberStore } from './segment-store.ts'
+import type { PredictionStore, SegmentDefinitionStore, SegmentMemberStore } from './segment-store.ts'
 
 /** Result of appending events: which message ids were new and which were already in the log. */
 export interface AppendResult {
@@ -106,6 +105,8 @@ export interface Store {
   readonly segmentDefinitions: SegmentDefinitionStore
   /** What the segment engine derives: memberships and their history, computed trait values, the re-evaluation schedule. */
   readonly segmentMembers: SegmentMemberStore
+  /** The CLV predictions of the last training run (BG/NBD + Gamma-Gamma, or RFM percentiles). */
+  readonly predictions: PredictionStore
   /** Deletes the identity graph and profiles (all derived from the log) so they can be rebuilt. */
   resetPeople(): Promise<void>
   /** The last log position an in-process consumer has applied (0 when it never ran). */

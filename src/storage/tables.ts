@@ -44,6 +44,7 @@ import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 import type { ItemSearchTermsTable } from './item-search.ts'
 import type { SegmentBuiltInsTable, SegmentDefinitionStampTable, SegmentDefinitionsTable, SegmentDefinitionVersionsTable } from './segment-definitions.ts'
 import type { SegmentEngineStateTable, SegmentMemberHistoryTable, SegmentMembersTable, SegmentScheduleTable, TraitValuesTable } from './segment-members.ts'
+import type { PredictionsTable } from './predictions.ts'
 
 export interface ItemCategoriesTable {
   item_id: string
@@ -93,6 +94,7 @@ export interface Database extends PeopleDatabase {
   trait_values: TraitValuesTable
   segment_schedule: SegmentScheduleTable
   segment_engine_state: SegmentEngineStateTable
+  predictions: PredictionsTable
 }
 
 export function eventToRow(e: EventRecord): Omit<EventsTable, 'seq'> {

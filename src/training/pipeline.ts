@@ -4,8 +4,9 @@
  * the time range), always next to the bestseller baseline; then every part is fitted on all the data.
  */
 import { buildSplit, evaluate, type MetricValues } from '../evaluation/index.ts'
-import { categoryComplements, type Complement, complementNeighbours, contentIndex, contentNeighbours, type Csr, csrFromTriples, EASE_MAX_ITEMS, easeNeighbours, ials, itemNeighbours, type Neighbours, newArrivals, peoplePerItem, perCategoryRankings, ranking, rankingsBy, type TrainedModel, trendingScores } from '../models/index.ts'
+import { type ClvOptions, type ClvPrediction, categoryComplements, type Complement, complementNeighbours, contentIndex, contentNeighbours, type Csr, csrFromTriples, EASE_MAX_ITEMS, easeNeighbours, ials, itemNeighbours, type Neighbours, newArrivals, peoplePerItem, perCategoryRankings, ranking, rankingsBy, type TrainedModel, trendingScores } from '../models/index.ts'
 import { ARTIFACT_FORMAT, type Artifact, type Factors } from './artifact.ts'
+import { type ClvSummary, trainClv } from './clv-step.ts'
 import { KINDS, type TrainingData } from './training-data.ts'
 
 export interface PipelineOptions {
@@ -13,6 +14,8 @@ export interface PipelineOptions {
   seed: number
   /** Latent factors are trained when there are at least this many people (default 50). */
   factorsMinPeople?: number
+  /** The CLV fit's minimums (default: 500 repeat buyers over 180 days; below them, RFM percentiles). */
+  clv?: ClvOptions | undefined
   onProgress?: (fraction: number, note: string) => void
 }
 
@@ -22,6 +25,8 @@ export interface TrainingSummary {
   interactions: number
   excluded: TrainingData['excluded']
   validation: { people: number; cutoff: string | null; metrics: Record<string, MetricValues>; blend: Artifact['blend']; personal: PersonalSource } | null
+  /** The lifetime-value fit (BG/NBD + Gamma-Gamma, or the RFM fallback with its note) and its holdout check. */
+  clv: ClvSummary
   seconds: Record<string, number>
 }
 
@@ -219,7 +224,7 @@ async function validate(d: TrainingData, options: PipelineOptions): Promise<Trai
   return { people: split.test.length, cutoff: new Date(cutoff).toISOString(), metrics, blend: best.blend, personal }
 }
 
-export async function trainArtifact(d: TrainingData, version: string, options: PipelineOptions): Promise<{ artifact: Artifact; summary: TrainingSummary }> {
+export async function trainArtifact(d: TrainingData, version: string, options: PipelineOptions): Promise<{ artifact: Artifact; summary: TrainingSummary; predictions: ClvPrediction[] }> {
   const seconds: Record<string, number> = {}
   let done = 0
   // Each step is reported as it starts (the stage a run is at) and again when it ends (its share done).
@@ -233,6 +238,7 @@ export async function trainArtifact(d: TrainingData, version: string, options: P
     return result
   }
   const validation = await timed('validation', 0.4, () => validate(d, options))
+  const clv = await timed('clv', 0.45, () => trainClv(d.orders, d.now, options.clv))
   const all = matrix(d, () => true)
   const bought = matrix(d, (i) => d.kind[i] === PURCHASE || d.kind[i] === RATING)
   const viewed = matrix(d, (i) => d.kind[i] === VIEW || d.kind[i] === CLICK)
@@ -281,6 +287,7 @@ export async function trainArtifact(d: TrainingData, version: string, options: P
   options.onProgress?.(1, 'done')
   return {
     artifact,
-    summary: { people: d.people.length, items: d.items.length, interactions: d.person.length, excluded: d.excluded, validation, seconds },
+    summary: { people: d.people.length, items: d.items.length, interactions: d.person.length, excluded: d.excluded, validation, clv: clv.summary, seconds },
+    predictions: clv.predictions,
   }
 }

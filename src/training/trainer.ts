@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { Config } from '../core/index.ts'
+import type { ClvOptions } from '../models/index.ts'
 import type { ProfileSettings } from '../profiles/index.ts'
 import type { ModelVersion, Store } from '../storage/index.ts'
 import { serializeArtifact } from './artifact.ts'
@@ -22,6 +23,8 @@ const BOOT = fileURLToPath(new URL('../../bin/thread-boot.mjs', import.meta.url)
 export interface TrainerOptions {
   threads: number
   seed?: number
+  /** The CLV fit's minimums (tests lower them). */
+  clv?: ClvOptions
 }
 
 export function newVersionId(now: number): string {
@@ -52,11 +55,27 @@ export async function runVersion(store: Store, version: ModelVersion, settings: 
   try {
     const now = Date.now()
     const data = await readTrainingData(store, settings, now, (events) => report(0.05, `read ${events} events`))
-    const { artifact, summary } = await trainArtifact(data, version.id, {
+    const { artifact, summary, predictions } = await trainArtifact(data, version.id, {
       threads: options.threads,
       seed: options.seed ?? 42,
+      clv: options.clv,
       onProgress: (fraction, note) => report(0.1 + 0.85 * fraction, note),
     })
+    // Before the version becomes active, so whoever sees it active also finds its predictions.
+    report(0.96, 'predictions')
+    await store.predictions.replace(
+      predictions.map((p) => ({
+        personId: p.person,
+        method: p.method,
+        probabilityAlive: p.probabilityAlive,
+        expectedOrders90: p.expectedOrders90,
+        expectedOrders365: p.expectedOrders365,
+        predictedValue12m: p.predictedValue12m,
+        percentile: p.percentile,
+        modelVersion: version.id,
+        computedAt: now,
+      })),
+    )
     const bytes = serializeArtifact(artifact)
     await store.modelVersions.finish(version.id, { ...summary, bytes: bytes.byteLength, events: await store.countEvents() }, bytes, Date.now(), true)
   } catch (error) {

@@ -5,6 +5,7 @@
  * are not for them.
  */
 import type { Item } from '../core/index.ts'
+import { type OrderRecord, orderValue } from '../models/index.ts'
 import { consentGiven, type ProfileSettings, type ProfileState } from '../profiles/index.ts'
 import type { Store } from '../storage/index.ts'
 
@@ -24,6 +25,8 @@ export interface TrainingData {
   basket: Int32Array
   baskets: number
   now: number
+  /** Completed orders of the people included (gift lines too: the buyer paid), for the CLV models. */
+  orders: OrderRecord[]
   excluded: { peopleWithoutConsent: number; giftLines: number; dislikedOrNotForMe: number; unknownItems: number }
 }
 
@@ -68,6 +71,7 @@ export async function readTrainingData(store: Store, settings: ProfileSettings, 
   const basketIndex = new Map<string, number>()
   const excluded = { peopleWithoutConsent: 0, giftLines: 0, dislikedOrNotForMe: 0, unknownItems: 0 }
   const refused = new Set<string>()
+  const orders: OrderRecord[] = []
   const w = settings.weights
   let read = 0
   for (let after = 0; ; ) {
@@ -80,6 +84,7 @@ export async function readTrainingData(store: Store, settings: ProfileSettings, 
         refused.add(personId)
         continue
       }
+      if (kind === 'purchase') orders.push({ person: personId, time: e.timestamp, value: orderValue(e.data) })
       for (const line of e.data.products ?? []) {
         const at = itemIndex.get(line.itemId)
         if (at === undefined) {
@@ -132,6 +137,7 @@ export async function readTrainingData(store: Store, settings: ProfileSettings, 
     basket: Int32Array.from(cols.basket),
     baskets: basketIndex.size,
     now,
+    orders,
     excluded,
   }
 }

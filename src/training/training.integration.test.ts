@@ -16,7 +16,7 @@ import { toEventRecord } from '../ingest/index.ts'
 import { DEFAULT_WEIGHTS, ProfileProjector, ProfileService, type ProfileSettings } from '../profiles/index.ts'
 import { openStore, type Store } from '../storage/index.ts'
 import { testDatabase } from '../../test/support/test-database.ts'
-import { ModelRegistry, readTrainingData, runVersion } from './index.ts'
+import { type ClvSummary, ModelRegistry, readTrainingData, runVersion } from './index.ts'
 
 const settings: ProfileSettings = { halfLifeMs: 30 * 864e5, weights: DEFAULT_WEIGHTS, consentDefaults: { personalization: true }, limits: DEFAULT_LIMITS }
 
@@ -38,11 +38,14 @@ async function loadShop(store: Store) {
 function describeTraining(name: string, open: () => Promise<{ store: Store; done: () => Promise<void> }>) {
   describe(`training on ${name}`, () => {
     let cleanup: (() => Promise<void>) | null = null
+    let opened: Store | null = null
+    const store = () => opened!
     after(async () => cleanup?.())
 
     it('trains from the attributed log, stores and activates the version, and the registry loads it', async () => {
       const { store, done } = await open()
       cleanup = done
+      opened = store
       const { shop, projector } = await loadShop(store)
       const service = new ProfileService(store, new MemoryHotState(), projector, async (events) => {
         await store.appendEvents(events)
@@ -80,6 +83,39 @@ function describeTraining(name: string, open: () => Promise<{ store: Store; done
       assert.ok(artifact.personal.indices.length > 0 && artifact.alsoBought.indices.length > 0 && artifact.bestsellers.length > 0)
       const metrics = (trained.summary.validation as { metrics: Record<string, { ndcg: number }> }).metrics
       assert.ok(metrics.blend!.ndcg > 1.5 * metrics.bestsellers!.ndcg, JSON.stringify(metrics))
+
+      // 45 days of orders are below the CLV minimums: RFM percentiles for every included buyer, with the note.
+      const clv = trained.summary.clv as ClvSummary
+      assert.equal(clv.method, 'rfm')
+      assert.match(clv.note!, /fewer than the/)
+      const orderers = new Set(data.orders.map((o) => o.person))
+      assert.equal(clv.customers, orderers.size)
+      assert.ok(!orderers.has(refusing), 'no orders of a person without consent')
+      const stored = await store.predictions.of([...orderers, refusing])
+      assert.equal(stored.size, orderers.size)
+      assert.ok([...stored.values()].every((p) => p.method === 'rfm' && p.modelVersion === trained.id && p.predictedValue12m === null))
+      assert.equal(await store.predictions.version(), trained.id)
+    })
+
+    it('with the minimums lowered, fits BG/NBD and Gamma-Gamma, validates on the last fifth, and replaces the predictions', async () => {
+      const now = Date.now()
+      const version = await store().modelVersions.start(`t-clv-${now}`, 'test', now, 60_000)
+      const trained = await runVersion(store(), version!, settings, { threads: 2, clv: { minRepeatBuyers: 5, minDays: 20 } })
+      assert.equal(trained.status, 'ready', trained.error ?? '')
+      const clv = trained.summary.clv as ClvSummary
+      assert.equal(clv.method, 'bgnbd', clv.note ?? '')
+      assert.equal(clv.unit, 'days')
+      assert.ok(clv.bgnbd!.r > 0 && clv.bgnbd!.alpha > 0 && clv.gammaGamma!.q > 1, JSON.stringify(clv))
+      assert.ok(clv.validation && clv.validation.people > 0 && clv.validation.meanAbsoluteError.bgnbd !== null, JSON.stringify(clv.validation))
+      assert.equal(await store().predictions.version(), trained.id)
+      const people = (await readTrainingData(store(), settings, Date.now())).orders.map((o) => o.person)
+      const stored = [...(await store().predictions.of(people)).values()]
+      assert.equal(stored.length, new Set(people).size)
+      for (const p of stored) {
+        assert.equal(p.method, 'bgnbd')
+        assert.ok(p.probabilityAlive! >= 0 && p.probabilityAlive! <= 1 && p.expectedOrders365! >= p.expectedOrders90! && p.predictedValue12m! >= 0)
+      }
+      assert.ok(stored.some((p) => p.percentile >= 0.8) && stored.some((p) => p.percentile < 0.2))
     })
   })
 }

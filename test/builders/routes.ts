@@ -420,7 +420,7 @@ export interface RouteShop {
  * and secret key, the workers running, and no rate limit (these tests send hundreds of requests a second).
  */
 export async function startRouteShop(): Promise<RouteShop> {
-  const env = { ATTUNE_RATE_LIMIT: '0' }
+  const env = { ATTUNE_RATE_LIMIT: '0', ATTUNE_BUILT_IN_SEGMENTS: 'true' }
   const loading = await startServer({}, { env })
   let demo: Awaited<ReturnType<typeof loadDemo>>
   const revokedWriteKey = `wk_revoked_${newId().replace(/-/g, '')}`

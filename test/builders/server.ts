@@ -58,6 +58,8 @@ export async function startServer(overrides: Partial<Config> = {}, options: Star
     ATTUNE_SECRET_RATE_LIMIT: '0',
     ATTUNE_AUTH_FAILURE_LIMIT: '0',
     ATTUNE_LOGIN_FAILURE_LIMIT: '0',
+    // The built-in segments would add Audience Entered events to the people of every test; the segment tests turn them on.
+    ATTUNE_BUILT_IN_SEGMENTS: 'false',
     ...options.env,
   }
   const config = loadConfig({ ...overrides, dataDir, port: 0, host: '127.0.0.1' }, env)

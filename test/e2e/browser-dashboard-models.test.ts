@@ -35,6 +35,10 @@ describe('dashboard: models page', () => {
     const text = await metrics.innerText()
     for (const line of ['For you', 'Also bought', 'Also viewed', 'Similar', 'Complete the look', 'Bestsellers (baseline)']) assert.ok(text.includes(line), line)
     assert.match(text, /\d×/, 'each strategy against bestsellers')
+    // The active version's lifetime-value fit: 30 days of orders are below its minimums, and it says so.
+    const clv = page.getByRole('region', { name: 'Lifetime value' })
+    await clv.getByText('RFM percentiles').waitFor()
+    assert.match(await clv.getByTestId('clv-note').innerText(), /fewer than the .* needed to fit BG\/NBD: percentiles from RFM instead/)
     // The chart's figures as a table, for the keyboard and screen readers.
     await page.getByRole('button', { name: 'Show as table' }).click()
     await page.getByRole('table', { name: 'NDCG by version' }).waitFor()

@@ -43,6 +43,10 @@ describe('models API', () => {
     const m = version.summary.validation.metrics
     assert.ok(m.blend.ndcg > 1.5 * m.bestsellers.ndcg, `personalized ${m.blend.ndcg} vs bestsellers ${m.bestsellers.ndcg}`)
     assert.ok(version.summary.excluded.giftLines > 0, 'gift lines are left out of training')
+    // The CLV fit of the run: 60 days of orders are below its minimums, so RFM percentiles, saying why.
+    assert.equal(version.summary.clv.method, 'rfm')
+    assert.match(version.summary.clv.note, /fewer than the .* needed to fit BG\/NBD/)
+    assert.equal(await server.engine.store.predictions.version(), version.id)
     await server.engine.models.refresh()
     assert.equal(server.engine.models.current?.version.id, version.id)
     const artifact = server.engine.models.current!.artifact

@@ -45,7 +45,7 @@ describe('segments API', () => {
   const sizeOf = async (id: string) => (await api.secret('GET', `/v1/segments/${id}`)).body.size as number
 
   before(async () => {
-    server = await startServer()
+    server = await startServer({}, { env: { ATTUNE_BUILT_IN_SEGMENTS: 'true' } })
     server.engine.startWorkers()
     api = new Api(server)
     const batch = [...buyers.flatMap((u) => [view(u), order(u, 1)]), ...viewersOnly.map(view), ...HOSTILE.map((u, i) => order(u, 100 + i))]
@@ -85,6 +85,12 @@ describe('segments API', () => {
     assert.equal(new Set(members.map((m) => m.personId)).size, members.length, 'pages neither repeat nor skip')
     assert.ok(members.every((m) => m.identifier?.type === 'user_id'))
     assert.equal(await sizeOf(created.body.id), members.length)
+    const sizes = await api.secret('GET', `/v1/segments/${created.body.id}/sizes`)
+    assert.equal(sizes.status, 200, JSON.stringify(sizes.body))
+    assert.equal(Date.parse(sizes.body.to) - Date.parse(sizes.body.from), 30 * 864e5)
+    assert.deepEqual(sizes.body.data.at(-1), { day: new Date(Math.floor(Date.now() / 864e5) * 864e5).toISOString(), size: members.length, entered: members.length, exited: 0 })
+    assertError(await api.secret('GET', `/v1/segments/${created.body.id}/sizes?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z`), 400, 'invalid_field', 'from')
+    assertError(await api.secret('GET', `/v1/segments/${created.body.id}/members?cursor=not-ours`), 400, 'invalid_field', 'cursor')
   })
 
   it('refuses a bad rule with 400 naming the field inside it', async () => {
@@ -208,7 +214,7 @@ describe('segments API', () => {
     const doomed = list.find((s) => s.builtIn)!
     assert.equal((await api.secret('DELETE', `/v1/segments/${doomed.id}`)).status, 204)
     await server.stop()
-    server = await startServer({ dataDir: server.dataDir }, { env: { ATTUNE_WRITE_KEY: server.writeKey, ATTUNE_SECRET_KEY: server.secretKey } })
+    server = await startServer({ dataDir: server.dataDir }, { env: { ATTUNE_WRITE_KEY: server.writeKey, ATTUNE_SECRET_KEY: server.secretKey, ATTUNE_BUILT_IN_SEGMENTS: 'true' } })
     api = new Api(server)
     assertError(await api.secret('GET', `/v1/segments/${doomed.id}`), 404, 'not_found')
     const restored = await post('/v1/segments/built-ins', undefined)

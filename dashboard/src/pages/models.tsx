@@ -1,11 +1,12 @@
 /**
  * Models: the trained versions with their status, their offline metrics against the bestsellers baseline
- * (chart over versions and a table for one version), a run's progress live while it trains, Train now,
- * and activating a version (rolling back to an older one). Changes are for editors and admins.
+ * (chart over versions and a table for one version), the lifetime-value fit of the active version, a run's
+ * progress live while it trains, Train now, and activating a version (rolling back to an older one).
+ * Changes are for editors and admins.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useMemo, useState } from 'react'
-import type { ModelMetricValues, ModelsReply, ModelVersionView } from '../../../src/server/api-types.ts'
+import type { ClvSummary, ModelMetricValues, ModelsReply, ModelVersionView } from '../../../src/server/api-types.ts'
 import { api } from '../api.ts'
 import { TimeChart } from '../components/chart.tsx'
 import { type Column, DataTable } from '../components/data-table.tsx'
@@ -99,6 +100,7 @@ export function ModelsPage() {
           {training && <Progress version={training} />}
           <MetricsChart versions={data.data} />
           <MetricsTable versions={data.data} />
+          {active && <LifetimeValue version={active} />}
           <Versions versions={data.data} editor={editor} onActivate={(id) => activate.mutate(id)} busy={activate.isPending ? activate.variables : null} />
         </>
       )}
@@ -180,6 +182,56 @@ function MetricsTable({ versions }: { versions: readonly ModelVersionView[] }) {
         .
       </p>
       <DataTable caption={`Metrics of ${version.id} against bestsellers`} columns={columns} rows={rows} rowKey={(r) => r.key} />
+    </Section>
+  )
+}
+
+const precise = (n: number | null | undefined) => (n === null || n === undefined ? '—' : Number(n.toPrecision(4)).toString())
+
+/** The CLV fit kept in the version's summary (docs/clv.md): parameters, the data behind them, the holdout check. */
+function LifetimeValue({ version }: { version: ModelVersionView }) {
+  const clv = version.summary.clv as ClvSummary | undefined
+  if (!clv) return null
+  const v = clv.validation
+  const rows = v
+    ? [
+        { key: 'total', label: 'Repeat orders after the cutoff', actual: formatInteger(v.actual), bgnbd: formatNumber(v.predicted.bgnbd), naive: formatNumber(v.predicted.naive) },
+        { key: 'mae', label: 'Mean absolute error per person', actual: '', bgnbd: precise(v.meanAbsoluteError.bgnbd), naive: precise(v.meanAbsoluteError.naive) },
+        { key: 'rmse', label: 'Root mean squared error per person', actual: '', bgnbd: precise(v.rootMeanSquaredError.bgnbd), naive: precise(v.rootMeanSquaredError.naive) },
+      ]
+    : []
+  const columns: Column<(typeof rows)[number]>[] = [
+    { header: 'Holdout', cell: (r) => r.label },
+    { header: 'Actual', numeric: true, cell: (r) => r.actual },
+    { header: 'BG/NBD', numeric: true, cell: (r) => r.bgnbd },
+    { header: 'Naive (own rate)', numeric: true, cell: (r) => r.naive },
+  ]
+  const b = clv.bgnbd
+  const g = clv.gammaGamma
+  return (
+    <Section title="Lifetime value">
+      <Stats>
+        <Stat label="Method" value={clv.method === 'bgnbd' ? 'BG/NBD + Gamma-Gamma' : 'RFM percentiles'} detail={`fitted in ${seconds(clv.fitSeconds)}`} />
+        <Stat label="Buyers" value={formatInteger(clv.customers)} detail={`${formatInteger(clv.repeatBuyers)} repeat buyers, ${formatInteger(clv.days)} days of orders`} />
+        <Stat label="Spend/frequency correlation" value={precise(clv.spendFrequencyCorrelation)} detail="Gamma-Gamma assumes about 0" />
+      </Stats>
+      {clv.note && <p className="hint" data-testid="clv-note">{clv.note}</p>}
+      {b && (
+        <p>
+          BG/NBD (time in {clv.unit}): r {precise(b.r)}, α {precise(b.alpha)}, a {precise(b.a)}, b {precise(b.b)}
+          {b.converged ? '' : ' (not converged)'}
+          {g && `; Gamma-Gamma: p ${precise(g.p)}, q ${precise(g.q)}, v ${precise(g.v)}`}.
+        </p>
+      )}
+      {v && (
+        <>
+          <p className="hint">
+            Fitted before {formatTime(v.cutoff)} and checked on the {formatInteger(v.holdoutDays)} days after it, for {formatInteger(v.people)} people
+            {v.method === 'rfm' ? ' (too little data before the cutoff for BG/NBD)' : ''}.
+          </p>
+          <DataTable caption={`Lifetime-value holdout check of ${version.id}`} columns={columns} rows={rows} rowKey={(r) => r.key} />
+        </>
+      )}
     </Section>
   )
 }

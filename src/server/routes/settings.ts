@@ -142,6 +142,7 @@ const FIELDS: { readonly [K in keyof Config]-?: { env: string | null; shown: Sho
   identityLimits: { env: 'ATTUNE_IDENTITY_LIMITS', shown: 'plain' },
   trainIntervalMinutes: { env: 'ATTUNE_TRAIN_INTERVAL_MINUTES', shown: 'plain' },
   trainThreads: { env: 'ATTUNE_TRAIN_THREADS', shown: 'plain' },
+  builtInSegments: { env: 'ATTUNE_BUILT_IN_SEGMENTS', shown: 'plain' },
 }
 
 export const MASK = '********'

@@ -480,6 +480,27 @@ const segmentMembers: DialectMigration = () => ({
   },
 })
 
+/** The CLV predictions of the last training run, one row per person (storage/predictions.ts). */
+const predictions: DialectMigration = (dialect) => ({
+  async up(db: Kysely<any>) {
+    const double = dialect === 'postgres' ? 'double precision' : 'real'
+    await db.schema
+      .createTable('predictions')
+      .addColumn('person_id', 'text', (c) => c.primaryKey())
+      .addColumn('method', 'text', (c) => c.notNull())
+      .addColumn('probability_alive', double)
+      .addColumn('expected_orders_90', double)
+      .addColumn('expected_orders_365', double)
+      .addColumn('predicted_value_12m', double)
+      .addColumn('percentile', double, (c) => c.notNull())
+      .addColumn('model_version', 'text', (c) => c.notNull())
+      .addColumn('computed_at', 'bigint', (c) => c.notNull())
+      .execute()
+    // "High CLV (top 20 %)" selects by percentile.
+    await db.schema.createIndex('predictions_percentile').on('predictions').columns(['percentile']).execute()
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-person-activity': personActivity,
@@ -494,6 +515,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0011-catalog-search': catalogSearch,
   '0012-segment-definitions': segmentDefinitions,
   '0013-segment-members': segmentMembers,
+  '0014-predictions': predictions,
 }
 
 /** The in-code migration provider for one dialect. */
