@@ -31,7 +31,8 @@ describe('dashboard: segments', () => {
   const segmentOf = (id: string) => secret<SegmentView>('GET', `/v1/segments/${id}`)
 
   before(async () => {
-    ;[shop, browser] = await Promise.all([startDashboardShop(), launchBrowser()])
+    // The built-in segments are off in test servers unless asked for: these pages show and restore them.
+    ;[shop, browser] = await Promise.all([startDashboardShop({}, { ATTUNE_BUILT_IN_SEGMENTS: 'true' }), launchBrowser()])
     const trait = await secret<TraitView>('POST', '/v1/traits', {
       key: `last_note_${tag}`,
       name: `${HOSTILE.markup} note`,
