@@ -29,14 +29,16 @@ export function whenSignedOut(handler: () => void): void {
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
-async function call<T>(method: Method, path: string, body?: unknown): Promise<T> {
+async function call<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' }
   if (body !== undefined) headers['content-type'] = 'application/json'
   if (method !== 'GET') headers['x-csrf-token'] = csrfToken
   let response: Response
   try {
-    response = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) })
-  } catch {
+    response = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body), ...(signal && { signal }) })
+  } catch (error) {
+    // A request its caller cancelled (a stale preview) is not the engine's failure: let the caller see the abort.
+    if (signal?.aborted) throw error
     throw new ApiError(0, 'network_error', 'The engine did not answer: check that it is running, then try again.')
   }
   if (response.status === 204) return undefined as T
@@ -65,8 +67,8 @@ export function query(params: Record<string, string | number | boolean | undefin
 }
 
 export const api = {
-  get: <T>(path: string) => call<T>('GET', path),
-  post: <T>(path: string, body?: unknown) => call<T>('POST', path, body ?? {}),
+  get: <T>(path: string, signal?: AbortSignal) => call<T>('GET', path, undefined, signal),
+  post: <T>(path: string, body?: unknown, signal?: AbortSignal) => call<T>('POST', path, body ?? {}, signal),
   put: <T>(path: string, body: unknown) => call<T>('PUT', path, body),
   patch: <T>(path: string, body: unknown) => call<T>('PATCH', path, body),
   delete: <T = void>(path: string) => call<T>('DELETE', path),

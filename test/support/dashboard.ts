@@ -31,9 +31,10 @@ export interface DashboardShop {
 
 /**
  * The demo shop (small: quick to load) on a real server with its workers running, and staff users
- * dash-admin@, dash-editor@, dash-viewer@example.com, all with STAFF_PASSWORD.
+ * dash-admin@, dash-editor@, dash-viewer@example.com, all with STAFF_PASSWORD. `env` adds to the
+ * restarted server's environment (e.g. ATTUNE_BUILT_IN_SEGMENTS for the Segments pages).
  */
-export async function startDashboardShop(size: { people?: number; items?: number; days?: number } = {}): Promise<DashboardShop> {
+export async function startDashboardShop(size: { people?: number; items?: number; days?: number } = {}, env: Record<string, string> = {}): Promise<DashboardShop> {
   const loading = await startServer()
   let demo: DemoLoad
   try {
@@ -44,7 +45,7 @@ export async function startDashboardShop(size: { people?: number; items?: number
     throw error
   }
   // demo.json exists now: the restarted server registers the demo pages too.
-  const server = await startServer({ dataDir: loading.dataDir }, { env: { ATTUNE_WRITE_KEY: loading.writeKey, ATTUNE_SECRET_KEY: loading.secretKey } })
+  const server = await startServer({ dataDir: loading.dataDir }, { env: { ...env, ATTUNE_WRITE_KEY: loading.writeKey, ATTUNE_SECRET_KEY: loading.secretKey } })
   server.engine.startWorkers()
   for (const role of ['admin', 'editor', 'viewer'] as const) await server.engine.staff.add({ email: staffEmail(role), role, password: STAFF_PASSWORD })
   return { server, demo, close: () => server.close() }

@@ -13,7 +13,12 @@ import { OverviewPage } from './overview.tsx'
 import { PeoplePage } from './people.tsx'
 import { PersonPage } from './person.tsx'
 import { RecommendationsPage } from './recommendations.tsx'
+import { SegmentPage } from './segment.tsx'
+import { EditSegmentPage, NewSegmentPage } from './segment-edit.tsx'
+import { SegmentsPage } from './segments.tsx'
 import { SettingsPage } from './settings.tsx'
+import { NewTraitPage, TraitPage } from './trait.tsx'
+import { TraitsPage } from './traits.tsx'
 
 export interface PageEntry {
   path: string
@@ -29,6 +34,13 @@ export const PAGES: readonly PageEntry[] = [
   { path: '/data-quality', title: 'Data quality', nav: true, Component: DataQualityPage },
   { path: '/people', title: 'People', nav: true, Component: PeoplePage },
   { path: '/people/:id', title: 'Person', nav: false, Component: PersonPage },
+  { path: '/segments', title: 'Segments', nav: true, Component: SegmentsPage },
+  { path: '/segments/new', title: 'New segment', nav: false, Component: NewSegmentPage },
+  { path: '/segments/:id', title: 'Segment', nav: false, Component: SegmentPage },
+  { path: '/segments/:id/edit', title: 'Change segment', nav: false, Component: EditSegmentPage },
+  { path: '/traits', title: 'Computed traits', nav: false, Component: TraitsPage },
+  { path: '/traits/new', title: 'New computed trait', nav: false, Component: NewTraitPage },
+  { path: '/traits/:id', title: 'Computed trait', nav: false, Component: TraitPage },
   { path: '/catalogue', title: 'Catalogue', nav: true, Component: CataloguePage },
   { path: '/catalogue/:id', title: 'Item', nav: false, Component: ItemPage },
   { path: '/recommendations', title: 'Recommendations', nav: true, Component: RecommendationsPage },

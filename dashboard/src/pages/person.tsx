@@ -21,6 +21,7 @@ import type {
 import { api, ApiError, query } from '../api.ts'
 import { type Column, DataTable, LoadMore } from '../components/data-table.tsx'
 import { Button, CheckboxField, ConfirmButton, SelectField, TextField } from '../components/form.tsx'
+import { PersonSegments } from '../components/person-segments.tsx'
 import { Page, Section, Stat, Stats } from '../components/page.tsx'
 import { Empty, ErrorNote, Loading, QueryView } from '../components/states.tsx'
 import { formatAgo, formatInteger, formatMoney, formatNumber, formatPercent, formatTime } from '../format.ts'
@@ -93,6 +94,7 @@ export function PersonPage() {
           <Identities view={view} editor={editor} onChanged={refresh} id={id} />
           <Consent view={view} editor={editor} onChanged={refresh} id={id} />
           <Merges view={view} editor={editor} onChanged={refresh} id={id} />
+          <PersonSegments view={view} />
           <AffinitiesSection id={id} />
           <div className="grid-2">
             <Cart view={view} />
