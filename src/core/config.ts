@@ -102,14 +102,14 @@ export interface Config {
   readonly consentDefaults: Record<string, boolean>
   /** Most identifiers of a type one person may hold (`ATTUNE_IDENTITY_LIMITS`, e.g. "anonymous_id=200,email=5"). */
   readonly identityLimits: Record<string, number>
-  /** Minutes between scheduled trainings (`ATTUNE_TRAIN_INTERVAL_MINUTES`, default 60; 0 = only on demand). */
-  readonly trainIntervalMinutes: number
-  /** Threads a training run uses (`ATTUNE_TRAIN_THREADS`, default: all cores). */
-  readonly trainThreads: number
   /** Repeat buyers the CLV models need; fewer: RFM percentiles (`ATTUNE_CLV_MIN_REPEAT_BUYERS`, default 500). */
   readonly clvMinRepeatBuyers: number
   /** Days of orders the CLV models need (`ATTUNE_CLV_MIN_DAYS`, default 180). */
   readonly clvMinDays: number
+  /** Minutes between scheduled trainings (`ATTUNE_TRAIN_INTERVAL_MINUTES`, default 60; 0 = only on demand). */
+  readonly trainIntervalMinutes: number
+  /** Threads a training run uses (`ATTUNE_TRAIN_THREADS`, default: all cores). */
+  readonly trainThreads: number
 }
 
 const WEIGHT_NAMES = ['view', 'click', 'cart', 'purchase', 'list'] as const
@@ -252,10 +252,10 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
       sensitive: false,
       ...pairsSetting(env, 'ATTUNE_CONSENT_DEFAULTS', null, (v) => (v === 'granted' ? true : v === 'denied' ? false : undefined), 'granted|denied'),
     },
-    trainIntervalMinutes: intSetting(env, 'ATTUNE_TRAIN_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
-    trainThreads: intSetting(env, 'ATTUNE_TRAIN_THREADS', os.availableParallelism(), 1, 64),
     clvMinRepeatBuyers: intSetting(env, 'ATTUNE_CLV_MIN_REPEAT_BUYERS', 500, 1, 1_000_000_000),
     clvMinDays: intSetting(env, 'ATTUNE_CLV_MIN_DAYS', 180, 1, 36_500),
+    trainIntervalMinutes: intSetting(env, 'ATTUNE_TRAIN_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
+    trainThreads: intSetting(env, 'ATTUNE_TRAIN_THREADS', os.availableParallelism(), 1, 64),
     identityLimits: pairsSetting(env, 'ATTUNE_IDENTITY_LIMITS', LIMIT_NAMES, (v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 10000 ? Number(v) : undefined), 'integer 1-10000'),
     ...overrides,
   }
