@@ -151,6 +151,29 @@ export class FactsLoader {
     return out
   }
 
+  /**
+   * The facts of everyone who has events the plan reads, found from the events' (kind, time) index instead of
+   * a scan of people, without profile documents; `empty(id)` gives anyone else's (no events). For previews of
+   * rules on events alone: everyone without such events gets one and the same answer.
+   */
+  async byEvents(plan: LoadPlan, now: number): Promise<{ facts: Map<string, PersonFacts>; empty: (personId: string) => PersonFacts }> {
+    const isSensitive = await this.sensitivity()
+    const defaults = this.#consentDefaults()
+    const from = Number.isFinite(plan.lookbackMs) ? now - plan.lookbackMs : -Infinity
+    const rows = plan.lookbackMs > 0 ? await this.#store.readPeople((tx) => tx.attributedEventsSince(from, plan.kinds)) : []
+    const events = new Map<string, StoredEvent[]>()
+    for (const { personId, event } of rows) {
+      const list = events.get(personId)
+      if (list) list.push(event)
+      else events.set(personId, [event])
+    }
+    for (const list of events.values()) list.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq)
+    const items = await this.#items(rows.map((r) => r.event))
+    const facts = new Map<string, PersonFacts>()
+    for (const [personId, list] of events) facts.set(personId, new LoadedPersonFacts(personId, null, list, items, null, null, isSensitive, defaults))
+    return { facts, empty: (personId) => new LoadedPersonFacts(personId, null, [], items, null, null, isSensitive, defaults) }
+  }
+
   async #items(events: readonly StoredEvent[]): Promise<Map<string, FactItem>> {
     const ids = new Set<string>()
     for (const e of events) {

@@ -166,6 +166,25 @@ export class KyselyPeopleTx implements PeopleTx {
     return out.sort((a, b) => a.event.seq - b.event.seq)
   }
 
+  async attributedEventsSince(from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]> {
+    if (kinds !== null && kinds.length === 0) return []
+    let q = this.#db
+      .selectFrom('events')
+      .innerJoin('person_events', 'person_events.message_id', 'events.message_id')
+      .innerJoin('people', 'people.id', 'person_events.person_id')
+      .selectAll('events')
+      .select(sql<string>`coalesce(people.merged_into, people.id)`.as('root'))
+    if (Number.isFinite(from)) q = q.where('events.timestamp', '>=', from)
+    if (kinds !== null) q = q.where('events.kind', 'in', [...kinds])
+    const rows = await q.execute()
+    return rows.map((r) => ({ personId: r.root, event: rowToEvent(r) })).sort((a, b) => a.event.seq - b.event.seq)
+  }
+
+  async countProfiles(): Promise<number> {
+    const row = await this.#db.selectFrom('profiles').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
+    return Number(row?.n ?? 0)
+  }
+
   async profileIdsAfter(afterPersonId: string, limit: number): Promise<string[]> {
     const rows = await this.#db.selectFrom('profiles').select('person_id').where('person_id', '>', afterPersonId).orderBy('person_id').limit(limit).execute()
     return rows.map((r) => r.person_id)

@@ -80,6 +80,12 @@ export interface PeopleTx {
    */
   recentEventsInRange(first: string, last: string, extra: readonly string[], from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]>
   getProfiles(personIds: readonly string[]): Promise<ProfileRow[]>
+  /**
+   * Every event of these kinds (null: all) with event time at or after `from`, each with the root person it is
+   * attributed to now, by the events' (kind, time) index: what a preview of a rule on events alone reads.
+   */
+  attributedEventsSince(from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]>
+  countProfiles(): Promise<number>
   /** Root person ids with a profile after `afterPersonId`, in id order (a scan that reads no documents). */
   profileIdsAfter(afterPersonId: string, limit: number): Promise<string[]>
   /** Orders, revenue and last order time of every profile with at least one order. */
