@@ -69,7 +69,8 @@ async function prepare(segments: boolean): Promise<string> {
 
 async function run(label: string, segments: boolean, bodies: IdentityBodies): Promise<Run> {
   const dataDir = await prepare(segments)
-  const server = await startServe({ dataDir, env: { ATTUNE_SQLITE_SYNC: 'full', ATTUNE_EMBEDDED_WORKER: '1' } })
+  // No built-ins: the runs compare the 20 bench segments with none.
+  const server = await startServe({ dataDir, env: { ATTUNE_SQLITE_SYNC: 'full', ATTUNE_EMBEDDED_WORKER: '1', ATTUNE_BUILT_IN_SEGMENTS: 'false' } })
   try {
     const res = await fetch(`http://127.0.0.1:${server.port}/v1/items`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET_KEY}` }, body: JSON.stringify({ items: bodies.catalogue }) })
     if (res.status !== 200) throw new Error(`catalogue post: ${res.status}`)
