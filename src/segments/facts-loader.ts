@@ -50,7 +50,7 @@ export class StateNotLoaded extends Error {
  * One person's facts. The profile document is parsed on first use (most of a pass's cost at 100,000 people
  * is JSON): a rule on events alone never pays for it. `traits` and `memberOf` are filled by the pass.
  */
-class LoadedPersonFacts implements PersonFacts {
+export class LoadedPersonFacts implements PersonFacts {
   traits = new Map<string, unknown>()
   memberOf = new Set<string>()
   #doc: string | null
@@ -66,6 +66,8 @@ class LoadedPersonFacts implements PersonFacts {
     readonly rfm: RfmFact | null,
     readonly isSensitive: (path: string) => boolean,
     defaults: Record<string, boolean>,
+    /** The stated personalization consent from the profile's column (undefined: read the document). */
+    readonly stated?: boolean | null,
   ) {
     this.#doc = doc
     this.#defaults = defaults
@@ -80,6 +82,8 @@ class LoadedPersonFacts implements PersonFacts {
   }
 
   consents(purpose: string): boolean {
+    // The column holds what the document says (written together), without parsing it.
+    if (purpose === 'personalization' && this.stated !== undefined) return this.stated ?? (Object.hasOwn(this.#defaults, purpose) ? this.#defaults[purpose]! : false)
     return consentGiven(this.state, purpose, this.#defaults)
   }
 }
@@ -156,7 +160,7 @@ export class FactsLoader {
    * a scan of people, without profile documents; `empty(id)` gives anyone else's (no events). For previews of
    * rules on events alone: everyone without such events gets one and the same answer.
    */
-  async byEvents(plan: LoadPlan, now: number): Promise<{ facts: Map<string, PersonFacts>; empty: (personId: string) => PersonFacts }> {
+  async byEvents(plan: LoadPlan, now: number): Promise<{ facts: Map<string, LoadedPersonFacts>; empty: (personId: string, stated: boolean | null) => PersonFacts }> {
     const isSensitive = await this.sensitivity()
     const defaults = this.#consentDefaults()
     const from = Number.isFinite(plan.lookbackMs) ? now - plan.lookbackMs : -Infinity
@@ -169,9 +173,11 @@ export class FactsLoader {
     }
     for (const list of events.values()) list.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq)
     const items = await this.#items(rows.map((r) => r.event))
-    const facts = new Map<string, PersonFacts>()
-    for (const [personId, list] of events) facts.set(personId, new LoadedPersonFacts(personId, null, list, items, null, null, isSensitive, defaults))
-    return { facts, empty: (personId) => new LoadedPersonFacts(personId, null, [], items, null, null, isSensitive, defaults) }
+    const stated = await this.#store.readPeople((tx) => tx.personalizationOf([...events.keys()]))
+    const facts = new Map<string, LoadedPersonFacts>()
+    // Only people with a profile count (events of a root without one are not a person of the population).
+    for (const [personId, list] of events) if (stated.has(personId)) facts.set(personId, new LoadedPersonFacts(personId, null, list, items, null, null, isSensitive, defaults, stated.get(personId)!))
+    return { facts, empty: (personId, consent) => new LoadedPersonFacts(personId, null, [], items, null, null, isSensitive, defaults, consent) }
   }
 
   async #items(events: readonly StoredEvent[]): Promise<Map<string, FactItem>> {

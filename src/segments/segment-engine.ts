@@ -161,7 +161,9 @@ export class SegmentEngine {
     // profile document: the scan then reads ids only (the documents are most of the cost).
     const isSensitive = await this.#loader.sensitivity()
     let light = !mentions(rule, 'profile') && !compiled.inferred && !compiled.needs.rfm && !compiled.categories.some(isSensitive)
-    if (light && !readsStored && !compiled.needs.prediction && (Number.isFinite(plan.lookbackMs) || plan.kinds !== null)) {
+    // Inferred interests are fine here: the stated personalization consent comes from the profiles' column.
+    const onEvents = !mentions(rule, 'profile') && !compiled.needs.rfm && !compiled.categories.some(isSensitive)
+    if (onEvents && !readsStored && !compiled.needs.prediction && (Number.isFinite(plan.lookbackMs) || plan.kinds !== null)) {
       const result = await this.#previewByEvents(compiled, plan, now, opts.sample)
       return { ...result, ms: Math.round(performance.now() - started) }
     }
@@ -209,23 +211,36 @@ export class SegmentEngine {
    */
   async #previewByEvents(compiled: CompiledSegment, plan: LoadPlan, now: number, sampleSize: number): Promise<Omit<PreviewResult, 'ms'>> {
     const { facts, empty } = await this.#loader.byEvents(plan, now)
-    const population = await this.#store.readPeople((tx) => tx.countProfiles())
+    const counts = await this.#store.readPeople((tx) => tx.countProfiles())
+    const byDefault = this.#options.consentDefaults().personalization === true
     const inside: string[] = []
-    for (const [personId, f] of facts) if (compiled.evaluate(f, now).value) inside.push(personId)
+    let consentingWithEvents = 0
+    for (const [personId, f] of facts) {
+      if (f.consents('personalization')) consentingWithEvents += 1
+      if (compiled.evaluate(f, now).value) inside.push(personId)
+    }
     inside.sort()
-    let size = inside.length
+    // Everyone else has none of the events the rule reads: one answer with consent, one without.
+    const consenting = counts.granted + (byDefault ? counts.profiles - counts.granted - counts.refused : 0) - consentingWithEvents
+    const rest = counts.profiles - facts.size
+    const withConsent = compiled.evaluate(empty('', true), now).value
+    const withoutConsent = compiled.evaluate(empty('', false), now).value
+    const size = inside.length + (withConsent ? consenting : 0) + (withoutConsent ? rest - consenting : 0)
     const sample = inside.slice(0, sampleSize)
-    if (compiled.evaluate(empty(''), now).value) {
-      size += population - facts.size
+    if (withConsent || withoutConsent) {
       // The rest of the sample from the people without events, in id order.
       for (let after = ''; sample.length < sampleSize; ) {
         const ids = await this.#store.readPeople((tx) => tx.profileIdsAfter(after, 1000))
         if (ids.length === 0) break
-        for (const id of ids) if (!facts.has(id) && sample.length < sampleSize) sample.push(id)
+        const stated = await this.#store.readPeople((tx) => tx.personalizationOf(ids.filter((id) => !facts.has(id))))
+        for (const [id, s] of stated) {
+          const consent = s ?? byDefault
+          if ((consent ? withConsent : withoutConsent) && sample.length < sampleSize) sample.push(id)
+        }
         after = ids.at(-1)!
       }
     }
-    return { size, population, sample }
+    return { size, population: counts.profiles, sample }
   }
 
   /** The segments a person is in now (enabled ones), with when they entered. */

@@ -180,9 +180,19 @@ export class KyselyPeopleTx implements PeopleTx {
     return rows.map((r) => ({ personId: r.root, event: rowToEvent(r) })).sort((a, b) => a.event.seq - b.event.seq)
   }
 
-  async countProfiles(): Promise<number> {
-    const row = await this.#db.selectFrom('profiles').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
-    return Number(row?.n ?? 0)
+  async countProfiles(): Promise<{ profiles: number; granted: number; refused: number }> {
+    const rows = await this.#db.selectFrom('profiles').select(['personalization', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('personalization').execute()
+    const n = (v: number | null) => Number(rows.find((r) => (r.personalization === null ? null : Number(r.personalization)) === v)?.n ?? 0)
+    return { profiles: rows.reduce((s, r) => s + Number(r.n), 0), granted: n(1), refused: n(0) }
+  }
+
+  async personalizationOf(personIds: readonly string[]): Promise<Map<string, boolean | null>> {
+    const out = new Map<string, boolean | null>()
+    for (const part of chunks([...new Set(personIds)])) {
+      const rows = await this.#db.selectFrom('profiles').select(['person_id', 'personalization']).where('person_id', 'in', part).execute()
+      for (const r of rows) out.set(r.person_id, r.personalization === null ? null : Number(r.personalization) === 1)
+    }
+    return out
   }
 
   async profileIdsAfter(afterPersonId: string, limit: number): Promise<string[]> {
