@@ -20,7 +20,7 @@ const BIN = path.resolve(import.meta.dirname, '../../bin/attune.mjs')
 describe('attune segments recompute', () => {
   let dataDir: string
   const attune = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ATTUNE_DATA_DIR: dataDir, ATTUNE_DATABASE_URL: '', ATTUNE_LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 60_000 })
+    spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, ATTUNE_DATA_DIR: dataDir, ATTUNE_DATABASE_URL: '', ATTUNE_LOG_LEVEL: 'warn', ATTUNE_BUILT_IN_SEGMENTS: 'false', ...env }, encoding: 'utf8', timeout: 60_000 })
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'attune-segments-cli-'))
