@@ -104,9 +104,17 @@ try {
     },
     onError: (e) => process.stderr.write(`  ${(e as Error).message}\n`),
   })
+  const cpu = () => {
+    const u = process.cpuUsage()
+    return (u.user + u.system) / 1e6
+  }
+  let c0 = cpu()
   const first = await engine.recompute({ now: NOW })
+  const firstCpu = cpu() - c0
+  c0 = cpu()
   process.stderr.write(`  recompute from nothing: ${f0(first.people)} people, ${f0(first.changes)} entries in ${f2(first.seconds)} s\n`)
   const second = await engine.recompute({ now: NOW })
+  const secondCpu = cpu() - c0
   process.stderr.write(`  recompute again: ${f0(second.changes)} changes in ${f2(second.seconds)} s\n`)
   const sizes = await store.segmentMembers.counts()
 
@@ -117,17 +125,21 @@ try {
     ['top category Books (inferred)', { profile: { topCategory: { category: 'Books' } } }],
     ['member of vip or winback (stored)', { any: [{ segment: { key: 'vip' } }, { segment: { key: 'winback' } }] }],
   ]
-  const previews: { label: string; size: number; population: number; ms: number[] }[] = []
+  const previews: { label: string; size: number; population: number; ms: number[]; cpus: number[] }[] = []
   for (const [label, rule] of rules) {
     const ms: number[] = []
+    const cpus: number[] = []
     let last = { size: 0, population: 0 }
     for (let r = 0; r < REPEATS; r++) {
+      const c = cpu()
       const p = await engine.preview(rule, { sample: 20, now: NOW })
+      cpus.push(Math.round((cpu() - c) * 1000))
       ms.push(p.ms)
       last = p
     }
     ms.sort((a, b) => a - b)
-    previews.push({ label, size: last.size, population: last.population, ms })
+    cpus.sort((a, b) => a - b)
+    previews.push({ label, size: last.size, population: last.population, ms, cpus })
     process.stderr.write(`  preview ${label}: ${f0(last.size)} of ${f0(last.population)}, median ${ms[Math.floor(ms.length / 2)]} ms\n`)
   }
 
@@ -140,18 +152,20 @@ try {
     '',
     `Shop: ${f0(PEOPLE)} people, ${f0(events)} events (views 60 %, carts 25 %, orders 15 %) over 60 days, 500 items, applied by the projector in ${f2(built)} s. Segments: the 20 of \`bench/segment-definitions.ts\` (windows, counts, abandonment, profile dates, top category, item category / brand / price, segments of segments, absolute dates).`,
     '',
-    '| run | people | membership changes | audience events | seconds | people/s |',
-    '|---|---|---|---|---|---|',
-    `| recompute from no memberships | ${f0(first.people)} | ${f0(first.changes)} | ${f0(announced)} | ${f2(first.seconds)} | ${f0(first.people / first.seconds)} |`,
-    `| recompute again (nothing changes) | ${f0(second.people)} | ${f0(second.changes)} | 0 | ${f2(second.seconds)} | ${f0(second.people / second.seconds)} |`,
+    `Load average when it ended: ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min; other work on the machine shares its ${m.nproc} CPUs, so the process's own CPU seconds are shown next to the wall time).`,
+    '',
+    '| run | people | membership changes | audience events | wall s | CPU s of this process | people/s (wall) |',
+    '|---|---|---|---|---|---|---|',
+    `| recompute from no memberships | ${f0(first.people)} | ${f0(first.changes)} | ${f0(announced)} | ${f2(first.seconds)} | ${f2(firstCpu)} | ${f0(first.people / first.seconds)} |`,
+    `| recompute again (nothing changes) | ${f0(second.people)} | ${f0(second.changes)} | 0 | ${f2(second.seconds)} | ${f2(secondCpu)} | ${f0(second.people / second.seconds)} |`,
     '',
     `Sizes after: ${[...sizes].map(([id, n]) => `${id.slice(4)} ${f0(n)}`).join(', ')}.`,
     '',
     `Preview of an unsaved rule over all ${f0(PEOPLE)} people (POST /v1/segments/preview's work, without HTTP): ${REPEATS} runs each.`,
     '',
-    '| rule | size | median ms | min ms | max ms |',
-    '|---|---|---|---|---|',
-    ...previews.map((p) => `| ${p.label} | ${f0(p.size)} | ${median(p.ms)} | ${p.ms[0]} | ${p.ms.at(-1)} |`),
+    '| rule | size | median ms (wall) | min ms | max ms | median CPU ms of this process |',
+    '|---|---|---|---|---|---|',
+    ...previews.map((p) => `| ${p.label} | ${f0(p.size)} | ${median(p.ms)} | ${p.ms[0]} | ${p.ms.at(-1)} | ${median(p.cpus)} |`),
   ].join('\n')
   process.stdout.write(`${section}\n`)
   if (!args.dry) writeResults(section, 'segments')

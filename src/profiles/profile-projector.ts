@@ -70,7 +70,8 @@ export class ProfileProjector {
       const todo = unique.filter((e) => !seen.has(e.messageId))
       if (todo.length === 0) return null
       const graph = new IdentityGraph(tx, { limits: this.#settings.limits, loggedRefusals: this.#loggedRefusals })
-      const idsOf = new Map(todo.map((e) => [e.messageId, identifiersOf(e)]))
+      // Audience events name their person: no identifiers to resolve, no profile to load or write.
+      const idsOf = new Map(todo.map((e) => [e.messageId, AUDIENCE.has(e.kind) ? [] : identifiersOf(e)]))
       await graph.preload([...idsOf.values()].flat())
       const ctx = await this.#context(tx, todo, isSensitive)
       // Bulk reads of everyone this delivery touches, instead of a few queries per event.
@@ -81,7 +82,8 @@ export class ProfileProjector {
       for (const e of todo) {
         const attribution = await this.#attribute(graph, e, idsOf.get(e.messageId)!)
         rows.push({ messageId: e.messageId, personId: attribution?.personId ?? '', timestamp: e.timestamp })
-        if (attribution && !AUDIENCE.has(e.kind)) touched.add(attribution.root)
+        if (AUDIENCE.has(e.kind)) continue
+        if (attribution) touched.add(attribution.root)
         for (const gone of graph.removed) states.delete(gone)
         if (!attribution || graph.recompute.has(attribution.root)) continue
         const state = states.get(attribution.root) ?? (await this.#load(tx, attribution.root)) ?? emptyState(e.timestamp)

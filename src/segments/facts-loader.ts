@@ -50,7 +50,7 @@ export class StateNotLoaded extends Error {
  * One person's facts. The profile document is parsed on first use (most of a pass's cost at 100,000 people
  * is JSON): a rule on events alone never pays for it. `traits` and `memberOf` are filled by the pass.
  */
-class LoadedPersonFacts implements PersonFacts {
+export class LoadedPersonFacts implements PersonFacts {
   traits = new Map<string, unknown>()
   memberOf = new Set<string>()
   #doc: string | null
@@ -66,6 +66,8 @@ class LoadedPersonFacts implements PersonFacts {
     readonly rfm: RfmFact | null,
     readonly isSensitive: (path: string) => boolean,
     defaults: Record<string, boolean>,
+    /** The stated personalization consent from the profile's column (undefined: read the document). */
+    readonly stated?: boolean | null,
   ) {
     this.#doc = doc
     this.#defaults = defaults
@@ -80,6 +82,8 @@ class LoadedPersonFacts implements PersonFacts {
   }
 
   consents(purpose: string): boolean {
+    // The column holds what the document says (written together), without parsing it.
+    if (purpose === 'personalization' && this.stated !== undefined) return this.stated ?? (Object.hasOwn(this.#defaults, purpose) ? this.#defaults[purpose]! : false)
     return consentGiven(this.state, purpose, this.#defaults)
   }
 }
@@ -149,6 +153,31 @@ export class FactsLoader {
       out.set(row.personId, new LoadedPersonFacts(row.personId, row.state, events.get(row.personId) ?? [], items, predictions.get(row.personId) ?? null, rfm, isSensitive, defaults))
     }
     return out
+  }
+
+  /**
+   * The facts of everyone who has events the plan reads, found from the events' (kind, time) index instead of
+   * a scan of people, without profile documents; `empty(id)` gives anyone else's (no events). For previews of
+   * rules on events alone: everyone without such events gets one and the same answer.
+   */
+  async byEvents(plan: LoadPlan, now: number): Promise<{ facts: Map<string, LoadedPersonFacts>; empty: (personId: string, stated: boolean | null) => PersonFacts }> {
+    const isSensitive = await this.sensitivity()
+    const defaults = this.#consentDefaults()
+    const from = Number.isFinite(plan.lookbackMs) ? now - plan.lookbackMs : -Infinity
+    const rows = plan.lookbackMs > 0 ? await this.#store.readPeople((tx) => tx.attributedEventsSince(from, plan.kinds)) : []
+    const events = new Map<string, StoredEvent[]>()
+    for (const { personId, event } of rows) {
+      const list = events.get(personId)
+      if (list) list.push(event)
+      else events.set(personId, [event])
+    }
+    for (const list of events.values()) list.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq)
+    const items = await this.#items(rows.map((r) => r.event))
+    const stated = await this.#store.readPeople((tx) => tx.personalizationOf([...events.keys()]))
+    const facts = new Map<string, LoadedPersonFacts>()
+    // Only people with a profile count (events of a root without one are not a person of the population).
+    for (const [personId, list] of events) if (stated.has(personId)) facts.set(personId, new LoadedPersonFacts(personId, null, list, items, null, null, isSensitive, defaults, stated.get(personId)!))
+    return { facts, empty: (personId, consent) => new LoadedPersonFacts(personId, null, [], items, null, null, isSensitive, defaults, consent) }
   }
 
   async #items(events: readonly StoredEvent[]): Promise<Map<string, FactItem>> {

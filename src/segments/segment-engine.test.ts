@@ -165,8 +165,22 @@ describe('SegmentEngine', () => {
     const preview = await h.engine.preview({ event: { kind: 'order_completed', where: [{ path: 'revenue', gte: 100 }] } }, { sample: 1 })
     assert.equal(preview.size, 2)
     assert.equal(preview.population, 4)
+    assert.equal(preview.size, 2)
     assert.equal(preview.sample.length, 1)
     assert.ok([await h.personOf('max'), await h.personOf('ned')].includes(preview.sample[0]!))
+    // Rules on events alone are answered from the events' index; the same rule with a condition that holds for
+    // everyone on the profile goes through the scan of people: both give the same answer.
+    await h.send([{ type: 'identify', userId: 'pat', traits: { consent: { personalization: false } } }, { type: 'identify', userId: 'quin', traits: { consent: { personalization: false } } }])
+    await h.send([view('pat', 'shoe-1')])
+    const inferred = { event: { kind: 'product_viewed', item: { category: 'Shoes' } } }
+    for (const rule of [{ not: { event: { kind: 'order_completed', where: [{ path: 'revenue', gte: 100 }] } } }, { event: { kind: 'product_viewed', within: '1d' } }, inferred, { not: inferred }]) {
+      const fast = await h.engine.preview(rule, { sample: 10 })
+      const scanned = await h.engine.preview({ all: [rule, { profile: { orders: { gte: 0 } } }] }, { sample: 10 })
+      assert.deepEqual({ ...fast, ms: 0, sample: [...fast.sample].sort() }, { ...scanned, ms: 0, sample: [...scanned.sample].sort() })
+    }
+    assert.equal((await h.engine.preview({ not: { event: { kind: 'order_completed', where: [{ path: 'revenue', gte: 100 }] } } }, { sample: 10 })).size, 4)
+    assert.equal((await h.engine.preview(inferred, { sample: 10 })).size, 1, 'oz viewed shoes with consent; pat without')
+    assert.equal((await h.engine.preview({ not: inferred }, { sample: 10 })).size, 3, 'lu, max, ned: an inferred rule is false without consent (pat, quin), negated or not')
     await assert.rejects(h.engine.preview({ all: [{ event: { kind: 'order_completed', within: 'soon' } }] }, { sample: 1 }), (e: Error & { field?: string }) => {
       assert.match(e.field ?? '', /^rule\.all\[0\]\.event\.within/)
       return true

@@ -14,11 +14,11 @@ import { createHash } from 'node:crypto'
 import { AttuneError, type EventRecord } from '../core/index.ts'
 import type { ProfileRow, Store } from '../storage/index.ts'
 import { audienceEvent, type AudienceIds } from './audience-events.ts'
-import { compileSegment } from './compile-segment.ts'
+import { type CompiledSegment, compileSegment } from './compile-segment.ts'
 import { compileTrait } from './compile-trait.ts'
 import { type Compiled, type Definitions, evaluatePeople } from './evaluation-pass.ts'
 import { evaluationOrder, ReferenceCycleError } from './evaluation-order.ts'
-import { FactsLoader, planOf, StateNotLoaded } from './facts-loader.ts'
+import { FactsLoader, type LoadPlan, planOf, StateNotLoaded } from './facts-loader.ts'
 import { checkSegmentRule } from './rule-check.ts'
 
 export interface SegmentEngineOptions {
@@ -161,6 +161,12 @@ export class SegmentEngine {
     // profile document: the scan then reads ids only (the documents are most of the cost).
     const isSensitive = await this.#loader.sensitivity()
     let light = !mentions(rule, 'profile') && !compiled.inferred && !compiled.needs.rfm && !compiled.categories.some(isSensitive)
+    // Inferred interests are fine here: the stated personalization consent comes from the profiles' column.
+    const onEvents = !mentions(rule, 'profile') && !compiled.needs.rfm && !compiled.categories.some(isSensitive)
+    if (onEvents && !readsStored && !compiled.needs.prediction && (Number.isFinite(plan.lookbackMs) || plan.kinds !== null)) {
+      const result = await this.#previewByEvents(compiled, plan, now, opts.sample)
+      return { ...result, ms: Math.round(performance.now() - started) }
+    }
     let size = 0
     let population = 0
     const sample: string[] = []
@@ -197,6 +203,44 @@ export class SegmentEngine {
       if (ids.length < pageSize) break
     }
     return { size, population, sample, ms: Math.round(performance.now() - started) }
+  }
+
+  /**
+   * A rule on events alone: only the people with events it reads are evaluated one by one (from the events'
+   * index); everyone else has no such events, so one evaluation answers for all of them.
+   */
+  async #previewByEvents(compiled: CompiledSegment, plan: LoadPlan, now: number, sampleSize: number): Promise<Omit<PreviewResult, 'ms'>> {
+    const { facts, empty } = await this.#loader.byEvents(plan, now)
+    const counts = await this.#store.readPeople((tx) => tx.countProfiles())
+    const byDefault = this.#options.consentDefaults().personalization === true
+    const inside: string[] = []
+    let consentingWithEvents = 0
+    for (const [personId, f] of facts) {
+      if (f.consents('personalization')) consentingWithEvents += 1
+      if (compiled.evaluate(f, now).value) inside.push(personId)
+    }
+    inside.sort()
+    // Everyone else has none of the events the rule reads: one answer with consent, one without.
+    const consenting = counts.granted + (byDefault ? counts.profiles - counts.granted - counts.refused : 0) - consentingWithEvents
+    const rest = counts.profiles - facts.size
+    const withConsent = compiled.evaluate(empty('', true), now).value
+    const withoutConsent = compiled.evaluate(empty('', false), now).value
+    const size = inside.length + (withConsent ? consenting : 0) + (withoutConsent ? rest - consenting : 0)
+    const sample = inside.slice(0, sampleSize)
+    if (withConsent || withoutConsent) {
+      // The rest of the sample from the people without events, in id order.
+      for (let after = ''; sample.length < sampleSize; ) {
+        const ids = await this.#store.readPeople((tx) => tx.profileIdsAfter(after, 1000))
+        if (ids.length === 0) break
+        const stated = await this.#store.readPeople((tx) => tx.personalizationOf(ids.filter((id) => !facts.has(id))))
+        for (const [id, s] of stated) {
+          const consent = s ?? byDefault
+          if ((consent ? withConsent : withoutConsent) && sample.length < sampleSize) sample.push(id)
+        }
+        after = ids.at(-1)!
+      }
+    }
+    return { size, population: counts.profiles, sample }
   }
 
   /** The segments a person is in now (enabled ones), with when they entered. */

@@ -166,6 +166,35 @@ export class KyselyPeopleTx implements PeopleTx {
     return out.sort((a, b) => a.event.seq - b.event.seq)
   }
 
+  async attributedEventsSince(from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]> {
+    if (kinds !== null && kinds.length === 0) return []
+    let q = this.#db
+      .selectFrom('events')
+      .innerJoin('person_events', 'person_events.message_id', 'events.message_id')
+      .innerJoin('people', 'people.id', 'person_events.person_id')
+      .selectAll('events')
+      .select(sql<string>`coalesce(people.merged_into, people.id)`.as('root'))
+    if (Number.isFinite(from)) q = q.where('events.timestamp', '>=', from)
+    if (kinds !== null) q = q.where('events.kind', 'in', [...kinds])
+    const rows = await q.execute()
+    return rows.map((r) => ({ personId: r.root, event: rowToEvent(r) })).sort((a, b) => a.event.seq - b.event.seq)
+  }
+
+  async countProfiles(): Promise<{ profiles: number; granted: number; refused: number }> {
+    const rows = await this.#db.selectFrom('profiles').select(['personalization', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('personalization').execute()
+    const n = (v: number | null) => Number(rows.find((r) => (r.personalization === null ? null : Number(r.personalization)) === v)?.n ?? 0)
+    return { profiles: rows.reduce((s, r) => s + Number(r.n), 0), granted: n(1), refused: n(0) }
+  }
+
+  async personalizationOf(personIds: readonly string[]): Promise<Map<string, boolean | null>> {
+    const out = new Map<string, boolean | null>()
+    for (const part of chunks([...new Set(personIds)])) {
+      const rows = await this.#db.selectFrom('profiles').select(['person_id', 'personalization']).where('person_id', 'in', part).execute()
+      for (const r of rows) out.set(r.person_id, r.personalization === null ? null : Number(r.personalization) === 1)
+    }
+    return out
+  }
+
   async profileIdsAfter(afterPersonId: string, limit: number): Promise<string[]> {
     const rows = await this.#db.selectFrom('profiles').select('person_id').where('person_id', '>', afterPersonId).orderBy('person_id').limit(limit).execute()
     return rows.map((r) => r.person_id)

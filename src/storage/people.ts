@@ -80,6 +80,15 @@ export interface PeopleTx {
    */
   recentEventsInRange(first: string, last: string, extra: readonly string[], from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]>
   getProfiles(personIds: readonly string[]): Promise<ProfileRow[]>
+  /**
+   * Every event of these kinds (null: all) with event time at or after `from`, each with the root person it is
+   * attributed to now, by the events' (kind, time) index: what a preview of a rule on events alone reads.
+   */
+  attributedEventsSince(from: number, kinds: readonly EventKind[] | null): Promise<{ personId: string; event: StoredEvent }[]>
+  /** Profiles, and how many of them stated personalization consent granted / refused (the rest follow the default). */
+  countProfiles(): Promise<{ profiles: number; granted: number; refused: number }>
+  /** The stated personalization consent of these people (null: never stated), from the profiles' column. */
+  personalizationOf(personIds: readonly string[]): Promise<Map<string, boolean | null>>
   /** Root person ids with a profile after `afterPersonId`, in id order (a scan that reads no documents). */
   profileIdsAfter(afterPersonId: string, limit: number): Promise<string[]>
   /** Orders, revenue and last order time of every profile with at least one order. */
