@@ -85,6 +85,12 @@ describe('segments API', () => {
     assert.equal(new Set(members.map((m) => m.personId)).size, members.length, 'pages neither repeat nor skip')
     assert.ok(members.every((m) => m.identifier?.type === 'user_id'))
     assert.equal(await sizeOf(created.body.id), members.length)
+    const sizes = await api.secret('GET', `/v1/segments/${created.body.id}/sizes`)
+    assert.equal(sizes.status, 200, JSON.stringify(sizes.body))
+    assert.equal(Date.parse(sizes.body.to) - Date.parse(sizes.body.from), 30 * 864e5)
+    assert.deepEqual(sizes.body.data.at(-1), { day: new Date(Math.floor(Date.now() / 864e5) * 864e5).toISOString(), size: members.length, entered: members.length, exited: 0 })
+    assertError(await api.secret('GET', `/v1/segments/${created.body.id}/sizes?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z`), 400, 'invalid_field', 'from')
+    assertError(await api.secret('GET', `/v1/segments/${created.body.id}/members?cursor=not-ours`), 400, 'invalid_field', 'cursor')
   })
 
   it('refuses a bad rule with 400 naming the field inside it', async () => {
@@ -188,6 +194,33 @@ describe('segments API', () => {
     assert.equal(person.computedTraits[trait.body.key], 1)
     const viewer = await api.secret('GET', `/v1/people/${encodeURIComponent(viewersOnly[0]!)}`)
     assert.ok(!viewer.body.segments.some((s: { id: string }) => s.id === segment.body.id))
+  })
+
+  it('versions computed traits too; one a segment reads cannot go; a deleted one takes its values with it', async () => {
+    const trait = await post('/v1/traits', { key: `${tag}_orders`.toLowerCase(), name: 'Orders', definition: { type: 'counter', event: { kind: 'order_completed' } } })
+    assert.equal(trait.status, 201, JSON.stringify(trait.body))
+    assert.equal(trait.body.kind, 'trait')
+    assert.equal('size' in trait.body, false)
+    const v2 = await api.secret('PUT', `/v1/traits/${trait.body.id}`, { expectedVersion: 1, definition: { type: 'counter', event: { kind: 'order_completed' }, within: '365d' } })
+    assert.equal(v2.status, 200, JSON.stringify(v2.body))
+    assertError(await api.secret('PUT', `/v1/traits/${trait.body.id}`, { expectedVersion: 1, name: 'stale' }), 409, 'conflict', 'expectedVersion')
+    assert.deepEqual((await api.secret('GET', `/v1/traits/${trait.body.id}/versions`)).body.data.map((v: { version: number }) => v.version), [2, 1])
+    // A trait id is not a segment id, and the other way round.
+    assertError(await api.secret('GET', `/v1/segments/${trait.body.id}`), 404, 'not_found')
+    assert.ok((await api.secret('GET', '/v1/traits')).body.data.some((t: { id: string }) => t.id === trait.body.id))
+    const reader = await post('/v1/segments', { name: `Two orders ${tag}`, definition: { computed: { key: trait.body.key, gte: 2 } } })
+    assert.equal(reader.status, 201, JSON.stringify(reader.body))
+    assertError(await api.secret('DELETE', `/v1/traits/${trait.body.id}`), 409, 'conflict')
+    assert.equal((await api.secret('DELETE', `/v1/segments/${reader.body.id}`)).status, 204)
+    const person = await waitForValue('the trait value', async () => {
+      const p = await api.secret('GET', `/v1/people/${encodeURIComponent(buyers[2]!)}`)
+      return p.body.computedTraits?.[trait.body.key] === 1 ? p.body : undefined
+    }, 15_000)
+    assert.equal((await api.secret('DELETE', `/v1/traits/${trait.body.id}`)).status, 204)
+    assertError(await api.secret('GET', `/v1/traits/${trait.body.id}`), 404, 'not_found')
+    const after = await api.secret('GET', `/v1/people/${encodeURIComponent(buyers[2]!)}`)
+    assert.equal(after.body.computedTraits[trait.body.key], undefined)
+    assert.ok(!(await server.engine.store.segmentMembers.traitsOf(person.id)).some((t) => t.traitId === trait.body.id))
   })
 
   it('deletes a segment with its members, and a person no longer lists it', async () => {

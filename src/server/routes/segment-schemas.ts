@@ -111,7 +111,7 @@ export const SegmentSizePoint = Type.Object({
 export const SegmentSizes = Type.Object({
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' }),
-  data: Type.Array(SegmentSizePoint, { description: 'One point per day that has one, oldest first.' }),
+  data: Type.Array(SegmentSizePoint, { description: 'One point per UTC day, oldest first.' }),
 })
 export type SegmentSizes = Static<typeof SegmentSizes>
 
