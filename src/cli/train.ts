@@ -16,7 +16,7 @@ export async function train(options: { json?: boolean }): Promise<void> {
       return
     }
     const started = Date.now()
-    const done = await runVersion(engine.store, version, profileSettings(config), { threads: config.trainThreads })
+    const done = await runVersion(engine.store, version, profileSettings(config), { threads: config.trainThreads, clv: { minRepeatBuyers: config.clvMinRepeatBuyers, minDays: config.clvMinDays } })
     if (options.json) process.stdout.write(`${JSON.stringify(done)}\n`)
     else if (done.status === 'ready') {
       const s = done.summary as { people?: number; items?: number; interactions?: number; validation?: { metrics?: Record<string, { ndcg: number; recall: number }> } | null }

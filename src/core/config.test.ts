@@ -36,6 +36,7 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({}, { ATTUNE_HEADERS_TIMEOUT_MS: '40000' }), /ATTUNE_HEADERS_TIMEOUT_MS must be an integer from 1 to 30000/)
     assert.throws(() => loadConfig({}, { ATTUNE_TRUST_PROXY: 'the proxy' }), /ATTUNE_TRUST_PROXY must be/)
     assert.throws(() => loadConfig({}, { ATTUNE_METRICS_PORT: '0' }), /ATTUNE_METRICS_PORT must be an integer from 1 to 65535/)
+    assert.throws(() => loadConfig({}, { ATTUNE_CLV_MIN_REPEAT_BUYERS: '0' }), /ATTUNE_CLV_MIN_REPEAT_BUYERS must be an integer from 1/)
   })
 
   it('documents every environment variable it reads in docs/config.md', () => {

@@ -102,6 +102,10 @@ export interface Config {
   readonly consentDefaults: Record<string, boolean>
   /** Most identifiers of a type one person may hold (`ATTUNE_IDENTITY_LIMITS`, e.g. "anonymous_id=200,email=5"). */
   readonly identityLimits: Record<string, number>
+  /** Repeat buyers the CLV models need; fewer: RFM percentiles (`ATTUNE_CLV_MIN_REPEAT_BUYERS`, default 500). */
+  readonly clvMinRepeatBuyers: number
+  /** Days of orders the CLV models need (`ATTUNE_CLV_MIN_DAYS`, default 180). */
+  readonly clvMinDays: number
   /** Minutes between scheduled trainings (`ATTUNE_TRAIN_INTERVAL_MINUTES`, default 60; 0 = only on demand). */
   readonly trainIntervalMinutes: number
   /** Threads a training run uses (`ATTUNE_TRAIN_THREADS`, default: all cores). */
@@ -250,6 +254,8 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
       sensitive: false,
       ...pairsSetting(env, 'ATTUNE_CONSENT_DEFAULTS', null, (v) => (v === 'granted' ? true : v === 'denied' ? false : undefined), 'granted|denied'),
     },
+    clvMinRepeatBuyers: intSetting(env, 'ATTUNE_CLV_MIN_REPEAT_BUYERS', 500, 1, 1_000_000_000),
+    clvMinDays: intSetting(env, 'ATTUNE_CLV_MIN_DAYS', 180, 1, 36_500),
     trainIntervalMinutes: intSetting(env, 'ATTUNE_TRAIN_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
     trainThreads: intSetting(env, 'ATTUNE_TRAIN_THREADS', os.availableParallelism(), 1, 64),
     builtInSegments: ['true', '1'].includes(choice(env, 'ATTUNE_BUILT_IN_SEGMENTS', ['true', 'false', '1', '0'], 'true')),

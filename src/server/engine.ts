@@ -103,7 +103,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
     const settings = profileSettings(config, live)
     const projector = new ProfileProjector(store, hot, settings)
     const models = new ModelRegistry(store)
-    const trainer = new Trainer(store, config, settings, { threads: config.trainThreads })
+    const trainer = new Trainer(store, config, settings, { threads: config.trainThreads, clv: { minRepeatBuyers: config.clvMinRepeatBuyers, minDays: config.clvMinDays } })
     let keyRefresh: NodeJS.Timeout | null = null
     let keyUses: NodeJS.Timeout | null = null
     const recordKeyUses = () => store.settings.recordKeyUses(ring.takeUses())

@@ -151,7 +151,7 @@ export interface SegmentMemberStore {
 /** A person's predicted value from the CLV model of the last training run (BG/NBD + Gamma-Gamma). */
 export interface PredictionRecord {
   personId: string
-  /** 'bgnbd' when the model was fitted; 'rfm' when data was below the minimums (then only `percentile` is set, from historical value). */
+  /** 'bgnbd' when the model was fitted; 'rfm' when data was below the minimums (then only `percentile` is set, from recency, frequency and total spend: docs/clv.md). */
   method: 'bgnbd' | 'rfm'
   probabilityAlive: number | null
   expectedOrders90: number | null

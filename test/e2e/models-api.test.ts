@@ -102,12 +102,16 @@ describe('models API', () => {
 
   it('attune train trains in the foreground on the same store and activates the version', async () => {
     await server.stop()
-    const child = spawnAttune(['train', '--json'], { ATTUNE_DATA_DIR: server.dataDir, ATTUNE_DATABASE_URL: '', ATTUNE_REDIS_URL: '', ATTUNE_NATS_URL: '' })
+    // The CLV minimums are settings: lowered, this small shop gets BG/NBD instead of RFM percentiles.
+    const child = spawnAttune(['train', '--json'], { ATTUNE_DATA_DIR: server.dataDir, ATTUNE_DATABASE_URL: '', ATTUNE_REDIS_URL: '', ATTUNE_NATS_URL: '', ATTUNE_CLV_MIN_REPEAT_BUYERS: '5', ATTUNE_CLV_MIN_DAYS: '10' })
     assert.equal(await child.exited, 0, child.output())
     const version = JSON.parse(child.output().trim().split('\n').at(-1)!)
     assert.equal(version.status, 'ready')
     assert.equal(version.active, true)
     assert.equal(version.reason, 'cli')
     assert.ok(version.summary.validation.metrics['also-bought'], 'per-strategy metrics next to bestsellers')
+    assert.equal(version.summary.clv.method, 'bgnbd', version.summary.clv.note)
+    assert.equal(version.summary.clv.unit, 'days')
+    assert.ok(version.summary.clv.bgnbd.r > 0 && version.summary.clv.fitSeconds >= 0)
   })
 })

@@ -40,6 +40,15 @@ describe('BG/NBD formulas', () => {
     }
   })
 
+  it('matches when a + b < 1, where ₂F₁’s c is negative for one-time buyers and ₂F₁ itself is negative', () => {
+    const p = { r: 0.5, alpha: 10, a: 0.3, b: 0.5 }
+    for (const [x, tx, T, next90, next365] of REFERENCE.bgnbdSmallAB) {
+      near(conditionalExpectedPurchases(p, 90, x, tx, T), next90, 1e-10, `E[90](${x})`)
+      near(conditionalExpectedPurchases(p, 365, x, tx, T), next365, 1e-10, `E[365](${x})`)
+    }
+    for (const [t, expected] of REFERENCE.unconditionalSmallAB) near(expectedPurchases(p, t), expected, 1e-10, `E[X(${t})]`)
+  })
+
   it('unconditional E[X(t)] matches, and equals the conditional expectation of a customer just acquired', () => {
     for (const [t, expected] of REFERENCE.unconditionalWeeks) near(expectedPurchases(CDNOW, t), expected, 1e-10, `E[X(${t})]`)
     near(conditionalExpectedPurchases(CDNOW, 39, 0, 0, 0), expectedPurchases(CDNOW, 39), 1e-12)

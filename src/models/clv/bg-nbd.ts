@@ -5,7 +5,7 @@
  * purchases), t_x (time of the last one since the first purchase) and T (time since the first purchase),
  * in one time unit throughout (days here). Formulas as in lifetimes' `BetaGeoFitter`.
  */
-import { lnGamma, lnHyp2f1, logAddExp } from './special-functions.ts'
+import { lnGamma, logAddExp, signedLnHyp2f1 } from './special-functions.ts'
 
 export interface BgNbdParams {
   r: number
@@ -28,6 +28,12 @@ export function bgNbdLogLikelihood(p: BgNbdParams, x: number, tx: number, T: num
 /** (a + b + x − 1)/(a − 1) and the bracket both change sign at a = 1; their ratio is smooth there. */
 const offOne = (a: number) => (Math.abs(a - 1) < 1e-7 ? 1 + 1e-7 : a)
 
+/** 1 − e^lnScale · ₂F₁ for ₂F₁ given as (ln|value|, sign); NaN when ₂F₁ did not converge. */
+function oneMinusScaled(lnScale: number, hyp: { log: number; sign: number }): number {
+  if (hyp.sign === 0) return Number.NaN
+  return hyp.sign > 0 ? -Math.expm1(lnScale + hyp.log) : 1 + Math.exp(lnScale + hyp.log)
+}
+
 /** P(alive at T | x, t_x, T): 1 for customers without repeat purchases (the model's convention). */
 export function probabilityAlive(p: BgNbdParams, x: number, tx: number, T: number): number {
   if (x === 0) return 1
@@ -46,10 +52,8 @@ export function conditionalExpectedPurchases(p: BgNbdParams, t: number, x: numbe
   const { r, alpha, b } = p
   const a = offOne(p.a)
   const z = t / (alpha + T + t)
-  const lnHyp = lnHyp2f1(r + x, b + x, a + b + x - 1, z)
   // (1 − ((α+T)/(α+T+t))^(r+x) · ₂F₁): the product in logs, as ₂F₁ alone can overflow.
-  const lnPower = (r + x) * Math.log1p(-z)
-  const second = -Math.expm1(lnPower + lnHyp)
+  const second = oneMinusScaled((r + x) * Math.log1p(-z), signedLnHyp2f1(r + x, b + x, a + b + x - 1, z))
   const first = (a + b + x - 1) / (a - 1)
   const numerator = first * second
   if (x === 0) return numerator
@@ -63,6 +67,5 @@ export function expectedPurchases(p: BgNbdParams, t: number): number {
   const { r, alpha, b } = p
   const a = offOne(p.a)
   const z = t / (alpha + t)
-  const lnHyp = lnHyp2f1(r, b, a + b - 1, z)
-  return ((a + b - 1) / (a - 1)) * -Math.expm1(r * Math.log1p(-z) + lnHyp)
+  return ((a + b - 1) / (a - 1)) * oneMinusScaled(r * Math.log1p(-z), signedLnHyp2f1(r, b, a + b - 1, z))
 }

@@ -11,4 +11,4 @@ export { conditionalExpectedSpend, gammaGammaLogLikelihood, type GammaGammaParam
 export { minimize, type MinimizeOptions, type MinimizeResult } from './nelder-mead.ts'
 export { type ClvPrediction, expectedSpend, midRankPercentiles, predictClv, type PredictOptions, rfmPercentiles } from './predict-clv.ts'
 export { gammaVariate, seededRandom, simulateClv, type SimulationOptions } from './simulate-clv.ts'
-export { lnGamma, lnHyp2f1, logAddExp, pearson } from './special-functions.ts'
+export { lnGamma, lnHyp2f1, logAddExp, pearson, signedLnHyp2f1 } from './special-functions.ts'

@@ -26,6 +26,10 @@ HYP2F1_AT = [
     (0.8, 1.2, 30.0, 0.97),
     (600.243, 602.426, 602.219, 0.75),
 ]
+# c < 0 (BG/NBD with a + b < 1 and x = 0): ₂F₁ is negative here; [a, b, c, z, ln|value|, sign].
+HYP2F1_SIGNED_AT = [(0.5, 0.5, -0.2, 0.45), (0.5, 0.5, -0.2, 0.818), (1.5, 1.5, 0.8, 0.9)]
+SMALL_AB = dict(r=0.5, alpha=10.0, a=0.3, b=0.5)
+SMALL_AB_CASES = [(0, 0.0, 100.0), (1, 50.0, 100.0), (4, 90.0, 100.0)]
 
 CDNOW_WEEKS = dict(r=0.243, alpha=4.414, a=0.793, b=2.426)
 DAYS = dict(r=0.55, alpha=60.0, a=0.4, b=3.1)
@@ -70,6 +74,12 @@ def unconditional(p, t):
     r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
     hyp = special.hyp2f1(r, b, a + b - 1, t / (alpha + t))
     return float((a + b - 1) / (a - 1) * (1 - ((alpha / (alpha + t)) ** r) * hyp))
+
+
+def unconditional_mp(p, t):
+    r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
+    hyp = mpmath.hyp2f1(r, b, a + b - 1, mpmath.mpf(t) / (alpha + t))
+    return (a + b - 1) / (a - 1) * (1 - mpmath.power(mpmath.mpf(alpha) / (alpha + t), r) * hyp)
 
 
 def gg_ll(g, x, m):
@@ -129,6 +139,9 @@ def main():
             [x, tx, T, ll(DAYS, x, tx, T), alive(DAYS, x, tx, T), conditional(DAYS, 90, x, tx, T), conditional(DAYS, 365, x, tx, T)]
             for x, tx, T in BGNBD_DAY_CASES
         ],
+        "lnHyp2f1Signed": [[a, b, c, z, float(mpmath.log(abs(mpmath.hyp2f1(a, b, c, z)))), int(mpmath.sign(mpmath.hyp2f1(a, b, c, z)))] for a, b, c, z in HYP2F1_SIGNED_AT],
+        "bgnbdSmallAB": [[x, tx, T, conditional(SMALL_AB, 90, x, tx, T), conditional(SMALL_AB, 365, x, tx, T)] for x, tx, T in SMALL_AB_CASES],
+        "unconditionalSmallAB": [[t, float(unconditional_mp(SMALL_AB, t))] for t in [90.0, 365.0]],
         "unconditionalWeeks": [[t, unconditional(CDNOW_WEEKS, t)] for t in [1.0, 39.0, 78.0]],
         "clv12": [[x, tx, T, m, clv12(DAYS, GG, x, tx, T, m)] for x, tx, T, m in CLV_CASES],
         "gammaGamma": [[x, m, gg_ll(GG, x, m), GG["p"] * (GG["v"] + x * m) / (GG["p"] * x + GG["q"] - 1)] for x, m in GG_CASES],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { REFERENCE } from './reference-values.ts'
-import { lnGamma, lnHyp2f1, logAddExp, pearson } from './special-functions.ts'
+import { lnGamma, lnHyp2f1, logAddExp, pearson, signedLnHyp2f1 } from './special-functions.ts'
 
 /** |actual − expected| ≤ absolute + relative·|expected|. */
 function near(actual: number, expected: number, relative: number, absolute = 0, label = '') {
@@ -47,11 +47,23 @@ describe('lnHyp2f1', () => {
     near(lnHyp2f1(c - a, c - b, c, z) + (c - a - b) * Math.log1p(-z), lnHyp2f1(a, b, c, z), 1e-12)
   })
 
-  it('is 0 at z = 0 and NaN outside 0 ≤ z < 1 or for c ≤ 0, or when the series cannot converge in its budget', () => {
+  it('signed: negative values for c < 0 (BG/NBD with a + b < 1) match mpmath, and c = 0, −1, … are poles', () => {
+    for (const [a, b, c, z, log, sign] of REFERENCE.lnHyp2f1Signed) {
+      const got = signedLnHyp2f1(a, b, c, z)
+      assert.equal(got.sign, sign, `sign of ₂F₁(${a}, ${b}; ${c}; ${z})`)
+      near(got.log, log, 1e-12, 1e-14, `ln|₂F₁(${a}, ${b}; ${c}; ${z})|`)
+    }
+    assert.ok(Number.isNaN(lnHyp2f1(0.5, 0.5, -0.2, 0.45)), 'the positive-only form refuses a negative value')
+    assert.equal(signedLnHyp2f1(1, 1, -1, 0.5).sign, 0)
+    assert.equal(signedLnHyp2f1(1, 1, 0, 0.5).sign, 0)
+  })
+
+  it('is 0 at z = 0 and NaN outside 0 ≤ z < 1 or at the poles c = 0, −2, or when the series cannot converge in its budget', () => {
     assert.equal(lnHyp2f1(2, 3, 4, 0), 0)
     assert.ok(Number.isNaN(lnHyp2f1(2, 3, 4, 1)))
     assert.ok(Number.isNaN(lnHyp2f1(2, 3, 4, -0.1)))
     assert.ok(Number.isNaN(lnHyp2f1(2, 3, 0, 0.5)))
+    assert.ok(Number.isNaN(lnHyp2f1(2, 3, -2, 0.5)))
     assert.ok(Number.isNaN(lnHyp2f1(2.5, 3.5, 4.2, 0.999, { maxTerms: 100 })))
   })
 })

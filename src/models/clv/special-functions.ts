@@ -75,9 +75,9 @@ function seriesLog(a: number, b: number, c: number, z: number, options: Hyp2f1Op
       offset += LN_RESCALE
     }
     if (term === 0) return { log: Math.log(Math.abs(sum)) + offset, sign: Math.sign(sum) }
-    // Past every sign change of (a+n) and (b+n), the ratios move monotonically towards z, so
+    // Past every sign change of (a+n), (b+n) and (c+n), the ratios move monotonically towards z, so
     // max(|ratio|, z) bounds all that follow and the tail is below |term|·r/(1−r).
-    if (n + 1 + a > 0 && n + 1 + b > 0) {
+    if (n + 1 + a > 0 && n + 1 + b > 0 && n + 1 + c > 0) {
       const r = Math.max(Math.abs(ratio), z)
       if (r < 1 && (Math.abs(term) * r) / (1 - r) <= tolerance * Math.abs(sum)) return { log: Math.log(Math.abs(sum)) + offset, sign: Math.sign(sum) }
     }
@@ -85,22 +85,35 @@ function seriesLog(a: number, b: number, c: number, z: number, options: Hyp2f1Op
   return { log: Number.NaN, sign: 0 }
 }
 
+/** c = 0, −1, −2, …: the series' denominators vanish. */
+const poleAt = (c: number) => c <= 0 && Number.isInteger(c)
+
 /**
- * ln ₂F₁(a, b; c; z) for c > 0 and 0 ≤ z < 1, when the function is positive (as in BG/NBD, where
- * a, b, c > 0). The direct series first; when it overflows, does not converge or loses its sign to
- * cancellation, Euler's transformation ₂F₁(a, b; c; z) = (1 − z)^(c−a−b) ₂F₁(c−a, c−b; c; z), the
- * same fallback lifetimes uses. NaN when neither converges.
+ * ₂F₁(a, b; c; z) for 0 ≤ z < 1 as ln|value| and its sign, for any c but 0, −1, −2, … (BG/NBD's
+ * c = a + b + x − 1 is negative when a + b < 1 and x = 0, and ₂F₁ can then be negative). The direct
+ * series first; when it overflows or does not converge, Euler's transformation
+ * ₂F₁(a, b; c; z) = (1 − z)^(c−a−b) ₂F₁(c−a, c−b; c; z), the same fallback lifetimes uses. NaN (sign 0)
+ * when neither converges.
+ */
+export function signedLnHyp2f1(a: number, b: number, c: number, z: number, options: Hyp2f1Options = {}): { log: number; sign: number } {
+  if (!(z >= 0 && z < 1) || poleAt(c) || Number.isNaN(c)) return { log: Number.NaN, sign: 0 }
+  if (z === 0) return { log: 0, sign: 1 }
+  const direct = seriesLog(a, b, c, z, options)
+  if (Number.isFinite(direct.log) && direct.sign !== 0) return direct
+  const euler = seriesLog(c - a, c - b, c, z, options)
+  if (Number.isFinite(euler.log) && euler.sign !== 0) return { log: euler.log + (c - a - b) * Math.log1p(-z), sign: euler.sign }
+  return { log: Number.NaN, sign: 0 }
+}
+
+/**
+ * ln ₂F₁(a, b; c; z) where the function is positive (as for a, b, c > 0); NaN where it is not, or
+ * where neither form converges (see `signedLnHyp2f1`).
  *
  * @example Math.exp(lnHyp2f1(1, 1, 2, 0.5)) // −ln(1 − 0.5) / 0.5 = 1.3862943611198906
  */
 export function lnHyp2f1(a: number, b: number, c: number, z: number, options: Hyp2f1Options = {}): number {
-  if (!(z >= 0 && z < 1) || !(c > 0)) return Number.NaN
-  if (z === 0) return 0
-  const direct = seriesLog(a, b, c, z, options)
-  if (Number.isFinite(direct.log) && direct.sign > 0) return direct.log
-  const euler = seriesLog(c - a, c - b, c, z, options)
-  if (Number.isFinite(euler.log) && euler.sign > 0) return euler.log + (c - a - b) * Math.log1p(-z)
-  return Number.NaN
+  const { log, sign } = signedLnHyp2f1(a, b, c, z, options)
+  return sign > 0 ? log : Number.NaN
 }
 
 /** Pearson's correlation of two equally long samples (NaN with fewer than two points or no spread). */

@@ -140,6 +140,8 @@ const FIELDS: { readonly [K in keyof Config]-?: { env: string | null; shown: Sho
   affinityWeights: { env: 'ATTUNE_AFFINITY_WEIGHTS', shown: 'plain' },
   consentDefaults: { env: 'ATTUNE_CONSENT_DEFAULTS', shown: 'plain' },
   identityLimits: { env: 'ATTUNE_IDENTITY_LIMITS', shown: 'plain' },
+  clvMinRepeatBuyers: { env: 'ATTUNE_CLV_MIN_REPEAT_BUYERS', shown: 'plain' },
+  clvMinDays: { env: 'ATTUNE_CLV_MIN_DAYS', shown: 'plain' },
   trainIntervalMinutes: { env: 'ATTUNE_TRAIN_INTERVAL_MINUTES', shown: 'plain' },
   trainThreads: { env: 'ATTUNE_TRAIN_THREADS', shown: 'plain' },
   builtInSegments: { env: 'ATTUNE_BUILT_IN_SEGMENTS', shown: 'plain' },
