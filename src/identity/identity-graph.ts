@@ -89,6 +89,11 @@ export class IdentityGraph {
   }
 
   /** Whether a person node exists. */
+  /** Loads these person nodes (and their roots) in bulk, so later lookups of them cost no query. */
+  async preloadPeople(personIds: readonly string[]): Promise<void> {
+    await this.#loadPeople(personIds.filter((id) => id !== ''))
+  }
+
   async lookupPerson(personId: string): Promise<boolean> {
     if (personId === '') return false
     await this.#loadPeople([personId])

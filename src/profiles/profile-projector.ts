@@ -73,6 +73,8 @@ export class ProfileProjector {
       // Audience events name their person: no identifiers to resolve, no profile to load or write.
       const idsOf = new Map(todo.map((e) => [e.messageId, AUDIENCE.has(e.kind) ? [] : identifiersOf(e)]))
       await graph.preload([...idsOf.values()].flat())
+      // The people audience events name, in one read (a recompute announces thousands at once).
+      await graph.preloadPeople(todo.filter((e) => AUDIENCE.has(e.kind)).map((e) => String((e.message.properties as Record<string, unknown> | undefined)?.person_id ?? '')))
       const ctx = await this.#context(tx, todo, isSensitive)
       // Bulk reads of everyone this delivery touches, instead of a few queries per event.
       const states = new Map<string, ProfileState>()

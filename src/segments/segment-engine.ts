@@ -34,6 +34,11 @@ export interface SegmentEngineOptions {
   pageSize?: number
   /** Told of definitions that do not compile and of failed timer runs. */
   onError?: (error: unknown) => void
+  /**
+   * Whether `reload` evaluates everyone after a definition change (default true). An API node's engine, which
+   * only answers reads and previews, passes false; `start` (the worker's) turns it on.
+   */
+  evaluateOnReload?: boolean
 }
 
 export interface RecomputeResult {
@@ -85,11 +90,13 @@ export class SegmentEngine {
   #queue: Promise<unknown> = Promise.resolve()
   #timers: NodeJS.Timeout[] = []
   #ticking = false
+  #evaluates: boolean
 
   constructor(store: Store, options: SegmentEngineOptions) {
     this.#store = store
     this.#options = options
     this.#clock = options.now ?? Date.now
+    this.#evaluates = options.evaluateOnReload ?? true
     this.#loader = new FactsLoader(store, options.consentDefaults, this.#clock)
   }
 
@@ -268,6 +275,7 @@ export class SegmentEngine {
   /** Runs the scheduler (about every second) and the definitions' poll (every few seconds) in this process. */
   start(options: { tickMs?: number; pollMs?: number } = {}): void {
     if (this.#timers.length > 0) return
+    this.#evaluates = true
     const report = (error: unknown) => this.#options.onError?.(error)
     const tick = setInterval(() => {
       if (this.#ticking) return
@@ -310,6 +318,7 @@ export class SegmentEngine {
     const defs = await this.#read(stamp)
     this.#defs = defs
     const members = this.#store.segmentMembers
+    if (!this.#evaluates) return
     await this.#clearDeleted()
     if ((await members.evaluated()) === defs.signature) return
     await this.#everyone(this.#clock())

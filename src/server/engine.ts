@@ -144,6 +144,8 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       },
       halfLifeMs: settings.halfLifeMs,
       onError: (error) => process.emitWarning(`segments: ${(error as Error).message}`),
+      // Only the process that runs the workers evaluates (startWorkers starts it); the API node reads and previews.
+      evaluateOnReload: false,
     })
     const segmentListeners = new Set<() => void>()
     let workersStarted = false
