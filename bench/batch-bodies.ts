@@ -9,20 +9,12 @@
  * within a run: two events of one request differ in the random part (which ends in the position), two
  * requests differ in `n`.
  */
+import { seededRandom } from '../src/core/index.ts'
 
 const PLACEHOLDER = '@@REQ@@'
 
-/** Deterministic PRNG (mulberry32) so every run sends the same mix. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic PRNG (mulberry32, from core) so every run sends the same mix. */
+export const rng = seededRandom
 
 const CATEGORIES = ['Shoes > Running', 'Shoes > Trail', 'Apparel > Jackets', 'Apparel > Base Layers', 'Outdoor > Tents', 'Outdoor > Backpacks']
 const BRANDS = ['Acme Outdoor', 'Northline', 'Summit Co', 'Ridgeway']

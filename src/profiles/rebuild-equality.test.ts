@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import BetterSqlite3 from 'better-sqlite3'
-import type { EventKind, EventRecord, ItemInput, ProductLine } from '../core/index.ts'
+import { type EventKind, type EventRecord, type ItemInput, type ProductLine, seededRandom } from '../core/index.ts'
 import { MemoryHotState } from '../hot-state/index.ts'
 import { DEFAULT_LIMITS } from '../identity/index.ts'
 import { SqliteStore } from '../storage/index.ts'
@@ -23,16 +23,9 @@ const SETTINGS: ProfileSettings = { halfLifeMs: 7 * 864e5, weights: DEFAULT_WEIG
 const T0 = Date.UTC(2025, 2, 1)
 const MIN = 60_000
 
-/** mulberry32: small, seeded, the same stream on every run. */
+/** The same stream on every run. */
 function prng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const next = seededRandom(seed)
   return { next, int: (n: number) => Math.floor(next() * n), chance: (p: number) => next() < p, pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! }
 }
 const rnd = prng(20250301)

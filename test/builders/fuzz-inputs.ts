@@ -3,6 +3,7 @@
  * variant of its good call (test/e2e/fuzz.test.ts sends them and checks the answers).
  */
 import { gzipSync } from 'node:zlib'
+import { seededRandom } from '../../src/core/index.ts'
 import { basicAuth, bearer } from './http.ts'
 import type { RawRequest, RouteRow, RouteShop } from './routes.ts'
 
@@ -11,16 +12,9 @@ export const SEED = Number.parseInt(process.env.ATTUNE_FUZZ_SEED ?? '12012', 10)
 
 /** mulberry32: a small, fast PRNG with a 32-bit state; the same seed gives the same inputs. */
 export class Rng {
-  #state: number
+  readonly next: () => number
   constructor(seed: number) {
-    this.#state = seed >>> 0
-  }
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0
-    let t = this.#state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    this.next = seededRandom(seed)
   }
   int(n: number): number {
     return Math.floor(this.next() * n)

@@ -2,20 +2,11 @@
  * Seeded random histories for the segment evaluator's property tests: events of a few kinds around a fixed
  * "now" (some stamped ahead of it), on items of a small catalogue, and a profile whose orders agree with them.
  */
-import type { StoredEvent } from '../../src/core/index.ts'
+import { seededRandom, type StoredEvent } from '../../src/core/index.ts'
 import { aLine, aStoredEvent, anItem, DAY, type FactsInput, HOUR, T0 } from './person-facts.ts'
 
-/** mulberry32: small, fast and good enough to spread test cases. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Seeded random numbers (mulberry32, from core). */
+export const seeded = seededRandom
 
 export const HISTORY_ITEMS = [
   anItem('shoe', { categories: ['Shoes > Running'], brand: 'Acme', price: 80 }),

@@ -10,5 +10,5 @@ export { type ClvFit, type ClvOptions, DEFAULT_CLV_OPTIONS, fitBgNbd, fitClv, fi
 export { conditionalExpectedSpend, gammaGammaLogLikelihood, type GammaGammaParams } from './gamma-gamma.ts'
 export { minimize, type MinimizeOptions, type MinimizeResult } from './nelder-mead.ts'
 export { type ClvPrediction, expectedSpend, midRankPercentiles, predictClv, type PredictOptions, rfmPercentiles } from './predict-clv.ts'
-export { gammaVariate, seededRandom, simulateClv, type SimulationOptions } from './simulate-clv.ts'
+export { gammaVariate, simulateClv, type SimulationOptions } from './simulate-clv.ts'
 export { lnGamma, lnHyp2f1, logAddExp, pearson, signedLnHyp2f1 } from './special-functions.ts'

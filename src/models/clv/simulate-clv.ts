@@ -2,21 +2,10 @@
  * Order histories drawn from the BG/NBD and Gamma-Gamma models themselves, from a seed: the test that
  * a fit recovers the parameters it was simulated with, and small generated shops for end-to-end tests.
  */
+import { seededRandom } from '../../core/index.ts'
 import type { BgNbdParams } from './bg-nbd.ts'
 import { type CustomerSummary, DAY_MS, type OrderRecord } from './customer-summary.ts'
 import type { GammaGammaParams } from './gamma-gamma.ts'
-
-/** mulberry32: small, fast, and the same sequence on every platform. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function normal(random: () => number): number {
   const u = 1 - random()
