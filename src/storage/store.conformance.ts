@@ -5,34 +5,13 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type { EventRecord, ItemInput } from '../core/index.ts'
 import { describeSegmentDefinitions } from './segment-definitions.conformance.ts'
 import { describePredictions } from './predictions.conformance.ts'
+import { describeDiagnostics } from './diagnostics.conformance.ts'
+import { currentSeq, event, item, unique } from './conformance-fixtures.ts'
 import type { ItemQuery, Store } from './store.ts'
 import { describeSegmentMembers } from './segment-members.conformance.ts'
 
-let seq = 0
-function event(overrides: Partial<EventRecord> = {}): EventRecord {
-  seq += 1
-  return {
-    messageId: `conf-${process.pid}-${seq}`,
-    type: 'track',
-    event: 'Product Viewed',
-    kind: 'product_viewed',
-    userId: 'u1',
-    anonymousId: null,
-    itemId: 'p1',
-    timestamp: 1_700_000_000_000 + seq * 1000,
-    receivedAt: 1_700_000_000_000 + seq * 1000,
-    message: { event: 'Product Viewed', properties: { product_id: 'p1', note: 'ünïcode ✓' } },
-    data: { products: [{ itemId: 'p1', quantity: 1, price: 9.5, category: null, name: null }] },
-    ...overrides,
-  }
-}
-
-function item(id: string, overrides: Partial<ItemInput> = {}): ItemInput {
-  return { id, title: `Item ${id}`, categories: ['Shoes > Running'], price: 10, tags: ['a'], ...overrides }
-}
 
 export function describeStore(name: string, open: () => Promise<Store>): void {
   describe(`Store conformance: ${name}`, () => {
@@ -81,7 +60,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     })
 
     it('lists a person by userId or anonymousId, newest first, with a cursor that neither skips nor repeats', async () => {
-      const person = `person-${seq}`
+      const person = `person-${currentSeq()}`
       const evs = [
         event({ userId: person, timestamp: 5000 }),
         event({ userId: null, anonymousId: person, timestamp: 7000 }),
@@ -102,7 +81,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     })
 
     it("lists only a person's events of some kinds when asked (their orders), by the identity graph's nodes too", async () => {
-      const person = `kinds-person-${seq}`
+      const person = `kinds-person-${currentSeq()}`
       const order = (timestamp: number) => event({ userId: person, kind: 'order_completed', event: 'Order Completed', timestamp })
       const evs = [order(3000), event({ userId: person, timestamp: 4000 }), order(5000), event({ userId: person, kind: 'order_refunded', event: 'Order Refunded', timestamp: 6000 })]
       await store.appendEvents(evs)
@@ -240,7 +219,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     })
 
     it('stores API keys by hash, lists and revokes them', async () => {
-      const record = { id: `k-${seq}`, scope: 'write' as const, hash: `h-${seq}`, label: 'test', createdAt: new Date().toISOString(), revokedAt: null }
+      const record = { id: `k-${currentSeq()}`, scope: 'write' as const, hash: `h-${currentSeq()}`, label: 'test', createdAt: new Date().toISOString(), revokedAt: null }
       await store.insertApiKey(record)
       await store.insertApiKey({ ...record, id: 'other-id' }) // same hash: ignored
       const keys = (await store.listApiKeys()).filter((k) => k.hash === record.hash)
@@ -253,8 +232,8 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     it('revokes keys but never the last active secret key, also when two revocations race', async () => {
       const at = new Date()
       for (const k of await store.listApiKeys()) if (k.scope === 'secret' && k.revokedAt === null) await store.revokeApiKey(k.id, at)
-      const secret = (n: number) => ({ id: `sk-${seq}-${n}`, scope: 'secret' as const, hash: `sh-${seq}-${n}`, label: 'test', createdAt: at.toISOString(), revokedAt: null })
-      const write = { id: `wk-${seq}`, scope: 'write' as const, hash: `wh-${seq}`, label: 'test', createdAt: at.toISOString(), revokedAt: null }
+      const secret = (n: number) => ({ id: `sk-${currentSeq()}-${n}`, scope: 'secret' as const, hash: `sh-${currentSeq()}-${n}`, label: 'test', createdAt: at.toISOString(), revokedAt: null })
+      const write = { id: `wk-${currentSeq()}`, scope: 'write' as const, hash: `wh-${currentSeq()}`, label: 'test', createdAt: at.toISOString(), revokedAt: null }
       for (const k of [secret(1), secret(2), write]) await store.insertApiKey(k)
       const outcomes = await Promise.all([store.settings.revokeApiKey(secret(1).id, at), store.settings.revokeApiKey(secret(2).id, at)])
       assert.deepEqual([...outcomes].sort(), ['last_secret', 'revoked'])
@@ -267,8 +246,8 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     })
 
     it('keeps when each key was last used, never moving a time backwards', async () => {
-      const a = `use-a-${seq}`
-      const b = `use-b-${seq}`
+      const a = `use-a-${currentSeq()}`
+      const b = `use-b-${currentSeq()}`
       await store.settings.recordKeyUses(new Map([[a, 2000], [b, 1000]]))
       await store.settings.recordKeyUses(new Map([[a, 1500], [b, 3000]]))
       await store.settings.recordKeyUses(new Map())
@@ -295,28 +274,28 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     })
 
     it('keeps staff users (unique email) and sessions by token digest, ending them by user and by expiry', async () => {
-      const email = `staff-${seq}@example.com`
-      const user = { id: `u-${seq}`, email, role: 'editor' as const, passwordHash: 'scrypt$1$1$1$a$b', mustChangePassword: true, createdAt: 1000, updatedAt: 1000 }
+      const email = `staff-${currentSeq()}@example.com`
+      const user = { id: `u-${currentSeq()}`, email, role: 'editor' as const, passwordHash: 'scrypt$1$1$1$a$b', mustChangePassword: true, createdAt: 1000, updatedAt: 1000 }
       await store.staff.insertUser(user)
-      await assert.rejects(store.staff.insertUser({ ...user, id: `u2-${seq}` }), 'a second user with the same email')
+      await assert.rejects(store.staff.insertUser({ ...user, id: `u2-${currentSeq()}` }), 'a second user with the same email')
       assert.deepEqual(await store.staff.getUserByEmail(email), user)
       assert.equal(await store.staff.updateUser(user.id, { role: 'viewer', mustChangePassword: false }, 2000), true)
       assert.deepEqual(await store.staff.getUser(user.id), { ...user, role: 'viewer', mustChangePassword: false, updatedAt: 2000 })
       assert.equal(await store.staff.updateUser('no-such-user', { role: 'admin' }, 2000), false)
       assert.ok((await store.staff.countUsers()) >= 1)
-      const session = (n: number, expiresAt: number) => ({ tokenHash: `t-${seq}-${n}`, userId: user.id, csrfToken: `c-${n}`, createdAt: 1000, seenAt: 1000, expiresAt })
+      const session = (n: number, expiresAt: number) => ({ tokenHash: `t-${currentSeq()}-${n}`, userId: user.id, csrfToken: `c-${n}`, createdAt: 1000, seenAt: 1000, expiresAt })
       await store.staff.insertSession(session(1, 5000))
       await store.staff.insertSession(session(2, 9000))
       await store.staff.insertSession(session(3, 9000))
-      await store.staff.touchSession(`t-${seq}-2`, 3000, 8000)
-      assert.deepEqual(await store.staff.getSession(`t-${seq}-2`), { ...session(2, 8000), seenAt: 3000 })
+      await store.staff.touchSession(`t-${currentSeq()}-2`, 3000, 8000)
+      assert.deepEqual(await store.staff.getSession(`t-${currentSeq()}-2`), { ...session(2, 8000), seenAt: 3000 })
       assert.ok((await store.staff.pruneSessions(6000)) >= 1)
-      assert.equal(await store.staff.getSession(`t-${seq}-1`), null, 'expired and pruned')
-      await store.staff.deleteSessionsOf(user.id, `t-${seq}-3`)
-      assert.equal(await store.staff.getSession(`t-${seq}-2`), null)
-      assert.notEqual(await store.staff.getSession(`t-${seq}-3`), null, 'the kept session')
+      assert.equal(await store.staff.getSession(`t-${currentSeq()}-1`), null, 'expired and pruned')
+      await store.staff.deleteSessionsOf(user.id, `t-${currentSeq()}-3`)
+      assert.equal(await store.staff.getSession(`t-${currentSeq()}-2`), null)
+      assert.notEqual(await store.staff.getSession(`t-${currentSeq()}-3`), null, 'the kept session')
       assert.equal(await store.staff.deleteUser(user.id), true)
-      assert.equal(await store.staff.getSession(`t-${seq}-3`), null, "a removed user's sessions go with them")
+      assert.equal(await store.staff.getSession(`t-${currentSeq()}-3`), null, "a removed user's sessions go with them")
       assert.equal(await store.staff.getUser(user.id), null)
     })
 
@@ -333,7 +312,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     })
 
     it('keeps the identity graph and profiles in one write transaction, and rolls a failed one back', async () => {
-      const tag = `people-${seq}`
+      const tag = `people-${currentSeq()}`
       const e1 = event({ userId: `${tag}-u` })
       await store.appendEvents([e1])
       await store.writePeople(async (tx) => {
@@ -380,7 +359,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     })
 
     it('serialises concurrent people write batches', async () => {
-      const tag = `serial-${seq}`
+      const tag = `serial-${currentSeq()}`
       await store.writePeople((tx) => tx.putProfiles([{ personId: tag, state: '0', orders: 0, revenue: 0, lastOrder: null, updatedAt: 0 }]))
       // Each batch reads, waits, then writes read+1: without serialisation increments would be lost.
       await Promise.all(
@@ -403,12 +382,12 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     })
 
     it('searches identifiers by exact value and prefix in code-point order, and lists profiles by last seen with filters', async () => {
-      const tag = `search-${process.pid}-${seq}`
-      seq += 1
+      const tag = `search-${process.pid}-${currentSeq()}`
+      unique()
       const node = (id: string, mergedInto: string | null = null) => ({ id: `${tag}-${id}`, createdAt: 1, mergedInto: mergedInto && `${tag}-${mergedInto}` })
       const identity = (type: string, value: string, person: string) => ({ type, value: `${tag}${value}`, personId: `${tag}-${person}`, firstSeen: 1, messageId: 'm' })
       // Newest first after every other profile of the suite (theirs have small or no last-seen times).
-      const t = 4_000_000_000_000 + seq * 1000
+      const t = 4_000_000_000_000 + currentSeq() * 1000
       await store.writePeople(async (tx) => {
         await tx.insertPeople([node('a'), node('b'), node('b2', 'b'), node('c')])
         await tx.putIdentities([
@@ -469,26 +448,26 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
 
     it('keeps model versions: one training at a time, heartbeats, artifacts, one active version', async () => {
       const mv = store.modelVersions
-      const t0 = 1_800_000_000_000 + seq * 1_000_000
-      const a = await mv.start(`mv-a-${seq}`, 'test', t0, 60_000)
+      const t0 = 1_800_000_000_000 + currentSeq() * 1_000_000
+      const a = await mv.start(`mv-a-${currentSeq()}`, 'test', t0, 60_000)
       assert.equal(a?.status, 'training')
-      assert.equal(await mv.start(`mv-b-${seq}`, 'test', t0 + 1000, 60_000), null, 'one run at a time')
+      assert.equal(await mv.start(`mv-b-${currentSeq()}`, 'test', t0 + 1000, 60_000), null, 'one run at a time')
       await mv.progress(a!.id, 0.5, 'half', t0 + 50_000)
-      assert.equal(await mv.start(`mv-b-${seq}`, 'test', t0 + 100_000, 60_000), null, 'a heartbeat keeps the run alive')
+      assert.equal(await mv.start(`mv-b-${currentSeq()}`, 'test', t0 + 100_000, 60_000), null, 'a heartbeat keeps the run alive')
       const artifact = Uint8Array.from([1, 2, 3, 250])
       await mv.finish(a!.id, { events: 7 }, artifact, t0 + 101_000, true)
       assert.deepEqual(await mv.artifact(a!.id), artifact)
       assert.equal((await mv.active())?.id, a!.id)
-      const b = await mv.start(`mv-b-${seq}`, 'test', t0 + 102_000, 60_000)
+      const b = await mv.start(`mv-b-${currentSeq()}`, 'test', t0 + 102_000, 60_000)
       assert.ok(b)
       // A run whose heartbeat stopped (its process died) is marked failed when the next one starts.
-      const c = await mv.start(`mv-c-${seq}`, 'test', t0 + 300_000, 60_000)
+      const c = await mv.start(`mv-c-${currentSeq()}`, 'test', t0 + 300_000, 60_000)
       assert.equal(c?.status, 'training')
       assert.equal((await mv.get(b!.id))?.status, 'failed')
       await mv.fail(c!.id, 'boom', t0 + 301_000)
       assert.equal((await mv.get(c!.id))?.error, 'boom')
       assert.equal(await mv.activate(c!.id), false, 'a failed version cannot be activated')
-      const d = await mv.start(`mv-d-${seq}`, 'test', t0 + 302_000, 60_000)
+      const d = await mv.start(`mv-d-${currentSeq()}`, 'test', t0 + 302_000, 60_000)
       await mv.finish(d!.id, {}, Uint8Array.from([9]), t0 + 303_000, true)
       assert.equal((await mv.active())?.id, d!.id)
       assert.equal(await mv.activate(a!.id), true)
@@ -497,8 +476,8 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.deepEqual((await mv.get(a!.id))?.summary, { events: 7 })
     })
     it('stores recommendation impressions in batches, idempotently, and reads a time range', async () => {
-      const t0 = 1_900_000_000_000 + seq * 1_000_000
-      const rid = `recomm-${seq}`
+      const t0 = 1_900_000_000_000 + currentSeq() * 1_000_000
+      const rid = `recomm-${currentSeq()}`
       const rows = [
         { recommId: rid, placement: 0, strategy: 'for-you', personId: 'p-1', ref: 'anon-1', itemIds: ['a', 'b'], servedAt: t0 },
         { recommId: rid, placement: 1, strategy: 'trending', personId: null, ref: 'anon-1', itemIds: ['c'], servedAt: t0 },
@@ -514,8 +493,8 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     })
 
     it('reads events of some kinds in a time range, in log order, by pages', async () => {
-      const t0 = 1_950_000_000_000 + seq * 1_000_000
-      const user = `kinds-${seq}`
+      const t0 = 1_950_000_000_000 + currentSeq() * 1_000_000
+      const user = `kinds-${currentSeq()}`
       const click = (i: number) => event({ userId: user, kind: 'product_clicked', event: 'Product Clicked', timestamp: t0 + i })
       const batch = [click(1), event({ userId: user, timestamp: t0 + 2 }), click(3), click(4), event({ userId: user, kind: 'order_completed', timestamp: t0 + 5, data: { orderId: 'k1' } }), click(10_000)]
       await store.appendEvents(batch)
@@ -525,167 +504,8 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
       assert.deepEqual(rest.map((e) => e.kind), ['product_clicked', 'order_completed'])
       assert.deepEqual(await store.readEventsOfKinds([], t0, t0 + 10_000, 0, 10), [])
     })
-    it('keeps refused messages newest first, by code and after a position, counts them per day and prunes by age and count', async () => {
-      const code = `conf_code_${seq++}`
-      const t0 = 1_700_000_000_000
-      const rejected = (i: number, at: number) => ({
-        receivedAt: at,
-        keyId: 'key-1',
-        endpoint: 'batch',
-        index: i,
-        code,
-        field: `batch[${i}].userId`,
-        message: `batch[${i}]: ünïcode ✓ <img src=x>`,
-        messageId: i % 2 === 0 ? `m-${i}` : null,
-        type: 'track',
-        raw: `{"i":${i}}`,
-        truncated: i === 3,
-      })
-      const day = Math.floor(t0 / 86_400_000)
-      await store.diagnostics.recordRejected([0, 1, 2, 3, 4].map((i) => rejected(i, t0 + i)), [{ day, code, count: 5 }])
-      await store.diagnostics.recordRejected([], [{ day, code, count: 2 }, { day: day + 1, code, count: 1 }])
-      const first = await store.diagnostics.listRejected({ limit: 2, code })
-      assert.deepEqual(first.data.map((r) => r.index), [4, 3])
-      const { id: _id, ...rest } = first.data[1]!
-      assert.deepEqual(rest, rejected(3, t0 + 3))
-      const second = await store.diagnostics.listRejected({ limit: 10, code, cursor: first.nextCursor! })
-      assert.deepEqual(second.data.map((r) => r.index), [2, 1, 0])
-      assert.equal(second.nextCursor, null)
-      const newer = await store.diagnostics.listRejected({ limit: 10, code, after: second.data[1]!.id })
-      assert.deepEqual(newer.data.map((r) => r.index), [4, 3, 2])
-      assert.deepEqual((await store.diagnostics.listRejected({ limit: 10, code: `${code}-other` })).data, [])
-      const dq = await store.diagnostics.dataQuality(day * 86_400_000, (day + 2) * 86_400_000)
-      assert.deepEqual(dq.rejected.filter((r) => r.code === code), [{ day, code, count: 7 }, { day: day + 1, code, count: 1 }])
 
-      // Age: the two oldest are older than 3 ms at t0 + 5; count: of the rest only the newest 2 stay.
-      const pruned = await store.diagnostics.pruneRejected(t0 + 5, { maxAgeMs: 3, maxRows: 1_000_000 })
-      assert.ok(pruned >= 2)
-      assert.deepEqual((await store.diagnostics.listRejected({ limit: 10, code })).data.map((r) => r.index), [4, 3, 2])
-      await store.diagnostics.pruneRejected(t0 + 5, { maxAgeMs: 3, maxRows: 2 })
-      assert.deepEqual((await store.diagnostics.listRejected({ limit: 10, code })).data.map((r) => r.index), [4, 3])
-      // Day counts outlive the rows.
-      const after = await store.diagnostics.dataQuality(day * 86_400_000, (day + 1) * 86_400_000)
-      assert.deepEqual(after.rejected.filter((r) => r.code === code), [{ day, code, count: 7 }])
-    })
-
-    it('feeds stored events newest first with the canonical person they were stitched to', async () => {
-      const tag = `feed-${seq}`
-      const a = event({ userId: `${tag}-u`, kind: 'product_viewed' })
-      const b = event({ userId: null, anonymousId: `${tag}-anon`, kind: 'product_added', event: 'Product Added' })
-      const c = event({ userId: `${tag}-u`, kind: 'order_completed', event: 'Order Completed', data: { orderId: 'o' } })
-      await store.appendEvents([a, b, c])
-      const mine = async (q: Partial<Parameters<typeof store.diagnostics.feed>[0]> = {}) =>
-        (await store.diagnostics.feed({ limit: 50, ...q })).data.filter((e) => e.messageId.startsWith('conf-') && [a, b, c].some((x) => x.messageId === e.messageId))
-      assert.deepEqual((await mine()).map((e) => [e.messageId, e.personId]), [[c.messageId, null], [b.messageId, null], [a.messageId, null]])
-      const [stored] = await store.getEventsByMessageId([a.messageId])
-      const fed = (await mine()).at(-1)!
-      assert.deepEqual(fed, { ...stored, personId: null })
-      // b is attributed to a node merged into the root: the feed names the root.
-      await store.writePeople(async (tx) => {
-        await tx.insertPeople([{ id: `${tag}-root`, createdAt: 1, mergedInto: null }, { id: `${tag}-node`, createdAt: 1, mergedInto: `${tag}-root` }])
-        await tx.insertPersonEvents([{ messageId: a.messageId, personId: `${tag}-root`, timestamp: a.timestamp }, { messageId: b.messageId, personId: `${tag}-node`, timestamp: b.timestamp }])
-      })
-      assert.deepEqual((await mine()).map((e) => e.personId), [null, `${tag}-root`, `${tag}-root`])
-      assert.deepEqual((await mine({ kind: 'product_added' })).map((e) => e.messageId), [b.messageId])
-      assert.deepEqual((await mine({ id: `${tag}-u` })).map((e) => e.messageId), [c.messageId, a.messageId])
-      assert.deepEqual((await mine({ id: `${tag}-anon` })).map((e) => e.messageId), [b.messageId])
-      const [sa] = await store.getEventsByMessageId([a.messageId])
-      assert.deepEqual((await mine({ after: sa!.seq })).map((e) => e.messageId), [c.messageId, b.messageId])
-      const page1 = await store.diagnostics.feed({ limit: 1, id: `${tag}-u` })
-      assert.deepEqual(page1.data.map((e) => e.messageId), [c.messageId])
-      const page2 = await store.diagnostics.feed({ limit: 1, id: `${tag}-u`, cursor: page1.nextCursor! })
-      assert.deepEqual(page2.data.map((e) => e.messageId), [a.messageId])
-      assert.equal(page2.nextCursor, null)
-    })
-
-    it('aggregates the data-quality figures: identity, catalogue, sparsity, placements, consent', async () => {
-      const tag = `dq-${seq++}`
-      const t0 = 2_100_000_000_000 + seq * 1_000_000
-      const before = await store.diagnostics.dataQuality(t0, t0 + 100_000)
-      // A (user id, anonymous id) with C merged into it (another anonymous id); B: two anonymous ids and no user id.
-      const [A, B, C] = ['a', 'b', 'c'].map((x) => `${tag}-${x}`) as [string, string, string]
-      const ghost = `${tag}-ghost`
-      const evs = [
-        event({ userId: 'x', itemId: ghost }),
-        event({ userId: 'x', itemId: ghost }),
-        event({ userId: 'x', itemId: ghost }),
-        event({ userId: 'x', itemId: `${tag}-full` }),
-      ]
-      await store.appendEvents(evs)
-      await store.upsertItems([
-        { id: `${tag}-bare`, categories: [] },
-        { id: `${tag}-full`, categories: ['Shoes'], price: 5, imageUrl: 'https://img.example/x.png' },
-      ], new Date())
-      const identity = (type: string, value: string, personId: string) => ({ type, value: `${tag}-${value}`, personId, firstSeen: 1, messageId: 'm' })
-      const log = (id: string, kind: 'merge' | 'refused') => ({ id: `${tag}-${id}`, kind, personId: A, otherId: C, members: [C], cause: 'test', messageId: 'm', identifiers: [], at: 1, undoneAt: null, undoneBy: null })
-      const profile = (personId: string, consent: Record<string, unknown>) => ({ personId, state: JSON.stringify({ consent }), orders: 0, revenue: 0, lastOrder: null, updatedAt: 1 })
-      await store.writePeople(async (tx) => {
-        await tx.insertPeople([{ id: A, createdAt: 1, mergedInto: null }, { id: B, createdAt: 1, mergedInto: null }, { id: C, createdAt: 1, mergedInto: A }])
-        await tx.putIdentities([identity('user_id', 'u', A), identity('anonymous_id', 'a1', A), identity('anonymous_id', 'c1', C), identity('anonymous_id', 'b1', B), identity('anonymous_id', 'b2', B)])
-        await tx.insertIdentityLog([log('merge', 'merge'), log('refused', 'refused')])
-        await tx.insertPersonEvents([
-          { messageId: evs[0]!.messageId, personId: A, timestamp: 1 },
-          { messageId: evs[1]!.messageId, personId: C, timestamp: 1 },
-          { messageId: evs[2]!.messageId, personId: C, timestamp: 1 },
-          { messageId: evs[3]!.messageId, personId: B, timestamp: 1 },
-        ])
-        await tx.putProfiles([profile(A, { personalization: { granted: true, at: 1 }, [`${tag}_purpose`]: { granted: false, at: 1 } }), profile(B, {})])
-      })
-      const imp = (i: number, servedBy: string[] | null) => ({ recommId: `${tag}-r${i}`, placement: 0, strategy: 'similar', personId: null, ref: null, itemIds: [], servedAt: t0 + i, servedBy })
-      await store.impressions.insert([imp(1, ['similar']), imp(2, ['similar']), imp(3, ['pinned', 'similar', 'also-viewed']), imp(4, null)])
-      const now = await store.diagnostics.dataQuality(t0, t0 + 100_000)
-
-      const delta = <T extends Record<string, unknown>>(x: T, y: T) => Object.fromEntries(Object.keys(x).filter((k) => typeof x[k] === 'number').map((k) => [k, (x[k] as number) - (y[k] as number)]))
-      assert.deepEqual(delta(now.identity, before.identity), {
-        people: 2, anonymousOnlyMulti: 1, withUserId: 1, multiDevice: 1, anonymousIds: 4, anonymousIdsWithUser: 2, merges: 1, undoneMerges: 0, refusedMerges: 1, reassigned: 0,
-      })
-      assert.deepEqual(delta(now.catalog, before.catalog), { items: 2, withoutCategory: 1, withoutPrice: 1, withoutImage: 1, eventsWithItem: 4, eventsUnknownItem: 3, unknownItems: 1 })
-      assert.deepEqual(delta(now.sparsity, before.sparsity), { people: 2, events: 4 })
-      const bucket = (f: typeof now, min: number) => f.sparsity.buckets.find((b) => b.min === min)!.people
-      assert.equal(bucket(now, 1) - bucket(before, 1), 1, 'B has one event')
-      assert.equal(bucket(now, 3) - bucket(before, 3), 1, 'A has three (one its own, two of the node merged into it)')
-      assert.deepEqual(now.sparsity.buckets.map((b) => b.min), [1, 2, 3, 5, 10, 20, 50, 100])
-      assert.deepEqual(
-        [...now.placements].sort((x, y) => String(x.servedBy).localeCompare(String(y.servedBy))),
-        [
-          { strategy: 'similar', servedBy: '["pinned","similar","also-viewed"]', count: 1 },
-          { strategy: 'similar', servedBy: '["similar"]', count: 2 },
-          { strategy: 'similar', servedBy: null, count: 1 },
-        ],
-      )
-      assert.equal(now.consent.profiles - before.consent.profiles, 2)
-      const purpose = (f: typeof now, p: string) => f.consent.purposes.find((x) => x.purpose === p) ?? { granted: 0, denied: 0 }
-      assert.deepEqual(purpose(now, `${tag}_purpose`), { purpose: `${tag}_purpose`, granted: 0, denied: 1 })
-      assert.equal(purpose(now, 'personalization').granted - purpose(before, 'personalization').granted, 1)
-    })
-
-    it('counts events and distinct stitched people per time bucket, with an offset per span', async () => {
-      const H = 3_600_000
-      const t0 = Math.floor(1_960_000_000_000 / (24 * H)) * 24 * H + seq * 7 * 24 * H
-      const tag = `overview-${seq}`
-      const at = [t0 + 22.5 * H, t0 + 23.5 * H, t0 + 25 * H]
-      const events = at.map((timestamp, i) => event({ userId: `${tag}-${i}`, timestamp }))
-      await store.appendEvents([...events, event({ userId: tag, timestamp: t0 + 30 * H })])
-      await store.writePeople(async (tx) => {
-        await tx.insertPeople(['a', 'b', 'c'].map((n, i) => ({ id: `${tag}-${n}`, createdAt: i, mergedInto: null })))
-        await tx.insertPersonEvents(events.map((e, i) => ({ messageId: e.messageId, personId: `${tag}-${'abc'[i]}`, timestamp: e.timestamp })))
-        await tx.setMergedInto([`${tag}-b`], `${tag}-a`) // b is stitched to a
-      })
-      // UTC+1 before t0 + 23 h, UTC+2 after: the first event is local 23:30 of day d, the others on day d + 1.
-      const spans = [{ before: t0 + 23 * H, offset: H }, { before: Infinity, offset: 2 * H }]
-      const d = t0 / (24 * H)
-      const to = t0 + 26 * H
-      assert.deepEqual(await store.overview.eventsPerBucket(t0, to, { size: 'day', spans }), [{ key: d, count: 1 }, { key: d + 1, count: 2 }])
-      assert.deepEqual(await store.overview.peoplePerBucket(t0, to, { size: 'day', spans }), [{ key: d, count: 1 }, { key: d + 1, count: 2 }])
-      assert.deepEqual(await store.overview.eventsPerBucket(t0, to, { size: 'hour', spans }), [
-        { key: t0 + 22 * H, count: 1 },
-        { key: t0 + 23 * H, count: 1 },
-        { key: t0 + 25 * H, count: 1 },
-      ])
-      assert.deepEqual(await store.overview.eventsPerBucket(t0, to, { size: 'minute', spans: [{ before: Infinity, offset: -5.5 * H }] }), at.map((key) => ({ key, count: 1 })))
-      assert.equal(await store.overview.people(t0, to), 2, 'a and b are one person')
-      assert.equal(await store.overview.people(t0 + 23 * H, to), 2)
-      assert.equal(await store.overview.people(t0 + 24 * H, to), 1)
-    })
+    // Last: they add items and categories that the catalogue tests above do not expect.
+    describeDiagnostics(() => store)
   })
 }
