@@ -172,6 +172,22 @@ const toRejected = (r: Selectable<RejectedEventsTable>): StoredRejectedEvent => 
   truncated: Number(r.truncated) === 1,
 })
 
+/** The live feed's statement: newest first by log position (exported so a test can read SQLite's plan for it). */
+export function feedQuery(db: Kysely<Database>, query: FeedQuery) {
+  let q = db
+    .selectFrom('events as e')
+    .leftJoin('person_events as pe', 'pe.message_id', 'e.message_id')
+    .leftJoin('people as p', 'p.id', 'pe.person_id')
+    .selectAll('e')
+    .select(sql<string | null>`coalesce(p.merged_into, p.id)`.as('person_id'))
+  if (query.kind !== undefined) q = q.where('e.kind', '=', query.kind)
+  const id = query.id
+  if (id !== undefined) q = q.where((eb) => eb.or([eb('e.user_id', '=', id), eb('e.anonymous_id', '=', id)]))
+  if (query.after !== undefined) q = q.where('e.seq', '>', query.after)
+  if (query.cursor) q = q.where('e.seq', '<', decodeCursor(query.cursor, ['number'])[0] as number)
+  return q.orderBy('e.seq', 'desc').limit(query.limit + 1)
+}
+
 export class KyselyDiagnostics implements DiagnosticsStore {
   readonly #db: Kysely<Database>
   readonly #dialect: Dialect
@@ -240,18 +256,7 @@ export class KyselyDiagnostics implements DiagnosticsStore {
   }
 
   async feed(query: FeedQuery): Promise<Page<FeedEvent>> {
-    let q = this.#db
-      .selectFrom('events as e')
-      .leftJoin('person_events as pe', 'pe.message_id', 'e.message_id')
-      .leftJoin('people as p', 'p.id', 'pe.person_id')
-      .selectAll('e')
-      .select(sql<string | null>`coalesce(p.merged_into, p.id)`.as('person_id'))
-    if (query.kind !== undefined) q = q.where('e.kind', '=', query.kind)
-    const id = query.id
-    if (id !== undefined) q = q.where((eb) => eb.or([eb('e.user_id', '=', id), eb('e.anonymous_id', '=', id)]))
-    if (query.after !== undefined) q = q.where('e.seq', '>', query.after)
-    if (query.cursor) q = q.where('e.seq', '<', decodeCursor(query.cursor, ['number'])[0] as number)
-    const rows = await q.orderBy('e.seq', 'desc').limit(query.limit + 1).execute()
+    const rows = await feedQuery(this.#db, query).execute()
     const data = rows.slice(0, query.limit).map((r) => ({ ...rowToEvent(r as EventsTable), personId: r.person_id ?? null }))
     const last = data.at(-1)
     return { data, nextCursor: rows.length > query.limit && last ? encodeCursor([last.seq]) : null }

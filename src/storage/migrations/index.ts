@@ -501,6 +501,16 @@ const predictions: DialectMigration = (dialect) => ({
   },
 })
 
+/**
+ * The live feed filtered by kind (`GET /v1/events?kind=`, polled every 2 s by the dashboard) reads the newest
+ * events of one kind by log position: without this index SQLite sorted every event of the kind on each poll.
+ */
+const eventsKindSeq: DialectMigration = () => ({
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('events_kind_seq').on('events').columns(['kind', 'seq']).execute()
+  },
+})
+
 const MIGRATIONS: Record<string, DialectMigration> = {
   '0001-initial': initial,
   '0002-person-activity': personActivity,
@@ -516,6 +526,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0012-segment-definitions': segmentDefinitions,
   '0013-segment-members': segmentMembers,
   '0014-predictions': predictions,
+  '0016-events-kind-seq': eventsKindSeq,
 }
 
 /** The in-code migration provider for one dialect. */
