@@ -45,9 +45,8 @@ describe('SIGKILL between storing a segment entry and appending its audience eve
     const api = new Api({ url: first.url, writeKey: WRITE, secretKey: SECRET })
     const created = await api.secret<{ id: string; key: string }>('POST', '/v1/segments', { name: 'Viewers', definition: { event: { kind: 'product_viewed', within: '30d' } } })
     assert.equal(created.status, 201, JSON.stringify(created.body))
-    // The definition reaches the worker's engine at its next poll: until then a view would be evaluated
-    // against no segment. Wait until the worker has read it (its full pass on the empty population is done).
-    await sleep(4000)
+    // Whether the worker's engine evaluates the view in real time or in the full pass of its reload (if the
+    // new definition reaches it after the view), the viewer's entry is the first change it stores.
     const userId = uniqueId('outbox')
     const sent = await api.batch([{ type: 'track', event: 'Product Viewed', userId, messageId: uniqueId('m'), properties: { product_id: 'sku-1' } }])
     assert.equal(sent.status, 200)
