@@ -35,6 +35,12 @@ export interface Config {
    * survives power loss; `normal` survives a process crash but not power loss. Default full.
    */
   readonly sqliteSync: 'full' | 'normal'
+  /**
+   * Tests only (`ATTUNE_TEST_FAULT`): a fault point where the process kills itself with SIGKILL, for the crash
+   * tests. `segments-after-apply`: right after the segment engine stored membership changes, before their
+   * audience events are appended (test/e2e/audience-outbox-crash.test.ts). Unset in production.
+   */
+  readonly testFault: 'segments-after-apply' | undefined
   /** Redis for shared hot state (`ATTUNE_REDIS_URL`); in process memory when unset. */
   readonly redisUrl: string | undefined
   /** Prefix of every Redis key (`ATTUNE_REDIS_PREFIX`, default `attune:`). */
@@ -225,6 +231,7 @@ export function loadConfig(overrides: Partial<Config> = {}, env: Env = process.e
     logLevel: choice(env, 'ATTUNE_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     logRequests: env.ATTUNE_LOG_REQUESTS === '1' || env.ATTUNE_LOG_REQUESTS === 'true',
     sqliteSync: choice(env, 'ATTUNE_SQLITE_SYNC', ['full', 'normal'], 'full'),
+    testFault: env.ATTUNE_TEST_FAULT ? choice(env, 'ATTUNE_TEST_FAULT', ['segments-after-apply'] as const, 'segments-after-apply') : undefined,
     redisUrl: urlSetting(env, 'ATTUNE_REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: nameSetting(env, 'ATTUNE_REDIS_PREFIX', 'attune:', /^[\w:.-]{1,64}$/),
     natsUrl,

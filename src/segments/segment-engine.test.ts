@@ -27,6 +27,36 @@ describe('SegmentEngine', () => {
   })
   afterEach(() => h.close())
 
+  it('an entry whose audience event could not be appended stays in the outbox and goes out on the next tick, once', async () => {
+    await h.define('segment', 'recent_buyers', { event: { kind: 'order_completed', within: '30d' } })
+    h.failAppends = 1
+    await assert.rejects(h.send([order('bea')]), /append failed/)
+    const bea = await h.personOf('bea')
+    assert.deepEqual(await h.segmentsOf(bea), ['recent_buyers'], 'the change is stored')
+    assert.equal(h.audience.length, 0)
+    assert.deepEqual((await h.store.segmentMembers.pendingAudience(10)).map((c) => [c.personId, c.entered]), [[bea, true]])
+    // A re-evaluation finds nothing to change (she is a member): only the outbox still knows.
+    await h.engine.onPeople([bea])
+    assert.equal(h.audience.length, 0)
+    await h.engine.tick()
+    assert.deepEqual(h.audience.map((e) => [e.event, e.userId]), [['Audience Entered', 'bea']])
+    assert.deepEqual(await h.store.segmentMembers.pendingAudience(10), [])
+    await h.engine.tick()
+    assert.equal(h.audience.length, 1, 'appended once, then marked')
+    const timeline = await h.store.listPersonEvents({ personId: bea, personNodes: [bea], limit: 10 })
+    assert.equal(timeline.data.filter((e) => e.event === 'Audience Entered').length, 1)
+  })
+
+  it('a pending audience event of a deleted segment is dropped, not appended', async () => {
+    const seg = await h.define('segment', 'recent_buyers', { event: { kind: 'order_completed', within: '30d' } })
+    h.failAppends = 1
+    await assert.rejects(h.send([order('cy')]))
+    await h.store.segmentDefinitions.delete(seg.id)
+    await h.engine.reload()
+    assert.equal(await h.engine.republish(), 0, 'clearing the deleted segment took its pending events too')
+    assert.equal(h.audience.length, 0)
+  })
+
   it('enters on the event, announces it, and leaves with time alone when the window passes', async () => {
     const recent = await h.define('segment', 'recent_buyers', { event: { kind: 'order_completed', within: '30d' } }, { name: 'Bought in the last 30 days' })
     const bought = h.now

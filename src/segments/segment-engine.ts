@@ -6,13 +6,16 @@
  *   claims the people now due and evaluates them again;
  * - definitions: `reload` (polled on the definitions' stamp) evaluates everyone when what was evaluated
  *   last (a signature of ids and versions, kept in the store) is not what is defined now.
- * Every change that takes effect is appended to the log as Audience Entered / Exited. Passes of one engine
+ * Every change that takes effect is appended to the log as Audience Entered / Exited, through an outbox: the
+ * store keeps each change pending in the transaction that stores it, the pass appends the events after the
+ * commit and then marks them; `start` and every `tick` append again whatever is still pending (a crash or a
+ * failed append came between), and the log's deduplication by message id makes that harmless. Passes of one engine
  * run one at a time (a long recompute yields between its pages), so a person is never evaluated twice at
  * once by the same process; across processes the store's conditional writes keep history single.
  */
 import { createHash } from 'node:crypto'
 import { AttuneError, type EventRecord } from '../core/index.ts'
-import type { ProfileRow, Store } from '../storage/index.ts'
+import type { MembershipChange, ProfileRow, Store } from '../storage/index.ts'
 import { audienceEvent, type AudienceIds } from './audience-events.ts'
 import { type CompiledSegment, compileSegment } from './compile-segment.ts'
 import { compileTrait } from './compile-trait.ts'
@@ -39,6 +42,11 @@ export interface SegmentEngineOptions {
    * only answers reads and previews, passes false; `start` (the worker's) turns it on.
    */
   evaluateOnReload?: boolean
+  /**
+   * Tests only: called after a pass's changes are stored and before their audience events are appended
+   * (`ATTUNE_TEST_FAULT=segments-after-apply` makes the server kill itself here, for the crash test).
+   */
+  afterStore?: (changes: readonly MembershipChange[]) => void
 }
 
 export interface RecomputeResult {
@@ -124,9 +132,29 @@ export class SegmentEngine {
     for (let i = 0; i < personIds.length; i += CLAIM_BATCH) await this.#exclusive(() => this.#pass(personIds.slice(i, i + CLAIM_BATCH), now))
   }
 
+  /**
+   * Appends the audience events of changes stored but not marked as appended (the outbox: a crash or a failed
+   * append between storing and announcing), oldest first; returns how many. `start` and every `tick` run it.
+   */
+  async republish(): Promise<number> {
+    await this.#ensure()
+    return this.#exclusive(async () => {
+      let total = 0
+      for (;;) {
+        const pending = await this.#store.segmentMembers.pendingAudience(CLAIM_BATCH)
+        if (pending.length === 0) break
+        await this.#announce(pending)
+        total += pending.length
+        if (pending.length < CLAIM_BATCH) break
+      }
+      return total
+    })
+  }
+
   /** Evaluates the people whose re-evaluation is due (window edges passed); returns how many. */
   async tick(): Promise<number> {
     await this.#ensure()
+    await this.republish()
     const now = this.#clock()
     let total = 0
     for (;;) {
@@ -289,7 +317,10 @@ export class SegmentEngine {
     const poll = setInterval(() => void this.reload().catch(report), options.pollMs ?? POLL_MS)
     for (const t of [tick, poll]) t.unref()
     this.#timers = [tick, poll]
-    void this.reload().catch(report)
+    // What a crash left in the outbox goes out first, before any new change.
+    void this.reload()
+      .then(() => this.republish())
+      .catch(report)
   }
 
   /** Stops the timers and waits for the pass in hand. */
@@ -400,15 +431,35 @@ export class SegmentEngine {
     const pass = evaluatePeople(defs, personIds, facts, memberships, traits, now)
     const applied = await members.apply(pass)
     if (applied.length > 0) {
-      const ids = await this.#audienceIds([...new Set(applied.map((c) => c.personId))])
+      this.#options.afterStore?.(applied)
+      await this.#announce(applied)
+    }
+    return applied.length
+  }
+
+  /**
+   * Appends the audience events of stored changes, then marks them appended (they leave the outbox). A
+   * definition this engine has not read yet (created on another node since its last poll) is read from the
+   * store; a change of one no longer stored has no event any more (the segment is gone) and is only marked.
+   */
+  async #announce(changes: readonly MembershipChange[]): Promise<void> {
+    const records = new Map(this.#defs!.records)
+    for (const id of new Set(changes.map((c) => c.segmentId))) {
+      if (records.has(id)) continue
+      const r = await this.#store.segmentDefinitions.get(id)
+      if (r) records.set(id, r)
+    }
+    const known = changes.filter((c) => records.has(c.segmentId))
+    if (known.length > 0) {
+      const ids = await this.#audienceIds([...new Set(known.map((c) => c.personId))])
       await this.#options.append(
-        applied.map((c) => {
-          const r = defs.records.get(c.segmentId)!
+        known.map((c) => {
+          const r = records.get(c.segmentId)!
           return audienceEvent(c, { key: r.key, name: r.name }, ids.get(c.personId) ?? { userId: null, anonymousId: null })
         }),
       )
     }
-    return applied.length
+    await this.#store.segmentMembers.markPublished(changes)
   }
 
   /** Each person's user id, else an anonymous id, from their whole group. */

@@ -146,6 +146,8 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       onError: (error) => process.emitWarning(`segments: ${(error as Error).message}`),
       // Only the process that runs the workers evaluates (startWorkers starts it); the API node reads and previews.
       evaluateOnReload: false,
+      // The crash test's fault point (never set outside tests): die between storing changes and announcing them.
+      ...(config.testFault === 'segments-after-apply' ? { afterStore: () => process.kill(process.pid, 'SIGKILL') } : {}),
     })
     const segmentListeners = new Set<() => void>()
     let workersStarted = false

@@ -131,4 +131,48 @@ export function describeSegmentMembers(storeOf: () => Store, open: () => Promise
     assert.deepEqual(await m.traitsOf(`${t}-ghost`), [])
     assert.deepEqual(await m.sizeHistory(`${t}-a`, 0, DAY), [{ day: 0, size: 0, entered: 0, exited: 0 }])
   })
+
+  it('segment members: every applied change waits in the audience outbox until marked published', async () => {
+    const m = storeOf().segmentMembers
+    const t = tag()
+    const mine = async () => (await m.pendingAudience(100_000)).filter((c) => c.segmentId.startsWith(t))
+    // Far in the future: after the pending rows other tests may leave, so a small limit still reaches them.
+    const at = 9_000_000_000_000 + n * 1000
+    const a = { segmentId: `${t}-a`, personId: `${t}-p`, entered: true, at, version: 1 }
+    const b = { segmentId: `${t}-b`, personId: `${t}-p`, entered: true, at: at + 1, version: 3 }
+    assert.deepEqual(await m.apply({ changes: [b, a], traits: [], recheck: [] }), [b, a])
+    assert.deepEqual(await mine(), [a, b], 'oldest first, as stored (numbers and booleans, not strings)')
+    // A change that takes no effect (already a member) adds nothing to the outbox.
+    assert.deepEqual(await m.apply({ changes: [{ ...a, at: at + 5 }], traits: [], recheck: [] }), [])
+    assert.deepEqual(await mine(), [a, b])
+    await m.markPublished([a])
+    await m.markPublished([a, { ...b, at: at + 99 }]) // again, and an unknown one: nothing happens
+    assert.deepEqual(await mine(), [b])
+    const exit = { segmentId: `${t}-b`, personId: `${t}-p`, entered: false, at: at + 2, version: 3 }
+    assert.deepEqual(await m.apply({ changes: [exit], traits: [], recheck: [] }), [exit])
+    assert.deepEqual(await mine(), [b, exit], 'an entry and its exit are two pending events')
+    await m.markPublished([b, exit])
+    assert.deepEqual(await mine(), [])
+    // History is the record of the change: marking leaves it alone.
+    const day = Math.floor(at / DAY) * DAY
+    assert.deepEqual(await m.sizeHistory(`${t}-b`, day, day + DAY), [{ day, size: 0, entered: 1, exited: 1 }])
+  })
+
+  it('segment members: the outbox pages by limit, many at once, and clearing a definition drops its pending events', async () => {
+    const m = storeOf().segmentMembers
+    const t = tag()
+    const mine = async () => (await m.pendingAudience(100_000)).filter((c) => c.segmentId.startsWith(t))
+    const at = 9_100_000_000_000 + n * 1000
+    const changes = Array.from({ length: 450 }, (_, i) => ({ segmentId: `${t}-${i % 2 ? 'odd' : 'even'}`, personId: `${t}-${String(i).padStart(3, '0')}`, entered: true, at: at + i, version: 1 }))
+    assert.equal((await m.apply({ changes, traits: [], recheck: [] })).length, 450)
+    assert.equal((await mine()).length, 450)
+    const first = await m.pendingAudience(3)
+    assert.equal(first.length, 3)
+    await m.clear(`${t}-odd`)
+    const left = await mine()
+    assert.equal(left.length, 225)
+    assert.ok(left.every((c) => c.segmentId === `${t}-even`))
+    await m.markPublished(left)
+    assert.deepEqual(await mine(), [])
+  })
 }

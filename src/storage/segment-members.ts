@@ -6,6 +6,11 @@
  * `apply` is conditional per row (an entry inserts only an absent membership, an exit deletes only a
  * present one) and reports what took effect, so two workers evaluating the same person at once never
  * double a history row or an audience event.
+ *
+ * The audience events' outbox: every change that takes effect also gets a row in `segment_audience_pending`
+ * in the same transaction; the engine appends its event after the commit and then `markPublished` deletes
+ * the row. What a crash leaves there, `pendingAudience` hands back for appending again (the log deduplicates
+ * by message id, so an event appended twice is stored once).
  */
 import { type Kysely, sql } from 'kysely'
 import type { Dialect } from './migrations/index.ts'
@@ -27,6 +32,9 @@ export interface SegmentMemberHistoryTable {
   at: number
   version: number
 }
+
+/** A change whose audience event is not known to be in the log yet (the outbox; same columns as the history). */
+export type SegmentAudiencePendingTable = SegmentMemberHistoryTable
 
 export interface TraitValuesTable {
   trait_id: string
@@ -60,6 +68,10 @@ function chunks<T>(list: readonly T[], size = CHUNK): T[][] {
 
 function membershipOf(r: SegmentMembersTable): MembershipRecord {
   return { segmentId: r.segment_id, personId: r.person_id, since: Number(r.since), version: Number(r.version) }
+}
+
+function historyRow(c: MembershipChange): SegmentMemberHistoryTable {
+  return { segment_id: c.segmentId, person_id: c.personId, entered: c.entered ? 1 : 0, at: c.at, version: c.version }
 }
 
 function traitOf(r: TraitValuesTable): TraitValueRecord {
@@ -98,7 +110,13 @@ export class KyselySegmentMembers implements SegmentMemberStore {
       for (const part of chunks(applied)) {
         await trx
           .insertInto('segment_member_history')
-          .values(part.map((c) => ({ segment_id: c.segmentId, person_id: c.personId, entered: c.entered ? 1 : 0, at: c.at, version: c.version })))
+          .values(part.map(historyRow))
+          .execute()
+        // Same transaction: a change is never stored without its pending audience event.
+        await trx
+          .insertInto('segment_audience_pending')
+          .values(part.map(historyRow))
+          .onConflict((oc) => oc.columns(['segment_id', 'person_id', 'entered', 'at']).doNothing())
           .execute()
       }
       const [setTraits, dropTraits] = [pass.traits.filter((t) => t.value !== null && t.value !== undefined), pass.traits.filter((t) => t.value === null || t.value === undefined)]
@@ -122,6 +140,35 @@ export class KyselySegmentMembers implements SegmentMemberStore {
       for (const part of chunks(never)) await trx.deleteFrom('segment_schedule').where('person_id', 'in', part).execute()
       return applied
     })
+  }
+
+  async pendingAudience(limit: number): Promise<MembershipChange[]> {
+    const rows = await this.#db
+      .selectFrom('segment_audience_pending')
+      .selectAll()
+      .orderBy('at')
+      .orderBy('segment_id')
+      .orderBy('person_id')
+      .orderBy('entered')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => ({ segmentId: r.segment_id, personId: r.person_id, entered: Number(r.entered) === 1, at: Number(r.at), version: Number(r.version) }))
+  }
+
+  async markPublished(changes: readonly MembershipChange[]): Promise<void> {
+    if (changes.length === 0) return
+    for (const part of chunks(changes, 100)) {
+      await this.#db
+        .deleteFrom('segment_audience_pending')
+        .where((eb) =>
+          eb.or(
+            part.map((c) =>
+              eb.and([eb('segment_id', '=', c.segmentId), eb('person_id', '=', c.personId), eb('entered', '=', c.entered ? 1 : 0), eb('at', '=', c.at)]),
+            ),
+          ),
+        )
+        .execute()
+    }
   }
 
   async members(segmentId: string, page: { limit: number; cursor?: string | undefined }): Promise<{ items: MembershipRecord[]; next: string | null }> {
@@ -229,11 +276,13 @@ export class KyselySegmentMembers implements SegmentMemberStore {
   async clear(definitionId?: string): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       if (definitionId === undefined) {
-        for (const table of ['segment_members', 'segment_member_history', 'trait_values', 'segment_schedule', 'segment_engine_state'] as const) await trx.deleteFrom(table).execute()
+        for (const table of ['segment_members', 'segment_member_history', 'segment_audience_pending', 'trait_values', 'segment_schedule', 'segment_engine_state'] as const) await trx.deleteFrom(table).execute()
         return
       }
       await trx.deleteFrom('segment_members').where('segment_id', '=', definitionId).execute()
       await trx.deleteFrom('segment_member_history').where('segment_id', '=', definitionId).execute()
+      // The segment is gone: its changes are not announced any more.
+      await trx.deleteFrom('segment_audience_pending').where('segment_id', '=', definitionId).execute()
       await trx.deleteFrom('trait_values').where('trait_id', '=', definitionId).execute()
     })
   }

@@ -113,13 +113,21 @@ export interface SegmentMemberStore {
    * Applies one evaluation pass in one transaction: memberships added and removed (with their history rows),
    * trait values set (null deletes), and when each person must be evaluated again (null: only on new events).
    * Conditional per row (an entry only if absent, an exit only if present): returns the changes that took
-   * effect, the ones to announce as audience events.
+   * effect, the ones to announce as audience events. Each of them is also left pending in the audience
+   * outbox (same transaction) until `markPublished`.
    */
   apply(pass: {
     changes: readonly MembershipChange[]
     traits: readonly TraitValueRecord[]
     recheck: readonly { personId: string; at: number | null }[]
   }): Promise<MembershipChange[]>
+  /**
+   * The audience outbox: changes `apply` stored whose Audience Entered / Exited event is not marked as
+   * appended yet (a crash came between, or the append failed), oldest first. The engine appends them again.
+   */
+  pendingAudience(limit: number): Promise<MembershipChange[]>
+  /** Marks these changes' audience events as appended (they leave the outbox); unknown ones are ignored. */
+  markPublished(changes: readonly MembershipChange[]): Promise<void>
   /** Current members of a segment, oldest entry first, paged by an opaque cursor. */
   members(segmentId: string, page: { limit: number; cursor?: string | undefined }): Promise<{ items: MembershipRecord[]; next: string | null }>
   count(segmentId: string): Promise<number>
@@ -137,7 +145,7 @@ export interface SegmentMemberStore {
   claimDue(now: number, limit: number): Promise<string[]>
   /** Daily sizes of a segment in [from, to). */
   sizeHistory(segmentId: string, from: number, to: number): Promise<SegmentSizePoint[]>
-  /** Removes every membership, history row and trait value of a definition (on delete), or all (recompute). */
+  /** Removes every membership, history row, pending audience event and trait value of a definition (on delete), or all (recompute). */
   clear(definitionId?: string): Promise<void>
   /** Ids of the definitions that have members or trait values (a recompute clears those of deleted definitions). */
   definitionsInUse(): Promise<string[]>

@@ -43,7 +43,7 @@ import type { RejectedEventCountsTable, RejectedEventsTable } from './diagnostic
 import type { ApiKeyUsesTable, SettingsTable } from './settings.ts'
 import type { ItemSearchTermsTable } from './item-search.ts'
 import type { SegmentBuiltInsTable, SegmentDefinitionStampTable, SegmentDefinitionsTable, SegmentDefinitionVersionsTable } from './segment-definitions.ts'
-import type { SegmentEngineStateTable, SegmentMemberHistoryTable, SegmentMembersTable, SegmentScheduleTable, TraitValuesTable } from './segment-members.ts'
+import type { SegmentAudiencePendingTable, SegmentEngineStateTable, SegmentMemberHistoryTable, SegmentMembersTable, SegmentScheduleTable, TraitValuesTable } from './segment-members.ts'
 import type { PredictionsTable } from './predictions.ts'
 
 export interface ItemCategoriesTable {
@@ -91,6 +91,7 @@ export interface Database extends PeopleDatabase {
   segment_definition_stamp: SegmentDefinitionStampTable
   segment_members: SegmentMembersTable
   segment_member_history: SegmentMemberHistoryTable
+  segment_audience_pending: SegmentAudiencePendingTable
   trait_values: TraitValuesTable
   segment_schedule: SegmentScheduleTable
   segment_engine_state: SegmentEngineStateTable

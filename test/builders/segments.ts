@@ -26,6 +26,8 @@ export interface SegmentHarness {
   consentDefaults: Record<string, boolean>
   /** Every audience event the engine appended, in order. */
   audience: EventRecord[]
+  /** The next this many appends fail (before anything is stored), as a crash or an outage would. */
+  failAppends: number
   /** Stores Segment calls (timestamps default to `now`), applies them and evaluates whom they touched. */
   send(calls: Json[]): Promise<void>
   /** Defines a segment or computed trait (version 1, enabled) and reloads the engine. */
@@ -51,6 +53,10 @@ export async function segmentHarness(options: { consentDefaults?: Record<string,
     now: () => h.now,
     consentDefaults: () => h.consentDefaults,
     append: async (records) => {
+      if (h.failAppends > 0) {
+        h.failAppends -= 1
+        throw new Error('append failed (test)')
+      }
       await store.appendEvents(records)
       h.audience.push(...records)
       pending.push(...records)
@@ -75,6 +81,7 @@ export async function segmentHarness(options: { consentDefaults?: Record<string,
     now: options.start ?? Date.UTC(2026, 0, 1),
     consentDefaults: options.consentDefaults ?? { personalization: true },
     audience: [],
+    failAppends: 0,
     async send(calls: Json[]) {
       const records = calls.map((c) => {
         const raw = { messageId: `h-${process.pid}-${++messages}`, timestamp: new Date(h.now).toISOString(), ...c }

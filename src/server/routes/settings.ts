@@ -116,6 +116,7 @@ const FIELDS: { readonly [K in keyof Config]-?: { env: string | null; shown: Sho
   logLevel: { env: 'ATTUNE_LOG_LEVEL', shown: 'plain' },
   logRequests: { env: 'ATTUNE_LOG_REQUESTS', shown: 'plain' },
   sqliteSync: { env: 'ATTUNE_SQLITE_SYNC', shown: 'plain' },
+  testFault: { env: 'ATTUNE_TEST_FAULT', shown: 'plain' },
   redisUrl: { env: 'ATTUNE_REDIS_URL', shown: 'url' },
   redisPrefix: { env: 'ATTUNE_REDIS_PREFIX', shown: 'plain' },
   natsUrl: { env: 'ATTUNE_NATS_URL', shown: 'url' },

@@ -502,6 +502,28 @@ const predictions: DialectMigration = (dialect) => ({
 })
 
 /**
+ * The audience events' outbox (segment-members.ts): one row per membership change whose Audience Entered /
+ * Exited event is not known to be in the log yet, written in the transaction that stores the change (the
+ * history row is the record of it) and deleted once the event was appended. The engine re-appends what is
+ * left here at start and on every tick, so a crash between the two never loses an event. Rows of history
+ * written before this migration count as published (their events were appended then).
+ */
+const audienceOutbox: DialectMigration = () => ({
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('segment_audience_pending')
+      .addColumn('segment_id', 'text', (c) => c.notNull())
+      .addColumn('person_id', 'text', (c) => c.notNull())
+      .addColumn('entered', 'integer', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('segment_audience_pending_pk', ['segment_id', 'person_id', 'entered', 'at'])
+      .execute()
+    await db.schema.createIndex('segment_audience_pending_at').on('segment_audience_pending').columns(['at', 'segment_id', 'person_id', 'entered']).execute()
+  },
+})
+
+/**
  * The live feed filtered by kind (`GET /v1/events?kind=`, polled every 2 s by the dashboard) reads the newest
  * events of one kind by log position: without this index SQLite sorted every event of the kind on each poll.
  */
@@ -526,6 +548,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '0012-segment-definitions': segmentDefinitions,
   '0013-segment-members': segmentMembers,
   '0014-predictions': predictions,
+  '0015-audience-outbox': audienceOutbox,
   '0016-events-kind-seq': eventsKindSeq,
 }
 
