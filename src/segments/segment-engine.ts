@@ -84,6 +84,7 @@ function mentions(value: unknown, key: string): boolean {
 }
 
 const CLAIM_BATCH = 500
+const REALTIME_BATCH = 5000
 const TICK_MS = 1000
 const POLL_MS = 3000
 
@@ -129,7 +130,8 @@ export class SegmentEngine {
     if (personIds.length === 0) return
     await this.#ensure()
     const now = this.#clock()
-    for (let i = 0; i < personIds.length; i += CLAIM_BATCH) await this.#exclusive(() => this.#pass(personIds.slice(i, i + CLAIM_BATCH), now))
+    // One pass for a whole delivery where it fits: each pass is a write transaction (an fsync) and an append.
+    for (let i = 0; i < personIds.length; i += REALTIME_BATCH) await this.#exclusive(() => this.#pass(personIds.slice(i, i + REALTIME_BATCH), now))
   }
 
   /**
