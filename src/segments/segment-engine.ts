@@ -164,8 +164,7 @@ export class SegmentEngine {
     const byId = this.#defs!.records
     const keyOf = (id: string) => byId.get(id)?.key
     const readsStored = compiled.needs.segments.length > 0 || compiled.needs.traits.length > 0
-    // Large pages: a page costs a few queries whatever its size, and a preview holds one page at a time.
-    const pageSize = Math.max(this.#options.pageSize ?? 2000, 20_000)
+    const base = Math.max(this.#options.pageSize ?? 2000, 5000)
     // A rule with no profile condition, no inferred interest and no sensitive category never reads the
     // profile document: the scan then reads ids only (the documents are most of the cost).
     const isSensitive = await this.#loader.sensitivity()
@@ -184,6 +183,8 @@ export class SegmentEngine {
     let population = 0
     const sample: string[] = []
     for (let after = ''; ; ) {
+      // Pages without documents are small to hold: larger ones save queries.
+      const pageSize = light || columns ? base * 4 : base
       const cols = columns ? await this.#store.readPeople((tx) => tx.profileColumnsAfter(after, pageSize)) : null
       const rows = light || cols ? null : await this.#store.readPeople((tx) => tx.profilesAfter(after, pageSize))
       const ids = cols ? cols.map((c) => c.personId) : rows ? rows.map((r) => r.personId) : await this.#store.readPeople((tx) => tx.profileIdsAfter(after, pageSize))
