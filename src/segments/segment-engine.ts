@@ -183,8 +183,8 @@ export class SegmentEngine {
     let population = 0
     const sample: string[] = []
     for (let after = ''; ; ) {
-      // Pages without documents are small to hold: larger ones save queries.
-      const pageSize = light || columns ? base * 4 : base
+      // Pages of columns are small to hold: larger ones save queries (measured; other pages showed no gain).
+      const pageSize = columns ? base * 4 : base
       const cols = columns ? await this.#store.readPeople((tx) => tx.profileColumnsAfter(after, pageSize)) : null
       const rows = light || cols ? null : await this.#store.readPeople((tx) => tx.profilesAfter(after, pageSize))
       const ids = cols ? cols.map((c) => c.personId) : rows ? rows.map((r) => r.personId) : await this.#store.readPeople((tx) => tx.profileIdsAfter(after, pageSize))
