@@ -252,8 +252,10 @@ describe('predictions, computed traits, other segments and dates', () => {
 describe('needs', () => {
   it('asks for the longest window and only the kinds named', () => {
     const c = compile({ all: [{ event: { kind: 'product_viewed', within: '14d' } }, { abandonment: { did: { kind: 'product_added' }, thenNot: { kind: 'order_completed' }, timeout: '1h', within: '30d' } }] })
-    assert.deepEqual(c.needs, { lookbackMs: 30 * DAY, kinds: ['order_completed', 'product_added', 'product_viewed'], segments: [], traits: [], prediction: false, rfm: false })
+    assert.deepEqual(c.needs, { lookbackMs: 30 * DAY, kinds: ['order_completed', 'product_added', 'product_viewed'], segments: [], traits: [], prediction: false, rfm: false, profileFields: [] })
     assert.equal(compile({ event: { name: 'Signed Up' } }).needs.kinds, null, 'a track name can be any kind')
+    const profile = compile({ any: [{ profile: { revenue: { gte: 1 }, consent: 'personalization' } }, { not: { profile: { topCategory: { category: 'Shoes' } } } }] })
+    assert.deepEqual(profile.needs.profileFields, ['consent:personalization', 'revenue', 'topCategory'], 'what a preview may read from columns instead')
     assert.equal(compile({ event: { kind: 'order_completed' } }).needs.lookbackMs, Infinity)
     assert.equal(compile({ profile: { lastOrder: { within: '30d' } } }).needs.lookbackMs, 0)
   })

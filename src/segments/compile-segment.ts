@@ -13,7 +13,7 @@ import type { EventKind } from '../core/index.ts'
 import { rankAffinities } from '../profiles/index.ts'
 import type { SegmentDefinitionRecord } from '../storage/index.ts'
 import { compileMatch, compileWindow, inWindow, lookbackOf, matchingEvents, minTime, type TimeWindow, windowChange } from './event-match.ts'
-import type { Evaluation, FactNeeds, PersonFacts } from './facts.ts'
+import type { Evaluation, FactNeeds, PersonFacts, ProfileField } from './facts.ts'
 import { checkSegmentRule } from './rule-check.ts'
 import { durationMs, parseDate } from './rule-time.ts'
 import type { AbandonmentCondition, DateCondition, EventCondition, PredictionCondition, ProfileCondition, SegmentRule } from './rule-types.ts'
@@ -87,6 +87,7 @@ class Builder {
   prediction = false
   rfm = false
   inferred = false
+  profileFields = new Set<ProfileField>()
   categories: string[] = []
   references: Reference[] = []
   halfLifeMs: number
@@ -189,6 +190,9 @@ class Builder {
 
   profile(p: ProfileCondition): Node {
     const parts: Node[] = []
+    const fields = ['trait', 'orders', 'revenue', 'firstOrder', 'lastOrder', 'lastSeen', 'topCategory'] as const
+    for (const k of fields) if (p[k] !== undefined) this.profileFields.add(k)
+    if (p.consent !== undefined) this.profileFields.add(`consent:${p.consent}`)
     if (p.trait) {
       const t = p.trait
       const holds = compileComparison(t)
@@ -271,7 +275,7 @@ export function compileSegment(record: Pick<SegmentDefinitionRecord, 'id' | 'key
     id: record.id,
     key: record.key,
     kind: 'segment',
-    needs: { lookbackMs: b.lookbackMs, kinds: b.kinds ? [...b.kinds].sort() : null, segments: [...b.segments], traits: [...b.traits], prediction: b.prediction, rfm: b.rfm },
+    needs: { lookbackMs: b.lookbackMs, kinds: b.kinds ? [...b.kinds].sort() : null, segments: [...b.segments], traits: [...b.traits], prediction: b.prediction, rfm: b.rfm, profileFields: [...b.profileFields].sort() },
     inferred,
     sensitive: options.isSensitive !== undefined && categories.some(options.isSensitive),
     categories,

@@ -6,7 +6,7 @@
  */
 import type { EventKind, StoredEvent } from '../core/index.ts'
 import { consentGiven, parseState, type ProfileState } from '../profiles/index.ts'
-import type { PredictionRecord, ProfileRow, Store } from '../storage/index.ts'
+import type { PredictionRecord, ProfileColumns, ProfileRow, Store } from '../storage/index.ts'
 import type { FactItem, FactNeeds, PersonFacts, RfmFact } from './facts.ts'
 import { rfmFactOf, rfmQuartileScale, type RfmQuartileScale } from './rfm-quartiles.ts'
 
@@ -68,6 +68,8 @@ export class LoadedPersonFacts implements PersonFacts {
     defaults: Record<string, boolean>,
     /** The stated personalization consent from the profile's column (undefined: read the document). */
     readonly stated?: boolean | null,
+    /** The profile's columns, standing in for the document for rules that read only those (see `PROFILE_COLUMNS`). */
+    readonly columns?: ProfileColumns,
   ) {
     this.#doc = doc
     this.#defaults = defaults
@@ -75,6 +77,7 @@ export class LoadedPersonFacts implements PersonFacts {
 
   get state(): ProfileState {
     if (this.#state) return this.#state
+    if (this.#doc === null && this.columns) return (this.#state = columnState(this.columns))
     if (this.#doc === null) throw new StateNotLoaded()
     this.#state = parseState(this.#doc)
     this.#doc = null
@@ -88,6 +91,24 @@ export class LoadedPersonFacts implements PersonFacts {
   }
 }
 
+/**
+ * A state that holds only what the profiles' columns hold; reading anything else throws `StateNotLoaded`
+ * (the preview then reads the page again with the documents), so a wrong plan costs time, never answers.
+ */
+function columnState(c: ProfileColumns): ProfileState {
+  const orders = guard({ count: c.orders, revenue: c.revenue, last: c.lastOrder })
+  return guard({ orders }) as unknown as ProfileState
+}
+
+function guard<T extends object>(known: T): T {
+  return new Proxy(known, {
+    get(target, key) {
+      if (typeof key === 'string' && !Object.hasOwn(target, key)) throw new StateNotLoaded()
+      return Reflect.get(target, key)
+    },
+  })
+}
+
 export interface LoadOptions {
   /** Profile rows already read (a page of a scan), so they are not read again. */
   rows?: readonly ProfileRow[]
@@ -95,6 +116,8 @@ export interface LoadOptions {
   page?: boolean
   /** Read no profile documents (the rule reads none); reading `state` then throws `StateNotLoaded`. */
   withoutState?: boolean
+  /** Instead of documents, these columns of the page's profiles (the rule reads nothing else of the profile). */
+  columns?: readonly ProfileColumns[]
 }
 
 const RFM_TTL_MS = 60_000
@@ -121,9 +144,12 @@ export class FactsLoader {
     const defaults = this.#consentDefaults()
     const rfmScale = plan.rfm ? await this.#rfmScale(now) : null
     const { profiles, events } = await this.#store.readPeople(async (tx) => {
-      const profiles: { personId: string; state: string | null; orders: number; revenue: number; lastOrder: number | null }[] = options.withoutState
-        ? personIds.map((personId) => ({ personId, state: null, orders: 0, revenue: 0, lastOrder: null }))
-        : [...(options.rows ?? (await tx.getProfiles(personIds)))]
+      type Loaded = { personId: string; state: string | null; orders: number; revenue: number; lastOrder: number | null; columns?: ProfileColumns }
+      const profiles: Loaded[] = options.columns
+        ? options.columns.map((c) => ({ ...c, state: null, columns: c }))
+        : options.withoutState
+          ? personIds.map((personId) => ({ personId, state: null, orders: 0, revenue: 0, lastOrder: null }))
+          : [...(options.rows ?? (await tx.getProfiles(personIds)))]
       const events = new Map<string, StoredEvent[]>()
       if (plan.lookbackMs > 0 && profiles.length > 0) {
         const roots = profiles.map((p) => p.personId)
@@ -150,7 +176,7 @@ export class FactsLoader {
     const predictions = plan.prediction ? await this.#predictions(profiles.map((p) => p.personId)) : new Map<string, PredictionRecord>()
     for (const row of profiles) {
       const rfm: RfmFact | null = rfmScale ? rfmFactOf({ orders: row.orders, revenue: row.revenue, lastOrder: row.lastOrder }, rfmScale) : null
-      out.set(row.personId, new LoadedPersonFacts(row.personId, row.state, events.get(row.personId) ?? [], items, predictions.get(row.personId) ?? null, rfm, isSensitive, defaults))
+      out.set(row.personId, new LoadedPersonFacts(row.personId, row.state, events.get(row.personId) ?? [], items, predictions.get(row.personId) ?? null, rfm, isSensitive, defaults, row.columns?.personalization, row.columns))
     }
     return out
   }

@@ -66,4 +66,18 @@ export interface FactNeeds {
   traits: readonly string[]
   prediction: boolean
   rfm: boolean
+  /**
+   * The profile facts the rule's profile conditions read (absent: any). A preview answers rules reading only
+   * `PROFILE_COLUMNS` from the profiles table's columns, without parsing the documents (most of its cost).
+   */
+  profileFields?: readonly ProfileField[]
 }
+
+/** A profile fact a rule reads; a consent is `consent:<purpose>`. */
+export type ProfileField = 'trait' | 'orders' | 'revenue' | 'firstOrder' | 'lastOrder' | 'lastSeen' | 'topCategory' | `consent:${string}`
+
+/**
+ * Profile facts the profiles table holds as columns, written with the document (`last_seen` is not one: a
+ * profile with no events has its creation time there, while rules read "never seen").
+ */
+export const PROFILE_COLUMNS: ReadonlySet<ProfileField> = new Set<ProfileField>(['orders', 'revenue', 'lastOrder', 'consent:personalization'])

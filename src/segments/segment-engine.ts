@@ -21,6 +21,7 @@ import { type CompiledSegment, compileSegment } from './compile-segment.ts'
 import { compileTrait } from './compile-trait.ts'
 import { type Compiled, type Definitions, evaluatePeople } from './evaluation-pass.ts'
 import { evaluationOrder, ReferenceCycleError } from './evaluation-order.ts'
+import { PROFILE_COLUMNS } from './facts.ts'
 import { FactsLoader, type LoadPlan, planOf, StateNotLoaded } from './facts-loader.ts'
 import { checkSegmentRule } from './rule-check.ts'
 
@@ -193,11 +194,15 @@ export class SegmentEngine {
     const byId = this.#defs!.records
     const keyOf = (id: string) => byId.get(id)?.key
     const readsStored = compiled.needs.segments.length > 0 || compiled.needs.traits.length > 0
-    const pageSize = Math.max(this.#options.pageSize ?? 2000, 5000)
+    const base = Math.max(this.#options.pageSize ?? 2000, 5000)
     // A rule with no profile condition, no inferred interest and no sensitive category never reads the
     // profile document: the scan then reads ids only (the documents are most of the cost).
     const isSensitive = await this.#loader.sensitivity()
-    let light = !mentions(rule, 'profile') && !compiled.inferred && !compiled.needs.rfm && !compiled.categories.some(isSensitive)
+    const sensitive = compiled.categories.some(isSensitive)
+    let light = !mentions(rule, 'profile') && !compiled.inferred && !compiled.needs.rfm && !sensitive
+    // Profile conditions on what the profiles' columns hold (orders, revenue, last order, personalization
+    // consent; RFM is computed from them) are answered from those columns, without the documents.
+    let columns = !light && !sensitive && (compiled.needs.profileFields ?? ['trait']).every((f) => PROFILE_COLUMNS.has(f))
     // Inferred interests are fine here: the stated personalization consent comes from the profiles' column.
     const onEvents = !mentions(rule, 'profile') && !compiled.needs.rfm && !compiled.categories.some(isSensitive)
     if (onEvents && !readsStored && !compiled.needs.prediction && (Number.isFinite(plan.lookbackMs) || plan.kinds !== null)) {
@@ -208,10 +213,13 @@ export class SegmentEngine {
     let population = 0
     const sample: string[] = []
     for (let after = ''; ; ) {
-      const rows = light ? null : await this.#store.readPeople((tx) => tx.profilesAfter(after, pageSize))
-      const ids = rows ? rows.map((r) => r.personId) : await this.#store.readPeople((tx) => tx.profileIdsAfter(after, pageSize))
+      // Pages of columns are small to hold: larger ones save queries (measured; other pages showed no gain).
+      const pageSize = columns ? base * 4 : base
+      const cols = columns ? await this.#store.readPeople((tx) => tx.profileColumnsAfter(after, pageSize)) : null
+      const rows = light || cols ? null : await this.#store.readPeople((tx) => tx.profilesAfter(after, pageSize))
+      const ids = cols ? cols.map((c) => c.personId) : rows ? rows.map((r) => r.personId) : await this.#store.readPeople((tx) => tx.profileIdsAfter(after, pageSize))
       if (ids.length === 0) break
-      const facts = await this.#loader.load(ids, plan, now, rows ? { rows, page: true } : { page: true, withoutState: true })
+      const facts = await this.#loader.load(ids, plan, now, cols ? { columns: cols, page: true } : rows ? { rows, page: true } : { page: true, withoutState: true })
       // Segments and traits the rule names are read as stored (the engine keeps them current).
       if (readsStored) {
         for (const m of await this.#store.segmentMembers.membershipsOfPeople(ids)) {
@@ -230,7 +238,7 @@ export class SegmentEngine {
         for (const [personId, f] of facts) if (compiled.evaluate(f, now).value) inside.push(personId)
       } catch (error) {
         if (!(error instanceof StateNotLoaded)) throw error
-        light = false // read this page again, with the documents
+        light = columns = false // read this page again, with the documents
         continue
       }
       population += ids.length

@@ -3,7 +3,7 @@
  * The `Store` interface, its backends (chosen by URL scheme) and migrations.
  */
 export type { AppendResult, EventQuery, ItemQuery, Store } from './store.ts'
-export type { IdentityLogKind, IdentityLogRow, IdentityRow, PeopleTx, PersonEventRow, PersonRow, ProfileRow } from './people.ts'
+export type { IdentityLogKind, IdentityLogRow, IdentityRow, PeopleTx, PersonEventRow, PersonRow, ProfileColumns, ProfileRow } from './people.ts'
 export { openStore } from './open-store.ts'
 export type { OpenStoreOptions } from './open-store.ts'
 export { SqliteStore } from './sqlite/sqlite-store.ts'

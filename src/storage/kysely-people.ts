@@ -1,7 +1,7 @@
 /** `PeopleTx` over Kysely, shared by both backends; bound to a transaction (writes) or the pool (reads). */
 import { type Kysely, sql } from 'kysely'
 import type { EventKind, StoredEvent } from '../core/index.ts'
-import type { IdentityLogRow, IdentityRow, PeopleTx, PersonEventRow, PersonRow, ProfileRow } from './people.ts'
+import type { IdentityLogRow, IdentityRow, PeopleTx, PersonEventRow, PersonRow, ProfileColumns, ProfileRow } from './people.ts'
 import { type Database, rowToEvent } from './tables.ts'
 import type { IdentityLogTable, ProfilesTable } from './people-tables.ts'
 import { type IdentifierMatch, type IdentifierSearch, type ListedProfile, listProfiles, type ProfileListQuery, type SearchDialect, searchIdentifiers } from './people-search.ts'
@@ -193,6 +193,23 @@ export class KyselyPeopleTx implements PeopleTx {
       for (const r of rows) out.set(r.person_id, r.personalization === null ? null : Number(r.personalization) === 1)
     }
     return out
+  }
+
+  async profileColumnsAfter(afterPersonId: string, limit: number): Promise<ProfileColumns[]> {
+    const rows = await this.#db
+      .selectFrom('profiles')
+      .select(['person_id', 'orders', 'revenue', 'last_order', 'personalization'])
+      .where('person_id', '>', afterPersonId)
+      .orderBy('person_id')
+      .limit(limit)
+      .execute()
+    return rows.map((r) => ({
+      personId: r.person_id,
+      orders: Number(r.orders),
+      revenue: Number(r.revenue),
+      lastOrder: r.last_order === null ? null : Number(r.last_order),
+      personalization: r.personalization === null ? null : Number(r.personalization) === 1,
+    }))
   }
 
   async profileIdsAfter(afterPersonId: string, limit: number): Promise<string[]> {

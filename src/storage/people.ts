@@ -56,6 +56,16 @@ export interface ProfileRow {
   personalization?: boolean | null
 }
 
+/** A profile's columns that mirror facts of its document (what a preview reads instead of the document). */
+export interface ProfileColumns {
+  personId: string
+  orders: number
+  revenue: number
+  lastOrder: number | null
+  /** Stated personalization consent (null: never stated). */
+  personalization: boolean | null
+}
+
 export interface PeopleTx {
   /** Which of these events were applied before. */
   seenEvents(messageIds: readonly string[]): Promise<Set<string>>
@@ -89,6 +99,8 @@ export interface PeopleTx {
   countProfiles(): Promise<{ profiles: number; granted: number; refused: number }>
   /** The stated personalization consent of these people (null: never stated), from the profiles' column. */
   personalizationOf(personIds: readonly string[]): Promise<Map<string, boolean | null>>
+  /** The columns of the profiles after `afterPersonId`, in id order (a scan that reads no documents). */
+  profileColumnsAfter(afterPersonId: string, limit: number): Promise<ProfileColumns[]>
   /** Root person ids with a profile after `afterPersonId`, in id order (a scan that reads no documents). */
   profileIdsAfter(afterPersonId: string, limit: number): Promise<string[]>
   /** Orders, revenue and last order time of every profile with at least one order. */
