@@ -189,7 +189,7 @@ export async function createEngine(config: Config, role: EngineRole = 'serve', o
       segments,
       segmentListeners,
       segmentsChanged() {
-        if (workersStarted) void segments.reload().catch(() => {})
+        if (workersStarted) void segments.reload().catch((error) => process.emitWarning(`segments: ${(error as Error).message}`))
         for (const listener of segmentListeners) listener()
       },
       startWorkers(onError) {
